@@ -1,0 +1,5 @@
+"""``python -m tierkit``."""
+
+from tierkit.cli import main
+
+main()

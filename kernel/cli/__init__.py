@@ -1,0 +1,51 @@
+"""The ``tierkit`` command: one module per command group, joined here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tierkit import __version__
+from tierkit.cli import inspect_cmd, validate_cmd
+from tierkit.cli.common import state
+
+app = typer.Typer(
+    name="tierkit",
+    help="Decide which customers matter most: criterion plugins and declarative rulesets "
+    "that sort customers into A/B/C, pyramids, value quadrants and key partners.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tierkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback when something fails.")
+    ] = False,
+) -> None:
+    state.debug = debug
+
+
+validate_cmd.register(app)
+inspect_cmd.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``tierkit`` console script."""
+    app()

@@ -1,0 +1,675 @@
+"""Check a ruleset's meaning and compile it: names, criteria, types, graph, completeness.
+
+Every problem is collected; :func:`compile_ruleset` returns the compiled ruleset only when
+there are none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from tierkit.errors import (
+    CycleError,
+    DuplicateNameError,
+    ExampleError,
+    IncompleteDecisionError,
+    ParameterError,
+    PolicyError,
+    RulesetProblem,
+    ThenTypeError,
+    TypeMismatchError,
+    UnknownCriterionError,
+    UnknownStrategyError,
+    WrongValueError,
+    did_you_mean,
+)
+from tierkit.params import resolve_params
+from tierkit.registry import Registry
+from tierkit.ruleset.check import ExprProblem, Symbol, check_expression
+from tierkit.ruleset.complete import find_gap
+from tierkit.ruleset.compiled import (
+    CompiledDecision,
+    CompiledExpr,
+    CompiledRule,
+    CompiledRuleset,
+    CriterionBinding,
+    DefaultOutcome,
+    DerivedFact,
+    Step,
+    ThenValue,
+)
+from tierkit.ruleset.expr import (
+    Expr,
+    Literal,
+    Name,
+    Previous,
+    SyntaxProblem,
+    parse_expression,
+)
+from tierkit.ruleset.model import CriterionUse, RulesetModel
+from tierkit.ruleset.source import Document, KeyPath
+from tierkit.ruleset.types import Type
+
+DEFAULT_STRATEGY = "working-capital"
+RESERVED = frozenset({"previous", "true", "false", "and", "or", "not", "in", "True", "False"})
+
+
+@dataclass
+class _Parsed:
+    name: str
+    kind: str  # "derive" or "decision"
+    path: KeyPath
+    tree: Expr | None
+    refs: set[str] = field(default_factory=set)
+
+
+class _Compiler:
+    def __init__(
+        self,
+        doc: Document,
+        model: RulesetModel,
+        registry: Registry,
+        broken: frozenset[str],
+        strategy_broken: bool,
+    ) -> None:
+        self.doc = doc
+        self.model = model
+        self.registry = registry
+        self.broken = broken
+        self.strategy_broken = strategy_broken
+        self.problems: list[RulesetProblem] = []
+
+    def add(
+        self, kind: type[RulesetProblem], message: str, path: KeyPath, *, key: bool = False,
+        hint: str | None = None,
+    ) -> None:
+        self.problems.append(self.doc.problem(kind, message, path, key=key, hint=hint))
+
+    def add_expr(self, path: KeyPath, problem: ExprProblem | SyntaxProblem) -> None:
+        line, column = self.doc.text_position(path, problem.offset)
+        self.problems.append(
+            self.doc.source.problem(problem.kind, problem.message, line, column,
+                                    problem.length, problem.hint)
+        )
+
+    # ------------------------------------------------------------------------------------------
+
+    def run(self) -> CompiledRuleset | None:
+        strategy = self.strategy()
+        self.check_names()
+        criteria = self.criteria(strategy)
+        decision_types = {name: self.decision_type(name) for name in self.model.decisions}
+        parsed = self.parse_all()
+        cyclic = self.cycles(parsed)
+        order = self.order(parsed, cyclic)
+        derived, decisions = self.check_all(parsed, order, criteria, decision_types, cyclic)
+        if self.problems:
+            return None
+        primary = next(iter(self.model.decisions))
+        self.policies(decisions[primary])
+        self.examples(criteria, derived, decisions)
+        if self.problems:
+            return None
+        return CompiledRuleset(
+            name=self.model.name,
+            title=self.model.title,
+            description=self.model.description,
+            path=self.doc.source.path,
+            sha256=hashlib.sha256(self.doc.source.text.encode()).hexdigest(),
+            strategy=strategy or DEFAULT_STRATEGY,
+            period=self.model.window.period,
+            periods=self.model.window.periods,
+            criteria=MappingProxyType(criteria),
+            derived=MappingProxyType(derived),
+            decisions=MappingProxyType(decisions),
+            order=tuple(Step("derive" if p.kind == "derive" else "decision", p.name)
+                        for p in order),
+            policies=MappingProxyType(
+                {k: MappingProxyType(dict(v)) for k, v in self.model.policies.items()}
+            ),
+            primary_decision=primary,
+            examples=tuple(self.model.tests),
+        )
+
+    # strategy and names -----------------------------------------------------------------------
+
+    def strategy(self) -> str | None:
+        name = self.model.strategy or DEFAULT_STRATEGY
+        if name in self.registry.strategies:
+            return name
+        known = sorted(self.registry.strategies)
+        if self.model.strategy is None or self.strategy_broken:
+            return None  # reported already, or the default is not installed
+        self.add(
+            UnknownStrategyError,
+            f"unknown strategy '{name}'{did_you_mean(name, known)}",
+            ("strategy",),
+            hint="installed strategies: " + (", ".join(known) or "none"),
+        )
+        return None
+
+    def check_names(self) -> None:
+        seen: dict[str, str] = {}
+        for section in ("criteria", "derive", "decisions"):
+            for name in getattr(self.model, section):
+                if name in RESERVED:
+                    self.add(WrongValueError, f"'{name}' is a reserved word and cannot name "
+                             "a criterion, derived fact or decision", (section, name), key=True)
+                if name in seen:
+                    self.add(
+                        DuplicateNameError,
+                        f"'{name}' is defined in {seen[name]}: and again in {section}:",
+                        (section, name),
+                        key=True,
+                        hint="every criterion, derived fact and decision needs its own name",
+                    )
+                else:
+                    seen[name] = section
+
+    # criteria ---------------------------------------------------------------------------------
+
+    def criteria(self, strategy: str | None) -> dict[str, CriterionBinding]:
+        bindings: dict[str, CriterionBinding] = {}
+        for name, entry in self.model.criteria.items():
+            use = entry if isinstance(entry, CriterionUse) else CriterionUse(use=entry)
+            path: KeyPath = ("criteria", name)
+            use_path = (*path, "use") if isinstance(entry, CriterionUse) else path
+            binding = self.bind(name, use, path, use_path, strategy)
+            if binding is not None:
+                bindings[name] = binding
+        return bindings
+
+    def bind(
+        self, name: str, use: CriterionUse, path: KeyPath, use_path: KeyPath,
+        strategy: str | None,
+    ) -> CriterionBinding | None:
+        params: dict[str, Any] = {}
+        if use.use == "value":
+            if strategy is None:
+                if self.model.strategy is None and not self.strategy_broken:
+                    self.add(UnknownStrategyError,
+                             f"'use: value' needs a strategy, and the default strategy "
+                             f"'{DEFAULT_STRATEGY}' is not installed", use_path)
+                return None
+            chosen = self.registry.strategies[strategy]
+            criterion_name = chosen.value
+            params.update(chosen.params)
+        else:
+            criterion_name = use.use
+        criterion = self.registry.criteria.get(criterion_name)
+        if criterion is None:
+            known = sorted(self.registry.criteria)
+            self.add(
+                UnknownCriterionError,
+                f"unknown criterion '{criterion_name}'{did_you_mean(criterion_name, known)}",
+                use_path,
+                hint="see `tierkit plugins` for installed criteria, or use: value for the "
+                "strategy's value",
+            )
+            return None
+        resolved, problems = resolve_params(criterion.params, {**params, **use.params})
+        for key, message in problems:
+            allowed = [p.name for p in criterion.params]
+            suffix = did_you_mean(key, allowed) if message.startswith("unknown") else ""
+            self.add(
+                ParameterError,
+                f"{message} for criterion '{criterion_name}'{suffix}",
+                (*path, "params", key),
+                key=message.startswith("unknown"),
+                hint=("parameters: " + ", ".join(allowed)) if allowed else
+                f"'{criterion_name}' takes no parameters",
+            )
+        if use.per == "period" and not criterion.per_period:
+            self.add(
+                WrongValueError,
+                f"criterion '{criterion_name}' has one value per customer; per: period is not "
+                "available for it",
+                (*path, "per"),
+            )
+        per_period = use.per == "period"
+        return CriterionBinding(
+            name=name,
+            criterion=criterion_name,
+            uses_value=use.use == "value",
+            per_period=per_period,
+            periods=use.periods or self.model.window.periods,
+            params=MappingProxyType(resolved),
+            type=Type(criterion.type.value, per_period, criterion.neutral is None),
+            title=use.title or criterion.title,
+        )
+
+    # decisions' value types -------------------------------------------------------------------
+
+    def decision_type(self, name: str) -> Type:
+        decision = self.model.decisions[name]
+        outcomes: list[tuple[KeyPath, ThenValue]] = [
+            (("decisions", name, "rules", i, "then"), rule.then)
+            for i, rule in enumerate(decision.rules)
+        ]
+        if decision.default is not None:
+            outcomes.append((("decisions", name, "default", "then"), decision.default.then))
+        base = _then_base(outcomes[0][1]) if outcomes else "text"
+        for path, value in outcomes[1:]:
+            if _then_base(value) != base:
+                found = _then_base(value)
+                hint = None
+                if isinstance(value, bool) and base == "text":
+                    hint = ("YAML reads yes, no, on, off, true and false as true/false; put the "
+                            "value in quotes to keep it as text")
+                self.add(
+                    ThenTypeError,
+                    f"decision '{name}' gives {_article(base)} elsewhere but "
+                    f"{_article(found)} here ({_show(value)})",
+                    path,
+                    hint=hint or "every then of one decision must be of one type",
+                )
+                break
+        if decision.hit == "collect":
+            return Type("list", nullable=False, item=base)  # type: ignore[arg-type]
+        return Type(base, nullable=False)  # type: ignore[arg-type]
+
+    # expressions ------------------------------------------------------------------------------
+
+    def parse_all(self) -> list[_Parsed]:
+        parsed: list[_Parsed] = []
+        for name, value in self.model.derive.items():
+            parsed.append(self.parse(name, "derive", ("derive", name), value))
+        for name, decision in self.model.decisions.items():
+            for i, rule in enumerate(decision.rules):
+                item = self.parse(name, "decision", ("decisions", name, "rules", i, "when"),
+                                  rule.when)
+                parsed.append(item)
+        return parsed
+
+    def parse(self, name: str, kind: str, path: KeyPath, value: Any) -> _Parsed:
+        span = self.doc.span(path)
+        if not isinstance(value, str):
+            return _Parsed(name, kind, path, Literal(value, 0, 0))
+        tree = parse_expression(value)
+        if isinstance(tree, SyntaxProblem):
+            self.add_expr(path, tree)
+            return _Parsed(name, kind, path, None)
+        del span
+        item = _Parsed(name, kind, path, tree)
+        item.refs = _names(tree)
+        return item
+
+    def cycles(self, parsed: list[_Parsed]) -> set[str]:
+        graph: dict[str, set[str]] = {}
+        first_path: dict[str, KeyPath] = {}
+        for item in parsed:
+            graph.setdefault(item.name, set()).update(item.refs)
+            first_path.setdefault(item.name, item.path[:2])
+        for name in self.model.decisions:
+            graph.setdefault(name, set())
+            first_path.setdefault(name, ("decisions", name))
+        nodes = set(graph)
+        graph = {k: {r for r in v if r in nodes} for k, v in graph.items()}
+        cyclic: set[str] = set()
+        reported: set[frozenset[str]] = set()
+        for start in graph:
+            path = _find_cycle(graph, start)
+            if path is None:
+                continue
+            members = frozenset(path)
+            cyclic |= members
+            if members in reported:
+                continue
+            reported.add(members)
+            chain = " → ".join([*path, path[0]])
+            self.add(
+                CycleError,
+                f"'{path[0]}' depends on itself: {chain}",
+                first_path[path[0]],
+                key=True,
+                hint="derived facts and decisions must not refer to each other in a circle; "
+                "previous.NAME reads the last run and is not a cycle",
+            )
+        return cyclic
+
+    def order(self, parsed: list[_Parsed], cyclic: set[str]) -> list[_Parsed]:
+        """Derived facts and decisions (one entry each) so that each follows what it uses."""
+        units: dict[str, _Parsed] = {}
+        refs: dict[str, set[str]] = {}
+        for item in parsed:
+            units.setdefault(item.name, item)
+            refs.setdefault(item.name, set()).update(item.refs)
+        for name in self.model.decisions:
+            units.setdefault(name, _Parsed(name, "decision", ("decisions", name), None))
+            refs.setdefault(name, set())
+        done: list[_Parsed] = []
+        placed: set[str] = set()
+        remaining = [n for n in units if n not in cyclic]
+        while remaining:
+            for name in remaining:
+                if all(r in placed or r not in units or r in cyclic or r == name
+                       for r in refs[name]):
+                    done.append(units[name])
+                    placed.add(name)
+                    remaining.remove(name)
+                    break
+            else:  # pragma: no cover - cycles were removed above
+                break
+        return done
+
+    def check_all(
+        self,
+        parsed: list[_Parsed],
+        order: list[_Parsed],
+        criteria: Mapping[str, CriterionBinding],
+        decision_types: Mapping[str, Type],
+        cyclic: set[str],
+    ) -> tuple[dict[str, DerivedFact], dict[str, CompiledDecision]]:
+        symbols: dict[str, Symbol] = {
+            name: Symbol(name, "criterion", b.type) for name, b in criteria.items()
+        }
+        for name in self.model.criteria:
+            symbols.setdefault(name, Symbol(name, "criterion", None))
+        for name in self.model.derive:
+            symbols[name] = Symbol(name, "derived", None)
+        for name, decided in decision_types.items():
+            symbols.setdefault(name, Symbol(name, "decision", decided))
+        for name in self.broken:
+            symbols.setdefault(name, Symbol(name, "derived", None))
+        functions = self.registry.functions
+        derived: dict[str, DerivedFact] = {}
+        decisions: dict[str, CompiledDecision] = {}
+        whens: dict[str, list[CompiledExpr | None]] = {}
+        for item in parsed:
+            if item.kind == "decision":
+                whens.setdefault(item.name, [])
+        by_name_decision = {n: [p for p in parsed if p.kind == "decision" and p.name == n]
+                            for n in self.model.decisions}
+        for unit in order:
+            if unit.kind == "derive":
+                compiled = self.check_one(unit, symbols, decision_types, functions, True)
+                if compiled is not None:
+                    derived[unit.name] = DerivedFact(unit.name, compiled)
+                    symbols[unit.name] = Symbol(unit.name, "derived", compiled.type)
+            else:
+                rules = [self.check_one(p, symbols, decision_types, functions, False)
+                         for p in by_name_decision[unit.name]]
+                made = self.decision(unit.name, rules, decision_types[unit.name])
+                if made is not None:
+                    decisions[unit.name] = made
+        del cyclic
+        return derived, decisions
+
+    def check_one(
+        self,
+        item: _Parsed,
+        symbols: Mapping[str, Symbol],
+        decision_types: Mapping[str, Type],
+        functions: Mapping[str, Any],
+        allow_ranking: bool,
+    ) -> CompiledExpr | None:
+        if item.tree is None:
+            return None
+        result = check_expression(item.tree, symbols, decision_types, functions,
+                                  allow_ranking=allow_ranking)
+        for problem in result.problems:
+            self.add_expr(item.path, problem)
+        if result.type is None:
+            return None
+        if item.kind == "decision":
+            if result.type.base != "boolean":
+                self.add_expr(item.path, ExprProblem(
+                    TypeMismatchError,
+                    f"a condition must be true or false, found {result.type.describe()}",
+                    item.tree.start, max(1, item.tree.end - item.tree.start)))
+                return None
+            if result.type.per_period:
+                self.add_expr(item.path, ExprProblem(
+                    TypeMismatchError,
+                    "a condition needs one value per customer, but this has one per period",
+                    item.tree.start, max(1, item.tree.end - item.tree.start),
+                    "collapse the periods with any(), all(), count() or last()"))
+                return None
+        line, column = self.doc.text_position(item.path, 0)
+        text = self.doc_value(item.path)
+        return CompiledExpr(
+            text=text,
+            tree=item.tree,
+            type=result.type,
+            node_types=MappingProxyType(dict(result.node_types)),
+            names=frozenset(_names(item.tree)),
+            previous=frozenset(_previous(item.tree)),
+            line=line,
+            column=column,
+        )
+
+    def doc_value(self, path: KeyPath) -> str:
+        value: Any = self.doc.data
+        for step in path:
+            value = value[step]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    def decision(
+        self, name: str, whens: list[CompiledExpr | None], decided: Type
+    ) -> CompiledDecision | None:
+        spec = self.model.decisions[name]
+        if any(w is None for w in whens):
+            return None
+        rules = tuple(
+            CompiledRule(
+                index=i + 1,
+                name=rule.name or f"rule {i + 1}",
+                when=when,
+                then=rule.then,
+                because=rule.because,
+            )
+            for i, (rule, when) in enumerate(zip(spec.rules, whens, strict=True))
+            if when is not None
+        )
+        if spec.default is None and spec.hit == "first":
+            gap = find_gap([r.when.tree for r in rules])
+            if gap is not None:
+                if not rules:
+                    why = "it has no rules"
+                elif gap:
+                    example = ", ".join(f"{k} is {'true' if v else 'false'}"
+                                        for k, v in sorted(gap.items()))
+                    why = f"no rule matches when {example}"
+                else:
+                    why = "its rules have too many conditions to check every combination"
+                self.add(
+                    IncompleteDecisionError,
+                    f"decision '{name}' has no default and cannot be shown to decide every "
+                    f"customer: {why}",
+                    ("decisions", name),
+                    key=True,
+                    hint="add `default: {then: ..., because: ...}`, or a last rule with "
+                    "`when: true`",
+                )
+        outcomes: list[ThenValue] = []
+        for value in [r.then for r in rules] + (
+            [spec.default.then] if spec.default is not None else []
+        ):
+            if value not in outcomes:
+                outcomes.append(value)
+        default = (DefaultOutcome(spec.default.then, spec.default.because)
+                   if spec.default is not None else None)
+        return CompiledDecision(name, spec.hit, rules, default, decided, tuple(outcomes),
+                                spec.title)
+
+    # policies and examples --------------------------------------------------------------------
+
+    def policies(self, primary: CompiledDecision) -> None:
+        known = [str(v) for v in primary.outcomes]
+        for key in self.model.policies:
+            if key not in known:
+                self.add(
+                    PolicyError,
+                    f"policy for '{key}', which decision '{primary.name}' never gives"
+                    f"{did_you_mean(key, known)}",
+                    ("policies", key),
+                    key=True,
+                    hint=f"policies are keyed by the values of the first decision "
+                    f"('{primary.name}'): {', '.join(known)}",
+                )
+
+    def examples(
+        self,
+        criteria: Mapping[str, CriterionBinding],
+        derived: Mapping[str, DerivedFact],
+        decisions: Mapping[str, CompiledDecision],
+    ) -> None:
+        givable: dict[str, Type] = {n: b.type for n, b in criteria.items()}
+        givable.update({n: d.expr.type for n, d in derived.items()})
+        givable.update({f"previous.{n}": d.type for n, d in decisions.items()})
+        expectable: dict[str, Type] = {n: d.type for n, d in decisions.items()}
+        expectable.update({n: d.expr.type for n, d in derived.items()})
+        for i, example in enumerate(self.model.tests):
+            base: KeyPath = ("tests", i)
+            self.example_values(example.given, givable, (*base, "given"), "given")
+            self.example_values(example.expect, expectable, (*base, "expect"), "expected")
+            if example.population is not None:
+                for j, row in enumerate(example.population):
+                    row_path = (*base, "population", j)
+                    if "customer_id" not in row:
+                        self.add(ExampleError, "a population row needs a customer_id", row_path)
+                    rest = {k: v for k, v in row.items() if k != "customer_id"}
+                    self.example_values(rest, givable, row_path, "given")
+                ids = [r.get("customer_id") for r in example.population]
+                if example.customer is None:
+                    self.add(ExampleError, "an example with a population must name the customer "
+                             "whose results it expects (customer:)", base)
+                elif example.customer not in ids:
+                    self.add(ExampleError, f"customer {example.customer!r} is not in the "
+                             "example's population", (*base, "customer"))
+
+    def example_values(
+        self, values: Mapping[str, Any], known: Mapping[str, Type], path: KeyPath, what: str
+    ) -> None:
+        for key, value in values.items():
+            wanted = known.get(key)
+            if wanted is None:
+                self.add(
+                    ExampleError,
+                    f"unknown name '{key}' in {what} values{did_you_mean(key, known)}",
+                    (*path, key),
+                    key=True,
+                    hint="names: " + ", ".join(sorted(known)),
+                )
+                continue
+            problem = _example_value_problem(value, wanted)
+            if problem:
+                self.add(ExampleError, f"'{key}': {problem}", (*path, key))
+
+
+def _example_value_problem(value: Any, wanted: Type) -> str | None:
+    if value is None:
+        return None
+    if wanted.per_period:
+        if not isinstance(value, list):
+            return f"expected a list of values, one per period ({wanted.describe()})"
+        items = value
+        scalar = wanted.scalar()
+    elif wanted.base == "list":
+        if not isinstance(value, list):
+            return f"expected a list ({wanted.describe()})"
+        items = value
+        scalar = Type(wanted.item or "text")
+    else:
+        items = [value]
+        scalar = wanted
+    for item in items:
+        if item is None:
+            continue
+        ok = {
+            "number": isinstance(item, int | float) and not isinstance(item, bool),
+            "boolean": isinstance(item, bool),
+            "text": isinstance(item, str),
+            "date": hasattr(item, "isoformat"),
+            "list": isinstance(item, list),
+        }[scalar.base]
+        if not ok:
+            return f"expected {scalar.describe()}, found {_show(item)}"
+    return None
+
+
+def _names(tree: Expr) -> set[str]:
+    found: set[str] = set()
+    for node in _walk(tree):
+        if isinstance(node, Name):
+            found.add(node.name)
+    return found
+
+
+def _previous(tree: Expr) -> set[str]:
+    return {node.name for node in _walk(tree) if isinstance(node, Previous)}
+
+
+def _walk(tree: Expr) -> Iterable[Expr]:
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for attr in ("operand", "left", "right"):
+            child = getattr(node, attr, None)
+            if child is not None:
+                stack.append(child)
+        stack.extend(getattr(node, "args", ()))
+        stack.extend(getattr(node, "items", ()))
+        stack.extend(k.value for k in getattr(node, "kwargs", ()))
+
+
+def _find_cycle(graph: Mapping[str, set[str]], start: str) -> list[str] | None:
+    """The shortest path from ``start`` back to itself, if any."""
+    frontier: list[list[str]] = [[start]]
+    seen = {start}
+    while frontier:
+        nxt: list[list[str]] = []
+        for path in frontier:
+            for ref in sorted(graph.get(path[-1], ())):
+                if ref == start:
+                    return path
+                if ref not in seen:
+                    seen.add(ref)
+                    nxt.append([*path, ref])
+        frontier = nxt
+    return None
+
+
+def _then_base(value: ThenValue) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "text"
+
+
+def _article(base: str) -> str:
+    return {"boolean": "true/false", "number": "a number", "text": "a text"}[base]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return repr(value)
+
+
+def compile_ruleset(
+    doc: Document,
+    model: RulesetModel,
+    registry: Registry,
+    *,
+    broken: frozenset[str] = frozenset(),
+    strategy_broken: bool = False,
+) -> tuple[CompiledRuleset | None, list[RulesetProblem]]:
+    """Check the meaning of a well-shaped ruleset; the compiled ruleset or every problem.
+
+    ``broken`` names parts already reported as malformed and removed: they are known names of
+    unknown type, so nothing that uses them is reported again.
+    """
+    compiler = _Compiler(doc, model, registry, broken, strategy_broken)
+    compiled = compiler.run()
+    return compiled, compiler.problems

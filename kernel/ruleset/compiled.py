@@ -1,0 +1,110 @@
+"""The immutable result of loading a ruleset: what the evaluator consumes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tierkit.ruleset.expr import Expr
+from tierkit.ruleset.model import Example
+from tierkit.ruleset.types import Type
+
+ThenValue = str | bool | int | float
+
+
+@dataclass(frozen=True)
+class CompiledExpr:
+    """A checked expression: its text, tree, type, the type of every node, and what it uses."""
+
+    text: str
+    tree: Expr
+    type: Type
+    node_types: Mapping[Expr, Type]
+    names: frozenset[str]
+    """Criteria, derived facts and decisions it refers to."""
+    previous: frozenset[str]
+    """Decisions it reads from the previous run (``previous.NAME``)."""
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class CriterionBinding:
+    """A criterion as the ruleset uses it: under its own name, with parameters resolved."""
+
+    name: str
+    criterion: str
+    """The registry name; for ``use: value``, the strategy's criterion."""
+    uses_value: bool
+    per_period: bool
+    periods: int
+    params: Mapping[str, Any]
+    type: Type
+    title: str
+
+
+@dataclass(frozen=True)
+class DerivedFact:
+    name: str
+    expr: CompiledExpr
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    index: int
+    """1-based position in the table."""
+    name: str
+    when: CompiledExpr
+    then: ThenValue
+    because: str | None
+
+
+@dataclass(frozen=True)
+class DefaultOutcome:
+    then: ThenValue
+    because: str | None
+
+
+@dataclass(frozen=True)
+class CompiledDecision:
+    name: str
+    hit: Literal["first", "collect"]
+    rules: tuple[CompiledRule, ...]
+    default: DefaultOutcome | None
+    type: Type
+    """The decision's value type (a list of values for ``hit: collect``)."""
+    outcomes: tuple[ThenValue, ...]
+    """Every value a rule or the default can give, in table order, without repeats."""
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the evaluation order: a derived fact or a decision."""
+
+    kind: Literal["derive", "decision"]
+    name: str
+
+
+@dataclass(frozen=True)
+class CompiledRuleset:
+    """A checked ruleset, ready to evaluate. Immutable."""
+
+    name: str
+    title: str | None
+    description: str | None
+    path: str
+    sha256: str
+    strategy: str
+    period: Literal["month", "quarter", "year"]
+    periods: int
+    criteria: Mapping[str, CriterionBinding]
+    derived: Mapping[str, DerivedFact]
+    decisions: Mapping[str, CompiledDecision]
+    order: tuple[Step, ...]
+    """Derived facts and decisions in an order where each comes after what it uses."""
+    policies: Mapping[str, Mapping[str, Any]]
+    primary_decision: str
+    """The first decision; ``policies`` are keyed by its values."""
+    examples: tuple[Example, ...]

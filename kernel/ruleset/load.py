@@ -1,0 +1,36 @@
+"""Load a ruleset file: read, validate the shape, check the meaning, compile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tierkit.errors import RulesetInvalid
+from tierkit.registry import Registry, get_registry
+from tierkit.ruleset.compile import compile_ruleset
+from tierkit.ruleset.compiled import CompiledRuleset
+from tierkit.ruleset.model import parse_model
+from tierkit.ruleset.source import Document, parse_document, read_document
+
+
+def load_ruleset(path: str | Path, registry: Registry | None = None) -> CompiledRuleset:
+    """Load and compile a ruleset file; raise :class:`RulesetInvalid` with every problem."""
+    return _compile(read_document(path), registry)
+
+
+def load_ruleset_text(
+    text: str | bytes, name: str = "<ruleset>", registry: Registry | None = None
+) -> CompiledRuleset:
+    """Load and compile ruleset text (for tests and notebooks)."""
+    return _compile(parse_document(text, name), registry)
+
+
+def _compile(doc: Document, registry: Registry | None) -> CompiledRuleset:
+    shape = parse_model(doc)
+    if shape.model is None:
+        raise RulesetInvalid(shape.problems)
+    compiled, problems = compile_ruleset(doc, shape.model, registry or get_registry(),
+                                         broken=shape.broken,
+                                         strategy_broken=shape.strategy_broken)
+    if compiled is None or shape.problems:
+        raise RulesetInvalid([*shape.problems, *problems])
+    return compiled

@@ -1,0 +1,395 @@
+"""The typed model of a ruleset file, and the JSON Schema generated from it.
+
+Pydantic checks the document's shape (keys, types, allowed values); its errors are turned into
+:class:`~tierkit.errors.StructureError` problems located at the offending key or value. The
+meaning (names, expressions, types) is checked later by :mod:`tierkit.ruleset.compile`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+
+from tierkit.errors import (
+    MissingKeyError,
+    RulesetProblem,
+    UnknownKeyError,
+    WrongValueError,
+    did_you_mean,
+)
+from tierkit.ruleset.source import Document, KeyPath
+
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+RULESET_NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+
+Scalar = str | bool | int | float
+Name = Annotated[str, Field(pattern=IDENTIFIER)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class WindowSpec(_Strict):
+    """How the time before the as-of date is split into periods."""
+
+    period: Literal["month", "quarter", "year"] = Field(
+        "month", description="Length of one period."
+    )
+    periods: int = Field(12, ge=1, le=600, description="How many periods the window holds.")
+
+
+class CriterionUse(_Strict):
+    """A criterion used by the ruleset, under a name of the ruleset's choosing."""
+
+    use: str = Field(
+        description="The criterion (as listed by `tierkit plugins`), or `value` for the "
+        "strategy's value.",
+        examples=["payments.received", "value", "tenure.months"],
+    )
+    per: Literal["window", "period"] = Field(
+        "window",
+        description="`window`: one value for the whole window; `period`: one value per period.",
+    )
+    periods: int | None = Field(
+        None, ge=1, le=600, description="This criterion's own number of periods."
+    )
+    params: dict[str, Scalar] = Field(
+        default_factory=dict, description="The criterion's parameters."
+    )
+    title: str | None = None
+
+
+def _criterion_tag(value: Any) -> str:
+    return "name" if isinstance(value, str) else "mapping"
+
+
+CriterionEntry = Annotated[
+    Annotated[str, Tag("name")] | Annotated[CriterionUse, Tag("mapping")],
+    Discriminator(_criterion_tag),
+]
+
+
+class Rule(_Strict):
+    """One row of a decision table."""
+
+    when: str | bool = Field(description="A condition: an expression that is true or false.")
+    then: Scalar = Field(description="The decision's value when the condition holds.")
+    because: str | None = Field(None, description="Why, in words, shown with the result.")
+    name: str | None = Field(None, description="A short name for the rule; defaults to its number.")
+
+
+class Default(_Strict):
+    """The value of a decision for customers no rule decides."""
+
+    then: Scalar
+    because: str | None = None
+
+
+class Decision(_Strict):
+    """A decision table: rules tried in order."""
+
+    rules: list[Rule] = Field(default_factory=list)
+    default: Default | None = None
+    hit: Literal["first", "collect"] = Field(
+        "first",
+        description="`first`: the first matching rule decides; `collect`: every matching `then`.",
+    )
+    title: str | None = None
+    description: str | None = None
+
+
+class Example(_Strict):
+    """An analyst's example: given values, the expected decisions."""
+
+    name: str
+    given: dict[str, Any] = Field(default_factory=dict)
+    expect: dict[str, Any]
+    population: list[dict[str, Any]] | None = Field(
+        None, description="Several customers, for examples that test ranking."
+    )
+    customer: str | int | None = Field(
+        None, description="With `population`: the customer whose results are expected."
+    )
+
+
+class RulesetModel(_Strict):
+    """A tierkit ruleset."""
+
+    tierkit: Literal[1] = Field(description="The ruleset format version.")
+    name: str = Field(pattern=RULESET_NAME)
+    title: str | None = None
+    description: str | None = None
+    strategy: str | None = Field(
+        None, description="What `value` means; `working-capital` when not given."
+    )
+    window: WindowSpec = Field(default_factory=lambda: WindowSpec())
+    criteria: dict[Name, CriterionEntry] = Field(default_factory=dict)
+    derive: dict[Name, str | bool | int | float] = Field(default_factory=dict)
+    decisions: dict[Name, Decision] = Field(min_length=1)
+    policies: dict[str, dict[str, Scalar | None]] = Field(default_factory=dict)
+    tests: list[Example] = Field(default_factory=list)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a ruleset file (draft 2020-12)."""
+    schema = RulesetModel.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://tierkit.dev/schema/ruleset-1.json"
+    schema["title"] = "tierkit ruleset"
+    return schema
+
+
+# --------------------------------------------------------------------------------------------
+# pydantic errors → located problems
+
+_SHAPES: dict[tuple[str, ...], type[BaseModel]] = {
+    (): RulesetModel,
+    ("window",): WindowSpec,
+    ("criteria", "*"): CriterionUse,
+    ("decisions", "*"): Decision,
+    ("decisions", "*", "rules", "#"): Rule,
+    ("decisions", "*", "default"): Default,
+    ("tests", "#"): Example,
+}
+_NAMED_SECTIONS = ("criteria", "decisions")
+
+
+def _model_at(path: KeyPath) -> type[BaseModel] | None:
+    """The model that describes the mapping at ``path`` (for unknown and missing keys)."""
+    shape = tuple(
+        "#"
+        if isinstance(step, int)
+        else "*"
+        if i == 1 and path[0] in _NAMED_SECTIONS
+        else str(step)
+        for i, step in enumerate(path)
+    )
+    return _SHAPES.get(shape)
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """The model (possibly of a pruned document), the shape problems, and what was pruned.
+
+    When parts of a document are malformed they are reported, removed, and the rest is still
+    checked, so an analyst sees every problem in one round. ``broken`` holds the names of
+    criteria, derived facts and decisions that were removed, so that later stages do not report
+    them again as unknown.
+    """
+
+    model: RulesetModel | None
+    problems: list[RulesetProblem]
+    broken: frozenset[str] = frozenset()
+    strategy_broken: bool = False
+
+
+_PLACEHOLDERS: dict[str, Any] = {"tierkit": 1, "name": "unnamed"}
+_MAX_ROUNDS = 8
+
+
+def parse_model(doc: Document) -> ModelResult:
+    """Validate the document's shape; report every problem, keep checking what is sound."""
+    data = copy.deepcopy(doc.data)
+    problems: list[RulesetProblem] = []
+    broken: set[str] = set()
+    strategy_broken = False
+    reported: set[KeyPath] = set()
+    for _ in range(_MAX_ROUNDS):
+        try:
+            model = RulesetModel.model_validate(data)
+        except ValidationError as exc:
+            found = [p for p in _problems(doc, data, exc) if p[0] not in reported]
+            if not found:
+                return ModelResult(None, problems, frozenset(broken), strategy_broken)
+            for path, problem in found:
+                reported.add(path)
+                problems.append(problem)
+                if not _prune(data, path, broken):
+                    return ModelResult(None, problems, frozenset(broken), strategy_broken)
+                strategy_broken = strategy_broken or path[:1] == ("strategy",)
+            continue
+        return ModelResult(model if not problems else model, problems, frozenset(broken),
+                           strategy_broken)
+    return ModelResult(None, problems, frozenset(broken), strategy_broken)
+
+
+def _prune(data: dict[str, Any], path: KeyPath, broken: set[str]) -> bool:
+    """Remove the malformed part at ``path`` so the rest can be checked; False if impossible."""
+    if not path:
+        return False
+    head = path[0]
+    if head in _PLACEHOLDERS and len(path) == 1:
+        data[head] = _PLACEHOLDERS[head]
+        return True
+    if head in ("window", "policies", "strategy", "title", "description") or (
+        len(path) == 1 and head not in RulesetModel.model_fields
+    ):
+        data.pop(head, None)
+        return True
+    if head in ("criteria", "derive", "decisions") and isinstance(data.get(head), dict):
+        if len(path) == 1:
+            data.pop(head, None)
+            return head != "decisions"
+        section = data[head]
+        name = path[1]
+        if name in section:
+            del section[name]
+            if isinstance(name, str):
+                broken.add(name)
+        else:  # a bad key (name pattern): drop it if it is there under another form
+            return False
+        return bool(section) or head != "decisions"
+    if head == "tests" and isinstance(data.get(head), list):
+        if len(path) == 1:
+            data.pop(head, None)
+            return True
+        index = path[1]
+        if isinstance(index, int):
+            data[head] = [t for i, t in enumerate(data[head]) if i != index]
+            return True
+    return False
+
+
+def _real_path(data: Any, loc: tuple[int | str, ...]) -> tuple[KeyPath, Any, bool]:
+    """Drop union tags from a pydantic ``loc``; say whether the last step exists in the data."""
+    path: list[str | int] = []
+    current = data
+    exists = True
+    for step in loc:
+        if isinstance(current, dict) and step in current:
+            path.append(step)
+            current = current[step]
+        elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
+            path.append(step)
+            current = current[step]
+        elif isinstance(current, dict) and step not in current and step == loc[-1]:
+            path.append(step)
+            exists = False
+        # otherwise a union tag ('str', 'mapping', ...): skip it
+    return tuple(path), current, exists
+
+
+def _problems(
+    doc: Document, data: Any, exc: ValidationError
+) -> list[tuple[KeyPath, RulesetProblem]]:
+    merged: dict[KeyPath, list[dict[str, Any]]] = {}
+    for error in exc.errors():
+        path, _, _ = _real_path(data, tuple(error["loc"]))
+        merged.setdefault(path, []).append(error)
+    return [(path, _problem(doc, path, errors)) for path, errors in merged.items()]
+
+
+_EXPECTED = {
+    "string_type": "a text",
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "dict_type": "a mapping",
+    "list_type": "a list",
+    "model_type": "a mapping",
+    "literal_error": "",
+}
+
+
+def _problem(doc: Document, path: KeyPath, errors: list[dict[str, Any]]) -> RulesetProblem:
+    first = errors[0]
+    kind = first["type"]
+    where = _describe_path(path)
+    if kind == "missing":
+        parent = path[:-1]
+        field = str(path[-1])
+        model = _model_at(parent)
+        return doc.problem(
+            MissingKeyError,
+            f"missing required key '{field}' in {_describe_path(parent)}",
+            parent,
+            key=bool(parent),
+            hint=_missing_hint(field, model),
+        )
+    if kind == "extra_forbidden":
+        key = str(path[-1])
+        model = _model_at(path[:-1])
+        allowed = sorted(model.model_fields) if model else []
+        return doc.problem(
+            UnknownKeyError,
+            f"unknown key '{key}' in {_describe_path(path[:-1])}{did_you_mean(key, allowed)}",
+            path,
+            key=True,
+            hint=f"allowed keys: {', '.join(allowed)}" if allowed else None,
+        )
+    value = _value_at(doc.data, path)
+    if kind == "literal_error":
+        expected = first.get("ctx", {}).get("expected", "")
+        message = f"{where} must be {expected}, found {_show(value)}"
+        if path == ("tierkit",):
+            message = f"'tierkit' must be 1 (the ruleset format version), found {_show(value)}"
+        return doc.problem(WrongValueError, message, path)
+    if kind == "string_pattern_mismatch":
+        pattern = first.get("ctx", {}).get("pattern", "")
+        if path and path[0] == "name" and len(path) == 1:
+            what = "lower case letters, digits, '.', '-' and '_', starting with a letter or digit"
+        else:
+            what = "a name of letters, digits and '_' that does not start with a digit"
+        hint = None if pattern == RULESET_NAME else "names are used in expressions"
+        return doc.problem(
+            WrongValueError,
+            f"{where} must be {what}, found {_show(value if value is not None else path[-1])}",
+            path,
+            key=value is None or not isinstance(value, str),
+            hint=hint,
+        )
+    if kind in ("greater_than_equal", "less_than_equal", "too_short"):
+        return doc.problem(WrongValueError, f"{where}: {first['msg'].lower()}", path)
+    expected_parts = []
+    for error in errors:
+        text = _EXPECTED.get(error["type"])
+        if text and text not in expected_parts:
+            expected_parts.append(text)
+    expected = " or ".join(expected_parts) or first["msg"].lower()
+    return doc.problem(WrongValueError, f"{where} must be {expected}, found {_show(value)}", path)
+
+
+def _missing_hint(field: str, model: type[BaseModel] | None) -> str | None:
+    if model is None or field not in model.model_fields:
+        return None
+    info = model.model_fields[field]
+    return info.description
+
+
+def _value_at(data: Any, path: KeyPath) -> Any:
+    for step in path:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _describe_path(path: KeyPath) -> str:
+    if not path:
+        return "the ruleset"
+    text = str(path[0])
+    for step in path[1:]:
+        text += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return f"'{text}'"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the text '{value}'" if len(value) < 60 else f"the text '{value[:57]}...'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    return f"{value!r}"

@@ -1,0 +1,307 @@
+"""Read a ruleset file as YAML, keeping the line and column of every key and value.
+
+PyYAML's safe loader builds the node graph; this module walks it, rejects duplicate keys
+(YAML would keep the last one silently), and records where each value came from so later
+stages can point at ``file:line:column`` with the source line under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tierkit.errors import (
+    DuplicateKeyError,
+    EmptyFileError,
+    EncodingProblem,
+    FileReadError,
+    Location,
+    RulesetInvalid,
+    RulesetProblem,
+    StructureError,
+    YamlSyntaxError,
+)
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a YAML node starts and ends: 1-based lines and columns, and its scalar style."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    style: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A ruleset file's name and text, for locations and carets."""
+
+    path: str
+    text: str
+    lines: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", tuple(self.text.splitlines()))
+
+    def line(self, number: int) -> str | None:
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
+        return None
+
+    def problem(
+        self,
+        kind: type[RulesetProblem],
+        message: str,
+        line: int,
+        column: int,
+        length: int = 1,
+        hint: str | None = None,
+    ) -> RulesetProblem:
+        location = Location(self.path, line, column, length)
+        return kind(message, location, self.line(line), hint)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML document: plain Python data plus the span of every key and value."""
+
+    source: SourceFile
+    data: Any
+    values: dict[KeyPath, Span]
+    keys: dict[KeyPath, Span]
+
+    def span(self, path: KeyPath, *, key: bool = False) -> Span:
+        """The span of the value (or key) at ``path``, or of its nearest existing parent."""
+        table = self.keys if key else self.values
+        for end in range(len(path), -1, -1):
+            found = table.get(path[:end]) or self.values.get(path[:end])
+            if found is not None:
+                return found
+        return Span(1, 1, 1, 1)
+
+    def problem(
+        self,
+        kind: type[RulesetProblem],
+        message: str,
+        path: KeyPath,
+        *,
+        key: bool = False,
+        hint: str | None = None,
+    ) -> RulesetProblem:
+        """A problem located at the value (or key) at ``path``."""
+        span = self.span(path, key=key)
+        length = span.end_column - span.column if span.end_line == span.line else 1
+        return self.source.problem(kind, message, span.line, span.column, max(1, length), hint)
+
+    def text_position(self, path: KeyPath, offset: int) -> tuple[int, int]:
+        """Line and column of character ``offset`` of the text value at ``path``."""
+        span = self.span(path)
+        value = _get(self.data, path)
+        text = value if isinstance(value, str) else ""
+        if span.style in ('"', "'"):
+            return span.line, span.column + 1 + offset
+        if span.style == "|":
+            before = text[:offset]
+            row = before.count("\n")
+            first = self.source.line(span.line + 1) or ""
+            indent = len(first) - len(first.lstrip(" "))
+            col = offset - (before.rfind("\n") + 1) if row else offset
+            return span.line + 1 + row, indent + 1 + col
+        if span.style == ">" or "\n" in text:
+            return span.line, span.column
+        return span.line, span.column + offset
+
+
+def _get(data: Any, path: KeyPath) -> Any:
+    for step in path:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def read_document(path: str | Path) -> Document:
+    """Read and parse a ruleset file; raise :class:`RulesetInvalid` if it is not usable YAML."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise _single(FileReadError(f"{name} is a folder, expected a ruleset file", _at(name)))
+    except FileNotFoundError:
+        raise _single(FileReadError(f"no such file: {name}", _at(name)))
+    except OSError as exc:
+        raise _single(FileReadError(f"cannot read {name}: {exc.strerror}", _at(name)))
+    return parse_document(raw, name)
+
+
+def parse_document(raw: bytes | str, name: str) -> Document:
+    """Parse ruleset text (bytes are decoded as UTF-8) into a :class:`Document`."""
+    text = _decode(raw, name) if isinstance(raw, bytes) else raw
+    source = SourceFile(name, text)
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        raise _single(
+            source.problem(
+                EmptyFileError,
+                "the file is empty; expected a ruleset (a mapping with tierkit, name, decisions)",
+                1,
+                1,
+            )
+        )
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise _single(source.problem(EmptyFileError, "the file holds no YAML document", 1, 1))
+        builder = _Builder(loader, source)
+        data = builder.build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        raise _single(_yaml_problem(exc, source)) from None
+    finally:
+        loader.dispose()
+    if builder.problems:
+        raise RulesetInvalid(builder.problems)
+    if not isinstance(data, dict):
+        found = _kind_of(data)
+        raise _single(
+            source.problem(
+                StructureError,
+                f"expected a mapping (keys like tierkit, name, decisions) at the top level, "
+                f"found {found}",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
+        )
+    return Document(source, data, builder.values, builder.keys)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        shown = before[line_start:].decode("utf-8", errors="replace")
+        problem = EncodingProblem(
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8 text; save the file as UTF-8",
+            Location(name, line, column),
+            shown + "\ufffd",
+        )
+        raise _single(problem) from None
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, source: SourceFile) -> RulesetProblem:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    column = mark.column + 1 if mark else 1
+    what = exc.problem or "invalid YAML"
+    hint = None
+    if "'\\t'" in what or "\\t" in what:
+        what = "a tab character is used for indentation"
+        hint = "YAML allows only spaces for indentation; replace the tab with spaces"
+    elif exc.context:
+        hint = f"{exc.context}" + (
+            f" (line {exc.context_mark.line + 1})" if exc.context_mark else ""
+        )
+    if isinstance(exc, yaml.composer.ComposerError) and "expected a single document" in (
+        exc.context or ""
+    ):
+        what = "a ruleset is one YAML document; found a second one ('---')"
+        hint = None
+    return source.problem(YamlSyntaxError, f"YAML: {what}", line, column, hint=hint)
+
+
+def _single(problem: RulesetProblem) -> RulesetInvalid:
+    return RulesetInvalid([problem])
+
+
+def _at(name: str) -> Location:
+    return Location(name, 1, 1)
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text '{value[:40]}'"
+    if value is None:
+        return "nothing"
+    return f"{type(value).__name__} {value!r}"
+
+
+class _Builder:
+    """Turns a YAML node graph into Python data, recording spans and duplicate keys."""
+
+    def __init__(self, loader: yaml.SafeLoader, source: SourceFile) -> None:
+        self.loader = loader
+        self.source = source
+        self.values: dict[KeyPath, Span] = {}
+        self.keys: dict[KeyPath, Span] = {}
+        self.problems: list[RulesetProblem] = []
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.values[path] = _span(node)
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            first_seen: dict[Any, yaml.Node] = {}
+            for key_node, value_node in node.value:
+                key = self.loader.construct_object(key_node, deep=True)
+                if isinstance(key, list | dict):
+                    self.problems.append(
+                        self.source.problem(
+                            StructureError,
+                            "a key must be a plain name, found a list or mapping",
+                            key_node.start_mark.line + 1,
+                            key_node.start_mark.column + 1,
+                        )
+                    )
+                    continue
+                if key in first_seen:
+                    earlier = first_seen[key].start_mark.line + 1
+                    self.problems.append(
+                        self.source.problem(
+                            DuplicateKeyError,
+                            f"duplicate key '{key}' (first given on line {earlier}); "
+                            "YAML would silently keep only the last one",
+                            key_node.start_mark.line + 1,
+                            key_node.start_mark.column + 1,
+                            length=len(str(key)),
+                        )
+                    )
+                    continue
+                first_seen[key] = key_node
+                child = (*path, key)
+                self.keys[child] = _span(key_node)
+                result[key] = self.build(value_node, child)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.loader.construct_object(node, deep=True)
+
+
+def _span(node: yaml.Node) -> Span:
+    style = getattr(node, "style", None)
+    return Span(
+        node.start_mark.line + 1,
+        node.start_mark.column + 1,
+        node.end_mark.line + 1,
+        node.end_mark.column + 1,
+        style if isinstance(style, str) else None,
+    )
+
+
+def key_names(paths: Sequence[KeyPath]) -> list[str]:
+    return [str(p[-1]) for p in paths if p]

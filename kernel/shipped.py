@@ -1,0 +1,41 @@
+"""The rulesets shipped inside the package, and resolving ruleset arguments to files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from tierkit.errors import UsageError
+
+
+def shipped_rulesets() -> dict[str, Path]:
+    """Shipped rulesets by name (file name without ``.yaml``)."""
+    folder = files("tierkit.rulesets")
+    found: dict[str, Path] = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".yaml"):
+            with as_file(entry) as path:
+                found[entry.name.removesuffix(".yaml")] = Path(path)
+    return dict(sorted(found.items()))
+
+
+def resolve_ruleset_paths(arguments: Iterable[str]) -> list[Path]:
+    """Files for ruleset arguments: a file, a folder of ``*.yaml``, or a shipped ruleset name."""
+    paths: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            inside = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+            if not inside:
+                raise UsageError(f"{argument}: the folder holds no *.yaml ruleset files")
+            paths.extend(inside)
+        elif path.exists() or "/" in argument or argument.endswith((".yaml", ".yml")):
+            paths.append(path)
+        else:
+            shipped = shipped_rulesets()
+            if argument in shipped:
+                paths.append(shipped[argument])
+            else:
+                paths.append(path)  # reported as a missing file, with the shipped names
+    return paths

@@ -1,0 +1,37 @@
+"""Built-in extra functions for ruleset expressions: abs, round, clip, greatest, least."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from tierkit.contract import Function, FunctionArg, ValueType
+from tierkit.hookspecs import hookimpl
+
+N = ValueType.NUMBER
+
+
+def _round(x: Any, digits: Any = None) -> Any:
+    return x.round(0) if digits is None else x.round(int(digits))
+
+
+@hookimpl(trylast=True)
+def tierkit_functions() -> list[Function]:
+    return [
+        Function("abs", "The absolute value.", "abs(trend(paid)) < 10",
+                 (FunctionArg("x", N),), N, lambda x: x.abs()),
+        Function("round", "x rounded to a number of digits (0 when not given).",
+                 "round(share(value) * 100, 1)",
+                 (FunctionArg("x", N), FunctionArg("digits", N, optional=True)), N, _round),
+        Function("clip", "x limited to [low, high].", "clip(margin, 0, 1)",
+                 (FunctionArg("x", N), FunctionArg("low", N), FunctionArg("high", N)), N,
+                 lambda x, low, high: nw.when(x < low).then(low)
+                 .when(x > high).then(high).otherwise(x)),
+        Function("greatest", "The larger of two numbers (missing if either is).",
+                 "greatest(paid, 0)", (FunctionArg("x", N), FunctionArg("y", N)), N,
+                 lambda x, y: nw.when(x >= y).then(x).otherwise(y)),
+        Function("least", "The smaller of two numbers (missing if either is).",
+                 "least(on_time, completeness)", (FunctionArg("x", N), FunctionArg("y", N)), N,
+                 lambda x, y: nw.when(x <= y).then(x).otherwise(y)),
+    ]

@@ -1,0 +1,26 @@
+"""The shipped rulesets load, and the command line answers."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from tierkit.cli import app
+from tierkit.shipped import shipped_rulesets
+
+
+def test_shipped_vip_monthly_loads() -> None:
+    from tierkit.ruleset import load_ruleset
+
+    compiled = load_ruleset(shipped_rulesets()["vip-monthly"])
+    assert compiled.name == "vip-monthly"
+    assert [s.name for s in compiled.order] == ["vip_month", "vip", "good", "category",
+                                                "key_partner"]
+    assert compiled.criteria["paid"].criterion == "payments.received"
+    assert compiled.criteria["paid"].per_period
+    assert compiled.criteria["on_time"].periods == 12
+
+
+def test_validate_command_accepts_a_shipped_name() -> None:
+    result = CliRunner().invoke(app, ["validate", "vip-monthly"])
+    assert result.exit_code == 0, result.output
+    assert "is valid" in result.output
