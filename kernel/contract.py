@@ -17,6 +17,9 @@ from typing import Any, Literal, TypeAlias
 
 import narwhals.stable.v2 as nw
 
+MONEY_SCALE = 10_000
+"""Money columns hold amounts times this, as integers, so sums are exact."""
+
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 """Criterion, strategy and function names: lower case, digits, ``_``, dotted groups."""
 
@@ -37,7 +40,10 @@ class ColumnType(StrEnum):
     """A customer or document identifier: text or integer."""
     TEXT = "text"
     NUMBER = "number"
-    """Integer or decimal; money columns are read exactly (see docs/data-formats.md)."""
+    """Integer or decimal, read as a 64-bit float."""
+    MONEY = "money"
+    """An amount of money, read exactly as a whole number of ten-thousandths (Int64):
+    12.34 is 123400. Sums of it are exact whatever the row order; see :data:`MONEY_SCALE`."""
     INTEGER = "integer"
     DATE = "date"
     """A date or a timestamp; text in ISO form (2026-03-31) is parsed."""
@@ -79,7 +85,7 @@ class Param:
 
 @dataclass(frozen=True)
 class Period:
-    """One period of a window: ``[start, end)``, labelled like ``2026-03``, ``2026-Q1``, ``2026``."""
+    """One period of a window, ``[start, end)``, labelled ``2026-03``, ``2026-Q1`` or ``2026``."""
 
     index: int
     label: str
@@ -176,7 +182,7 @@ class Criterion:
     """Dotted, lower case: ``payments.received``."""
     title: str
     unit: str
-    """What the value counts: ``currency``, ``days``, ``share``, ``units``, ``months``, ``score``."""
+    """What the value counts: ``currency``, ``days``, ``share``, ``units``, ``months``..."""
     better: Literal["higher", "lower", "neither"]
     description: str
     needs: tuple[TableNeed, ...]
@@ -257,7 +263,7 @@ class Writer:
     extensions: tuple[str, ...]
     description: str
     write: WriteFn
-    """``write(frame, path)``: write a polars data frame to ``path`` (the kernel makes it atomic)."""
+    """``write(frame, path)``: write a polars frame to ``path`` (the kernel makes it atomic)."""
     plugin: str = field(default="", compare=False)
 
 

@@ -30,7 +30,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def tierkit_criteria() -> Iterable[Criterion]:
+def tierkit_criteria() -> Iterable[Criterion]:  # type: ignore[empty-body]
     """Declare criteria: measurable facts about a customer.
 
     :returns: :class:`~tierkit.contract.Criterion` objects. Each names the tables and columns it
@@ -40,7 +40,7 @@ def tierkit_criteria() -> Iterable[Criterion]:
 
 
 @hookspec
-def tierkit_strategies() -> Iterable[Strategy]:
+def tierkit_strategies() -> Iterable[Strategy]:  # type: ignore[empty-body]
     """Declare strategies: what a customer's ``value`` means under one company objective.
 
     :returns: :class:`~tierkit.contract.Strategy` objects naming the criterion (and parameters)
@@ -49,7 +49,7 @@ def tierkit_strategies() -> Iterable[Strategy]:
 
 
 @hookspec
-def tierkit_functions() -> Iterable[Function]:
+def tierkit_functions() -> Iterable[Function]:  # type: ignore[empty-body]
     """Declare extra functions for ruleset expressions.
 
     :returns: :class:`~tierkit.contract.Function` objects with their argument types, result
@@ -58,7 +58,7 @@ def tierkit_functions() -> Iterable[Function]:
 
 
 @hookspec
-def tierkit_sources() -> Iterable[Source]:
+def tierkit_sources() -> Iterable[Source]:  # type: ignore[empty-body]
     """Declare data source kinds: a folder of files, a database file, a URL scheme.
 
     :returns: :class:`~tierkit.contract.Source` objects that say which paths they accept and
@@ -67,7 +67,7 @@ def tierkit_sources() -> Iterable[Source]:
 
 
 @hookspec
-def tierkit_writers() -> Iterable[Writer]:
+def tierkit_writers() -> Iterable[Writer]:  # type: ignore[empty-body]
     """Declare output formats for results, chosen by file extension.
 
     :returns: :class:`~tierkit.contract.Writer` objects.

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tierkit.contract import Param
 
+_ACCEPTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "integer": ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "number": ("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
+    "boolean": ("true or false", lambda v: isinstance(v, bool)),
+    "text": ("a text", lambda v: isinstance(v, str)),
+}
+
 
 def check_param_value(param: Param, value: Any) -> str | None:
     """Why ``value`` is not acceptable for ``param``, or ``None`` when it is."""
-    if param.type == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
-            return f"must be a whole number, found {_show(value)}"
-    elif param.type == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"must be a number, found {_show(value)}"
-    elif param.type == "boolean":
-        if not isinstance(value, bool):
-            return f"must be true or false, found {_show(value)}"
-    elif param.type == "text":
-        if not isinstance(value, str):
-            return f"must be a text, found {_show(value)}"
-    elif param.type == "choice":
+    if param.type == "choice":
         if value not in param.choices:
             return f"must be one of {', '.join(map(repr, param.choices))}, found {_show(value)}"
+        return None
+    what, accepts = _ACCEPTS[param.type]
+    if not accepts(value):
+        return f"must be {what}, found {_show(value)}"
     if isinstance(value, int | float) and not isinstance(value, bool):
         if param.minimum is not None and value < param.minimum:
             return f"must be at least {param.minimum:g}, found {value}"

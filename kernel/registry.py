@@ -181,9 +181,13 @@ def _plugin_infos(pm: pluggy.PluginManager) -> Iterable[PluginInfo]:
 # calling hooks
 
 
-def _impls(pm: pluggy.PluginManager, hook: str) -> list[pluggy.HookImpl]:
-    # pluggy calls the last registered first; keep that order so tryfirst/trylast hold.
-    return list(reversed(getattr(pm.hook, hook).get_hookimpls()))
+def _impls(
+    pm: pluggy.PluginManager, hook: str, *, call_order: bool = True
+) -> list[pluggy.HookImpl]:
+    """Implementations of ``hook``: in pluggy's call order (last registered first, tryfirst and
+    trylast respected), or in registration order (built-ins marked trylast first)."""
+    impls = list(getattr(pm.hook, hook).get_hookimpls())
+    return list(reversed(impls)) if call_order else impls
 
 
 def _call(impl: pluggy.HookImpl, hook: str, kwargs: Mapping[str, Any]) -> Any:
@@ -193,9 +197,7 @@ def _call(impl: pluggy.HookImpl, hook: str, kwargs: Mapping[str, Any]) -> Any:
     try:
         return impl.function(**args)
     except Exception as exc:
-        raise PluginError(
-            impl.plugin_name, hook, f"raised {type(exc).__name__}: {exc}"
-        ) from exc
+        raise PluginError(impl.plugin_name, hook, f"raised {type(exc).__name__}: {exc}") from exc
 
 
 def _collect(
@@ -205,7 +207,8 @@ def _collect(
     check: Callable[[D], str | None],
 ) -> dict[str, D]:
     found: dict[str, D] = {}
-    for impl in _impls(pm, hook):
+    # Registration order, so that a plugin repeating a name of an earlier one is the one named.
+    for impl in _impls(pm, hook, call_order=False):
         plugin = impl.plugin_name
         returned = _call(impl, hook, {})
         if returned is None:
@@ -235,7 +238,7 @@ def _collect(
                     f"declares {kind.__name__.lower()} '{item.name}', which plugin '{other}' "
                     "already declares; rename one of them",
                 )
-            found[item.name] = dataclasses.replace(item, plugin=plugin)  # type: ignore[misc]
+            found[item.name] = dataclasses.replace(item, plugin=plugin)
     return found
 
 

@@ -13,8 +13,13 @@ def test_shipped_vip_monthly_loads() -> None:
 
     compiled = load_ruleset(shipped_rulesets()["vip-monthly"])
     assert compiled.name == "vip-monthly"
-    assert [s.name for s in compiled.order] == ["vip_month", "vip", "good", "category",
-                                                "key_partner"]
+    assert [s.name for s in compiled.order] == [
+        "vip_month",
+        "vip",
+        "good",
+        "category",
+        "key_partner",
+    ]
     assert compiled.criteria["paid"].criterion == "payments.received"
     assert compiled.criteria["paid"].per_period
     assert compiled.criteria["on_time"].periods == 12

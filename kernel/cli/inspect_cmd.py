@@ -37,22 +37,39 @@ def plugins(as_json: JsonOption = False) -> None:
         print_json(
             {
                 "plugins": [
-                    {"name": p.name, "package": p.package, "version": p.version,
-                     "hooks": list(p.hooks)}
+                    {
+                        "name": p.name,
+                        "package": p.package,
+                        "version": p.version,
+                        "hooks": list(p.hooks),
+                    }
                     for p in registry.plugins
                 ],
                 "criteria": [
-                    {"name": c.name, "title": c.title, "unit": c.unit, "better": c.better,
-                     "type": c.type.value, "per_period": c.per_period,
-                     "description": c.description, "plugin": c.plugin,
-                     "params": [{"name": p.name, "type": p.type, "default": p.default}
-                                for p in c.params],
-                     "needs": {n.table: [col.name for col in n.columns] for n in c.needs}}
+                    {
+                        "name": c.name,
+                        "title": c.title,
+                        "unit": c.unit,
+                        "better": c.better,
+                        "type": c.type.value,
+                        "per_period": c.per_period,
+                        "description": c.description,
+                        "plugin": c.plugin,
+                        "params": [
+                            {"name": p.name, "type": p.type, "default": p.default} for p in c.params
+                        ],
+                        "needs": {n.table: [col.name for col in n.columns] for n in c.needs},
+                    }
                     for c in registry.criteria.values()
                 ],
                 "strategies": [
-                    {"name": s.name, "title": s.title, "value": s.value,
-                     "description": s.description, "plugin": s.plugin}
+                    {
+                        "name": s.name,
+                        "title": s.title,
+                        "value": s.value,
+                        "description": s.description,
+                        "plugin": s.plugin,
+                    }
                     for s in registry.strategies.values()
                 ],
                 "functions": [
@@ -65,8 +82,9 @@ def plugins(as_json: JsonOption = False) -> None:
     console = Console(highlight=False, width=max(Console().width, 120))
     table = Table("plugin", "package", "version", "hooks", title="Plugins", title_justify="left")
     for p in registry.plugins:
-        table.add_row(p.name, p.package, p.version, ", ".join(h.removeprefix("tierkit_")
-                                                                 for h in p.hooks))
+        table.add_row(
+            p.name, p.package, p.version, ", ".join(h.removeprefix("tierkit_") for h in p.hooks)
+        )
     console.print(table)
     table = Table(title="Criteria", title_justify="left")
     table.add_column("criterion", no_wrap=True)
@@ -77,8 +95,9 @@ def plugins(as_json: JsonOption = False) -> None:
     for c in sorted(registry.criteria.values(), key=lambda c: c.name):
         table.add_row(c.name, c.unit, c.better, c.description, c.plugin)
     console.print(table)
-    table = Table("strategy", "value", "description", "plugin", title="Strategies",
-                  title_justify="left")
+    table = Table(
+        "strategy", "value", "description", "plugin", title="Strategies", title_justify="left"
+    )
     for s in registry.strategies.values():
         table.add_row(s.name, s.value, s.description, s.plugin)
     console.print(table)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,13 +45,13 @@ def validate(
             compiled = load_ruleset(path)
         except RulesetInvalid as exc:
             failed = True
-            report.append({"path": str(path), "valid": False,
-                           "problems": [p.as_dict() for p in exc.problems]})
+            report.append(
+                {"path": str(path), "valid": False, "problems": [p.as_dict() for p in exc.problems]}
+            )
             if not as_json:
                 typer.echo(exc.render(), err=True)
             continue
-        report.append({"path": str(path), "valid": True, "name": compiled.name,
-                       "problems": []})
+        report.append({"path": str(path), "valid": True, "name": compiled.name, "problems": []})
         if not as_json:
             typer.echo(
                 f"{path}: ruleset '{compiled.name}' is valid ({len(compiled.criteria)} criteria, "

@@ -8,6 +8,7 @@ evaluates anything.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
@@ -122,8 +123,11 @@ class _Checker:
         symbol = self.symbols.get(node.name)
         if symbol is None:
             if node.name in BUILTIN_NAMES or node.name in self.functions:
-                self.problem(UnknownNameError, f"'{node.name}' is a function; call it as "
-                             f"{node.name}(...)", node)
+                self.problem(
+                    UnknownNameError,
+                    f"'{node.name}' is a function; call it as {node.name}(...)",
+                    node,
+                )
                 return None
             best = suggest(node.name, self.symbols)
             self.problem(
@@ -137,6 +141,8 @@ class _Checker:
 
     def previous(self, node: Previous) -> Type | None:
         decided = self.decisions.get(node.name)
+        if decided is None and node.name in self.symbols:
+            return None  # a decision already reported as malformed
         if decided is None:
             best = suggest(node.name, self.decisions)
             self.problem(
@@ -158,13 +164,19 @@ class _Checker:
             return None
         if node.op == "not":
             if operand.base != "boolean":
-                self.problem(TypeMismatchError,
-                             f"'not' needs true/false, found {operand.describe()}", node.operand)
+                self.problem(
+                    TypeMismatchError,
+                    f"'not' needs true/false, found {operand.describe()}",
+                    node.operand,
+                )
                 return None
             return Type("boolean", operand.per_period, nullable=False)
         if operand.base != "number":
-            self.problem(TypeMismatchError,
-                         f"'{node.op}' needs a number, found {operand.describe()}", node.operand)
+            self.problem(
+                TypeMismatchError,
+                f"'{node.op}' needs a number, found {operand.describe()}",
+                node.operand,
+            )
             return None
         return operand
 
@@ -178,17 +190,21 @@ class _Checker:
         if op in ("and", "or"):
             for side, side_type in ((node.left, left), (node.right, right)):
                 if side_type.base != "boolean":
-                    self.problem(TypeMismatchError,
-                                 f"'{op}' needs true/false on both sides, found "
-                                 f"{side_type.describe()}", side)
+                    self.problem(
+                        TypeMismatchError,
+                        f"'{op}' needs true/false on both sides, found {side_type.describe()}",
+                        side,
+                    )
                     return None
             return Type("boolean", per_period, nullable=False)
         if op in ARITHMETIC:
             for side, side_type in ((node.left, left), (node.right, right)):
                 if side_type.base != "number":
-                    self.problem(TypeMismatchError,
-                                 f"'{op}' needs numbers on both sides, found "
-                                 f"{side_type.describe()}", side)
+                    self.problem(
+                        TypeMismatchError,
+                        f"'{op}' needs numbers on both sides, found {side_type.describe()}",
+                        side,
+                    )
                     return None
             nullable = left.nullable or right.nullable or op in ("/", "%")
             return Type("number", per_period, nullable)
@@ -220,17 +236,24 @@ class _Checker:
 
     def membership(self, node: Binary, left: Type, right: Type) -> Type | None:
         if right.base != "list":
-            self.problem(TypeMismatchError,
-                         f"'{node.op}' needs a list on the right, such as ['A', 'B'], found "
-                         f"{right.describe()}", node.right)
+            self.problem(
+                TypeMismatchError,
+                f"'{node.op}' needs a list on the right, such as ['A', 'B'], found "
+                f"{right.describe()}",
+                node.right,
+            )
             return None
         if left.base == "list":
-            self.problem(TypeMismatchError, f"'{node.op}' needs a single value on the left",
-                         node.left)
+            self.problem(
+                TypeMismatchError, f"'{node.op}' needs a single value on the left", node.left
+            )
             return None
         if right.item is not None and left.base != right.item:
-            self.problem(TypeMismatchError,
-                         f"'{node.op}': {left.describe()} is never in {right.describe()}", node)
+            self.problem(
+                TypeMismatchError,
+                f"'{node.op}': {left.describe()} is never in {right.describe()}",
+                node,
+            )
             return None
         return Type("boolean", left.per_period, nullable=False)
 
@@ -246,8 +269,9 @@ class _Checker:
             if element_type is None:
                 return None
             if item is not None and element_type.base != item:
-                self.problem(TypeMismatchError,
-                             f"a list mixes {item}s and {element_type.base}s", element)
+                self.problem(
+                    TypeMismatchError, f"a list mixes {item}s and {element_type.base}s", element
+                )
                 return None
             item = element_type.base
         return Type("list", nullable=False, item=item)  # type: ignore[arg-type]
@@ -266,8 +290,9 @@ class _Checker:
                 f"unknown function '{name}'" + (f" (did you mean '{best}'?)" if best else ""),
                 node,
                 end=node.name_end,
-                hint=None if best else "functions: " + ", ".join(
-                    sorted([*BUILTIN_NAMES, *self.functions])),
+                hint=None
+                if best
+                else "functions: " + ", ".join(sorted([*BUILTIN_NAMES, *self.functions])),
             )
             for arg in node.args:
                 self.visit(arg)
@@ -280,9 +305,12 @@ class _Checker:
         for keyword in node.kwargs:
             if keyword.name not in keywords:
                 allowed = f"; it takes {', '.join(k + '=' for k in keywords)}" if keywords else ""
-                self.problem(ArityError,
-                             f"{node.func}() has no argument named '{keyword.name}'{allowed}",
-                             node, end=node.name_end)
+                self.problem(
+                    ArityError,
+                    f"{node.func}() has no argument named '{keyword.name}'{allowed}",
+                    node,
+                    end=node.name_end,
+                )
                 ok = False
         if not low <= count <= high:
             if low == high:
@@ -291,8 +319,12 @@ class _Checker:
                 wanted = f"at least {low} arguments"
             else:
                 wanted = f"{low} to {high} arguments"
-            self.problem(ArityError, f"{node.func}() takes {wanted}, got {count}", node,
-                         hint=f"usage: {_usage(node.func)}")
+            self.problem(
+                ArityError,
+                f"{node.func}() takes {wanted}, got {count}",
+                node,
+                hint=f"usage: {_usage(node.func)}",
+            )
             ok = False
         return ok
 
@@ -330,16 +362,23 @@ class _Checker:
         for keyword in node.kwargs:
             among = self.visit(keyword.value)
             if among is not None and among.base != "boolean":
-                self.problem(TypeMismatchError,
-                             f"among= needs a condition (true/false), found {among.describe()}",
-                             keyword.value)
+                self.problem(
+                    TypeMismatchError,
+                    f"among= needs a condition (true/false), found {among.describe()}",
+                    keyword.value,
+                )
                 return None
-            if among is not None and value is not None and among.per_period and not (
-                value.per_period
+            if (
+                among is not None
+                and value is not None
+                and among.per_period
+                and not (value.per_period)
             ):
-                self.problem(TypeMismatchError,
-                             "among= has one value per period but the ranked value has one per "
-                             "customer", keyword.value)
+                self.problem(
+                    TypeMismatchError,
+                    "among= has one value per period but the ranked value has one per customer",
+                    keyword.value,
+                )
                 return None
         if value is None:
             return None
@@ -362,17 +401,21 @@ class _Checker:
             return None
         if node.func in ("any", "all", "count"):
             if arg.base != "boolean":
-                self.problem(TypeMismatchError,
-                             f"{node.func}() needs a condition per period, found "
-                             f"{arg.describe()}", node.args[0])
+                self.problem(
+                    TypeMismatchError,
+                    f"{node.func}() needs a condition per period, found {arg.describe()}",
+                    node.args[0],
+                )
                 return None
             return BOOLEAN if node.func != "count" else Type("number", nullable=False)
         if node.func == "last":
             return Type(arg.base, False, True, arg.item)
         if arg.base != "number" and not (node.func in ("min", "max") and arg.base == "date"):
-            self.problem(TypeMismatchError,
-                         f"{node.func}() needs numbers per period, found {arg.describe()}",
-                         node.args[0])
+            self.problem(
+                TypeMismatchError,
+                f"{node.func}() needs numbers per period, found {arg.describe()}",
+                node.args[0],
+            )
             return None
         nullable = node.func != "sum"
         return Type(arg.base, False, nullable)
@@ -385,9 +428,10 @@ class _Checker:
         points = self.number_list(node.args[2], "points")
         if edges is None or points is None or value is None:
             return None
-        if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
-            self.problem(TypeMismatchError, "bands() edges must be in increasing order",
-                         node.args[1])
+        if any(b <= a for a, b in itertools.pairwise(edges)):
+            self.problem(
+                TypeMismatchError, "bands() edges must be in increasing order", node.args[1]
+            )
             return None
         if len(points) != len(edges) + 1:
             self.problem(
@@ -401,8 +445,11 @@ class _Checker:
 
     def number_list(self, node: Expr, what: str) -> list[float] | None:
         if not isinstance(node, ListLit):
-            self.problem(TypeMismatchError,
-                         f"bands() {what} must be a list of numbers, such as [10, 20]", node)
+            self.problem(
+                TypeMismatchError,
+                f"bands() {what} must be a list of numbers, such as [10, 20]",
+                node,
+            )
             return None
         values: list[float] = []
         for item in node.items:
@@ -424,25 +471,33 @@ class _Checker:
         first = known[0]
         for arg, arg_type in zip(node.args[1:], known[1:], strict=True):
             if arg_type.base != first.base:
-                self.problem(TypeMismatchError,
-                             f"coalesce() mixes {first.describe()} and {arg_type.describe()}", arg)
+                self.problem(
+                    TypeMismatchError,
+                    f"coalesce() mixes {first.describe()} and {arg_type.describe()}",
+                    arg,
+                )
                 return None
-        return Type(first.base, any(t.per_period for t in known),
-                    all(t.nullable for t in known), first.item)
+        return Type(
+            first.base, any(t.per_period for t in known), all(t.nullable for t in known), first.item
+        )
 
     def date(self, node: Call) -> Type | None:
         if not self.arity(node, 1, 1):
             return None
         arg = node.args[0]
         if not isinstance(arg, Literal) or not isinstance(arg.value, str):
-            self.problem(TypeMismatchError, "date() needs a text constant such as '2026-01-31'",
-                         arg)
+            self.problem(
+                TypeMismatchError, "date() needs a text constant such as '2026-01-31'", arg
+            )
             return None
         try:
             dt.date.fromisoformat(arg.value)
         except ValueError:
-            self.problem(TypeMismatchError,
-                         f"date(): '{arg.value}' is not a date in the form YYYY-MM-DD", arg)
+            self.problem(
+                TypeMismatchError,
+                f"date(): '{arg.value}' is not a date in the form YYYY-MM-DD",
+                arg,
+            )
             return None
         return Type("date", nullable=False)
 
@@ -457,23 +512,27 @@ class _Checker:
             if arg_type is None:
                 return None
             if arg_type.base != spec.type.value:
-                self.problem(TypeMismatchError,
-                             f"{node.func}() argument '{spec.name}' needs "
-                             f"{Type(spec.type.value).describe()}, found {arg_type.describe()}",
-                             arg)
+                self.problem(
+                    TypeMismatchError,
+                    f"{node.func}() argument '{spec.name}' needs "
+                    f"{Type(spec.type.value).describe()}, found {arg_type.describe()}",
+                    arg,
+                )
                 return None
             per_period = per_period or arg_type.per_period
             nullable = nullable or arg_type.nullable
-        return Type(function.returns.value, per_period, nullable or function.returns !=
-                    ValueType.BOOLEAN)
+        return Type(
+            function.returns.value, per_period, nullable or function.returns != ValueType.BOOLEAN
+        )
 
     def number_arg(self, node: Call, arg: Expr) -> Type | None:
         arg_type = self.visit(arg)
         if arg_type is None:
             return None
         if arg_type.base != "number":
-            self.problem(TypeMismatchError,
-                         f"{node.func}() needs a number, found {arg_type.describe()}", arg)
+            self.problem(
+                TypeMismatchError, f"{node.func}() needs a number, found {arg_type.describe()}", arg
+            )
             return None
         return arg_type
 
@@ -487,8 +546,10 @@ def _literal_type(value: object) -> Type:
 
 
 def _constant_number(node: Expr) -> float | None:
-    if isinstance(node, Literal) and isinstance(node.value, int | float) and not isinstance(
-        node.value, bool
+    if (
+        isinstance(node, Literal)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
     ):
         return float(node.value)
     if isinstance(node, Unary) and node.op in ("-", "+"):
@@ -511,9 +572,11 @@ def _names_hint(symbols: Mapping[str, Symbol]) -> str | None:
 def _mismatch_hint(node: Binary, left: Type, right: Type) -> str | None:
     texts = [s for s, t in ((node.left, left), (node.right, right)) if t.base == "text"]
     if texts and isinstance(texts[0], Literal):
-        return "remove the quotes to compare with a number" if (
-            isinstance(texts[0].value, str) and _is_number(texts[0].value)
-        ) else None
+        return (
+            "remove the quotes to compare with a number"
+            if (isinstance(texts[0].value, str) and _is_number(texts[0].value))
+            else None
+        )
     return None
 
 

@@ -30,7 +30,6 @@ from tierkit.errors import (
 from tierkit.params import resolve_params
 from tierkit.registry import Registry
 from tierkit.ruleset.check import ExprProblem, Symbol, check_expression
-from tierkit.ruleset.complete import find_gap
 from tierkit.ruleset.compiled import (
     CompiledDecision,
     CompiledExpr,
@@ -42,6 +41,7 @@ from tierkit.ruleset.compiled import (
     Step,
     ThenValue,
 )
+from tierkit.ruleset.complete import find_gap
 from tierkit.ruleset.expr import (
     Expr,
     Literal,
@@ -84,7 +84,12 @@ class _Compiler:
         self.problems: list[RulesetProblem] = []
 
     def add(
-        self, kind: type[RulesetProblem], message: str, path: KeyPath, *, key: bool = False,
+        self,
+        kind: type[RulesetProblem],
+        message: str,
+        path: KeyPath,
+        *,
+        key: bool = False,
         hint: str | None = None,
     ) -> None:
         self.problems.append(self.doc.problem(kind, message, path, key=key, hint=hint))
@@ -92,8 +97,9 @@ class _Compiler:
     def add_expr(self, path: KeyPath, problem: ExprProblem | SyntaxProblem) -> None:
         line, column = self.doc.text_position(path, problem.offset)
         self.problems.append(
-            self.doc.source.problem(problem.kind, problem.message, line, column,
-                                    problem.length, problem.hint)
+            self.doc.source.problem(
+                problem.kind, problem.message, line, column, problem.length, problem.hint
+            )
         )
 
     # ------------------------------------------------------------------------------------------
@@ -102,7 +108,11 @@ class _Compiler:
         strategy = self.strategy()
         self.check_names()
         criteria = self.criteria(strategy)
-        decision_types = {name: self.decision_type(name) for name in self.model.decisions}
+        decision_types = {
+            name: self.decision_type(name)
+            for name in self.model.decisions
+            if name not in self.broken
+        }
         parsed = self.parse_all()
         cyclic = self.cycles(parsed)
         order = self.order(parsed, cyclic)
@@ -110,7 +120,8 @@ class _Compiler:
         if self.problems:
             return None
         primary = next(iter(self.model.decisions))
-        self.policies(decisions[primary])
+        if primary in decisions:
+            self.policies(decisions[primary])
         self.examples(criteria, derived, decisions)
         if self.problems:
             return None
@@ -126,8 +137,9 @@ class _Compiler:
             criteria=MappingProxyType(criteria),
             derived=MappingProxyType(derived),
             decisions=MappingProxyType(decisions),
-            order=tuple(Step("derive" if p.kind == "derive" else "decision", p.name)
-                        for p in order),
+            order=tuple(
+                Step("derive" if p.kind == "derive" else "decision", p.name) for p in order
+            ),
             policies=MappingProxyType(
                 {k: MappingProxyType(dict(v)) for k, v in self.model.policies.items()}
             ),
@@ -157,8 +169,13 @@ class _Compiler:
         for section in ("criteria", "derive", "decisions"):
             for name in getattr(self.model, section):
                 if name in RESERVED:
-                    self.add(WrongValueError, f"'{name}' is a reserved word and cannot name "
-                             "a criterion, derived fact or decision", (section, name), key=True)
+                    self.add(
+                        WrongValueError,
+                        f"'{name}' is a reserved word and cannot name "
+                        "a criterion, derived fact or decision",
+                        (section, name),
+                        key=True,
+                    )
                 if name in seen:
                     self.add(
                         DuplicateNameError,
@@ -184,16 +201,23 @@ class _Compiler:
         return bindings
 
     def bind(
-        self, name: str, use: CriterionUse, path: KeyPath, use_path: KeyPath,
+        self,
+        name: str,
+        use: CriterionUse,
+        path: KeyPath,
+        use_path: KeyPath,
         strategy: str | None,
     ) -> CriterionBinding | None:
         params: dict[str, Any] = {}
         if use.use == "value":
             if strategy is None:
                 if self.model.strategy is None and not self.strategy_broken:
-                    self.add(UnknownStrategyError,
-                             f"'use: value' needs a strategy, and the default strategy "
-                             f"'{DEFAULT_STRATEGY}' is not installed", use_path)
+                    self.add(
+                        UnknownStrategyError,
+                        f"'use: value' needs a strategy, and the default strategy "
+                        f"'{DEFAULT_STRATEGY}' is not installed",
+                        use_path,
+                    )
                 return None
             chosen = self.registry.strategies[strategy]
             criterion_name = chosen.value
@@ -220,8 +244,9 @@ class _Compiler:
                 f"{message} for criterion '{criterion_name}'{suffix}",
                 (*path, "params", key),
                 key=message.startswith("unknown"),
-                hint=("parameters: " + ", ".join(allowed)) if allowed else
-                f"'{criterion_name}' takes no parameters",
+                hint=("parameters: " + ", ".join(allowed))
+                if allowed
+                else f"'{criterion_name}' takes no parameters",
             )
         if use.per == "period" and not criterion.per_period:
             self.add(
@@ -258,8 +283,10 @@ class _Compiler:
                 found = _then_base(value)
                 hint = None
                 if isinstance(value, bool) and base == "text":
-                    hint = ("YAML reads yes, no, on, off, true and false as true/false; put the "
-                            "value in quotes to keep it as text")
+                    hint = (
+                        "YAML reads yes, no, on, off, true and false as true/false; put the "
+                        "value in quotes to keep it as text"
+                    )
                 self.add(
                     ThenTypeError,
                     f"decision '{name}' gives {_article(base)} elsewhere but "
@@ -280,8 +307,9 @@ class _Compiler:
             parsed.append(self.parse(name, "derive", ("derive", name), value))
         for name, decision in self.model.decisions.items():
             for i, rule in enumerate(decision.rules):
-                item = self.parse(name, "decision", ("decisions", name, "rules", i, "when"),
-                                  rule.when)
+                item = self.parse(
+                    name, "decision", ("decisions", name, "rules", i, "when"), rule.when
+                )
                 parsed.append(item)
         return parsed
 
@@ -346,8 +374,9 @@ class _Compiler:
         remaining = [n for n in units if n not in cyclic]
         while remaining:
             for name in remaining:
-                if all(r in placed or r not in units or r in cyclic or r == name
-                       for r in refs[name]):
+                if all(
+                    r in placed or r not in units or r in cyclic or r == name for r in refs[name]
+                ):
                     done.append(units[name])
                     placed.add(name)
                     remaining.remove(name)
@@ -382,17 +411,21 @@ class _Compiler:
         for item in parsed:
             if item.kind == "decision":
                 whens.setdefault(item.name, [])
-        by_name_decision = {n: [p for p in parsed if p.kind == "decision" and p.name == n]
-                            for n in self.model.decisions}
+        by_name_decision = {
+            n: [p for p in parsed if p.kind == "decision" and p.name == n]
+            for n in self.model.decisions
+        }
         for unit in order:
             if unit.kind == "derive":
                 compiled = self.check_one(unit, symbols, decision_types, functions, True)
                 if compiled is not None:
                     derived[unit.name] = DerivedFact(unit.name, compiled)
                     symbols[unit.name] = Symbol(unit.name, "derived", compiled.type)
-            else:
-                rules = [self.check_one(p, symbols, decision_types, functions, False)
-                         for p in by_name_decision[unit.name]]
+            elif unit.name not in self.broken:
+                rules = [
+                    self.check_one(p, symbols, decision_types, functions, False)
+                    for p in by_name_decision[unit.name]
+                ]
                 made = self.decision(unit.name, rules, decision_types[unit.name])
                 if made is not None:
                     decisions[unit.name] = made
@@ -409,25 +442,36 @@ class _Compiler:
     ) -> CompiledExpr | None:
         if item.tree is None:
             return None
-        result = check_expression(item.tree, symbols, decision_types, functions,
-                                  allow_ranking=allow_ranking)
+        result = check_expression(
+            item.tree, symbols, decision_types, functions, allow_ranking=allow_ranking
+        )
         for problem in result.problems:
             self.add_expr(item.path, problem)
         if result.type is None:
             return None
         if item.kind == "decision":
             if result.type.base != "boolean":
-                self.add_expr(item.path, ExprProblem(
-                    TypeMismatchError,
-                    f"a condition must be true or false, found {result.type.describe()}",
-                    item.tree.start, max(1, item.tree.end - item.tree.start)))
+                self.add_expr(
+                    item.path,
+                    ExprProblem(
+                        TypeMismatchError,
+                        f"a condition must be true or false, found {result.type.describe()}",
+                        item.tree.start,
+                        max(1, item.tree.end - item.tree.start),
+                    ),
+                )
                 return None
             if result.type.per_period:
-                self.add_expr(item.path, ExprProblem(
-                    TypeMismatchError,
-                    "a condition needs one value per customer, but this has one per period",
-                    item.tree.start, max(1, item.tree.end - item.tree.start),
-                    "collapse the periods with any(), all(), count() or last()"))
+                self.add_expr(
+                    item.path,
+                    ExprProblem(
+                        TypeMismatchError,
+                        "a condition needs one value per customer, but this has one per period",
+                        item.tree.start,
+                        max(1, item.tree.end - item.tree.start),
+                        "collapse the periods with any(), all(), count() or last()",
+                    ),
+                )
                 return None
         line, column = self.doc.text_position(item.path, 0)
         text = self.doc_value(item.path)
@@ -473,8 +517,9 @@ class _Compiler:
                 if not rules:
                     why = "it has no rules"
                 elif gap:
-                    example = ", ".join(f"{k} is {'true' if v else 'false'}"
-                                        for k, v in sorted(gap.items()))
+                    example = ", ".join(
+                        f"{k} is {'true' if v else 'false'}" for k, v in sorted(gap.items())
+                    )
                     why = f"no rule matches when {example}"
                 else:
                     why = "its rules have too many conditions to check every combination"
@@ -493,10 +538,14 @@ class _Compiler:
         ):
             if value not in outcomes:
                 outcomes.append(value)
-        default = (DefaultOutcome(spec.default.then, spec.default.because)
-                   if spec.default is not None else None)
-        return CompiledDecision(name, spec.hit, rules, default, decided, tuple(outcomes),
-                                spec.title)
+        default = (
+            DefaultOutcome(spec.default.then, spec.default.because)
+            if spec.default is not None
+            else None
+        )
+        return CompiledDecision(
+            name, spec.hit, rules, default, decided, tuple(outcomes), spec.title
+        )
 
     # policies and examples --------------------------------------------------------------------
 
@@ -525,6 +574,10 @@ class _Compiler:
         givable.update({f"previous.{n}": d.type for n, d in decisions.items()})
         expectable: dict[str, Type] = {n: d.type for n, d in decisions.items()}
         expectable.update({n: d.expr.type for n, d in derived.items()})
+        for name in self.broken:  # reported already; their values cannot be checked
+            givable.setdefault(name, Type("list"))
+            expectable.setdefault(name, Type("list"))
+            givable.setdefault(f"previous.{name}", Type("list"))
         for i, example in enumerate(self.model.tests):
             base: KeyPath = ("tests", i)
             self.example_values(example.given, givable, (*base, "given"), "given")
@@ -538,11 +591,18 @@ class _Compiler:
                     self.example_values(rest, givable, row_path, "given")
                 ids = [r.get("customer_id") for r in example.population]
                 if example.customer is None:
-                    self.add(ExampleError, "an example with a population must name the customer "
-                             "whose results it expects (customer:)", base)
+                    self.add(
+                        ExampleError,
+                        "an example with a population must name the customer "
+                        "whose results it expects (customer:)",
+                        base,
+                    )
                 elif example.customer not in ids:
-                    self.add(ExampleError, f"customer {example.customer!r} is not in the "
-                             "example's population", (*base, "customer"))
+                    self.add(
+                        ExampleError,
+                        f"customer {example.customer!r} is not in the example's population",
+                        (*base, "customer"),
+                    )
 
     def example_values(
         self, values: Mapping[str, Any], known: Mapping[str, Type], path: KeyPath, what: str
@@ -557,6 +617,8 @@ class _Compiler:
                     key=True,
                     hint="names: " + ", ".join(sorted(known)),
                 )
+                continue
+            if key.removeprefix("previous.") in self.broken:
                 continue
             problem = _example_value_problem(value, wanted)
             if problem:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
 
 from tierkit.errors import ExpressionSyntaxError, ForbiddenSyntaxError, RulesetProblem
 
@@ -98,7 +97,7 @@ class Call:
     name_end: int
 
 
-Expr = Union[Literal, ListLit, Name, Previous, Unary, Binary, Call]
+Expr = Literal | ListLit | Name | Previous | Unary | Binary | Call
 
 ARITHMETIC = ("+", "-", "*", "/", "%")
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
@@ -307,10 +306,19 @@ class _Parser:
                     opener.start,
                     hint=f"add '{closer}'",
                 )
-            raise _Fail(ExpressionSyntaxError, f"the expression ends too early, {context}",
-                        token.start)
+            raise _Fail(
+                ExpressionSyntaxError, f"the expression ends too early, {context}", token.start
+            )
         if token.text in (")", "]") and not self.open_brackets:
             raise _Fail(ExpressionSyntaxError, f"unmatched '{token.text}'", token.start)
+        if token.kind == "name" and token.text in FORBIDDEN_WORDS:
+            raise _Fail(
+                ForbiddenSyntaxError,
+                f"'{token.text}' is not part of the expression language: no "
+                f"{FORBIDDEN_WORDS[token.text]}",
+                token.start,
+                token.end - token.start,
+            )
         if token.text == "=":
             raise _Fail(
                 ExpressionSyntaxError,
@@ -432,8 +440,11 @@ class _Parser:
             )
         if self.at("op", "[") or (self.at("op", "(") and not isinstance(node, Name)):
             what = "indexing" if self.tok.text == "[" else "calling the result of an expression"
-            raise _Fail(ForbiddenSyntaxError, f"{what} is not part of the expression language",
-                        self.tok.start)
+            raise _Fail(
+                ForbiddenSyntaxError,
+                f"{what} is not part of the expression language",
+                self.tok.start,
+            )
         return node
 
     def atom(self) -> Expr:
@@ -496,8 +507,11 @@ class _Parser:
                 )
             self.take()
             if not self.at("name") or self.tok.text.startswith("__"):
-                kind = ForbiddenSyntaxError if self.tok.text.startswith("__") else (
-                    ExpressionSyntaxError)
+                kind = (
+                    ForbiddenSyntaxError
+                    if self.tok.text.startswith("__")
+                    else (ExpressionSyntaxError)
+                )
                 raise _Fail(kind, "expected a decision name after 'previous.'", self.tok.start)
             name = self.take()
             return self.postfix(Previous(name.text, token.start, name.end))
@@ -573,8 +587,9 @@ def parse_expression(text: str) -> Expr | SyntaxProblem:
     except _Fail as fail:
         return SyntaxProblem(fail.kind, fail.message, fail.start, fail.length, fail.hint)
     except RecursionError:
-        return SyntaxProblem(ExpressionSyntaxError, "the expression is nested too deeply", 0, 1,
-                             None)
+        return SyntaxProblem(
+            ExpressionSyntaxError, "the expression is nested too deeply", 0, 1, None
+        )
 
 
 def unparse(node: Expr) -> str:
@@ -602,4 +617,5 @@ def unparse(node: Expr) -> str:
 
 def _wrap(node: Expr) -> str:
     text = unparse(node)
-    return f"({text})" if isinstance(node, Binary) else text
+    nested = isinstance(node, Binary) or (isinstance(node, Unary) and node.op == "not")
+    return f"({text})" if nested else text

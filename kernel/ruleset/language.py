@@ -69,22 +69,46 @@ BUILTINS: tuple[Builtin, ...] = (
         "outlier: zscore(value) > 3",
     ),
     # aggregates: collapse per-period values to one
-    Builtin("any", "aggregate", "any(b)", "True when b holds in at least one period.",
-            "vip: any(vip_month)"),
-    Builtin("all", "aggregate", "all(b)", "True when b holds in every period.",
-            "steady: all(paid > 0)"),
-    Builtin("count", "aggregate", "count(b)", "The number of periods in which b holds.",
-            "active_months: count(paid > 0)"),
-    Builtin("sum", "aggregate", "sum(x)", "The sum over the periods (missing periods count 0).",
-            "total: sum(paid)"),
-    Builtin("mean", "aggregate", "mean(x)", "The mean over the periods that have a value.",
-            "average: mean(paid)"),
-    Builtin("min", "aggregate", "min(x)", "The smallest value over the periods.",
-            "worst: min(on_time)"),
-    Builtin("max", "aggregate", "max(x)", "The largest value over the periods.",
-            "best_month: max(paid)"),
-    Builtin("last", "aggregate", "last(x)", "The value of the most recent period.",
-            "latest: last(paid)"),
+    Builtin(
+        "any",
+        "aggregate",
+        "any(b)",
+        "True when b holds in at least one period.",
+        "vip: any(vip_month)",
+    ),
+    Builtin(
+        "all", "aggregate", "all(b)", "True when b holds in every period.", "steady: all(paid > 0)"
+    ),
+    Builtin(
+        "count",
+        "aggregate",
+        "count(b)",
+        "The number of periods in which b holds.",
+        "active_months: count(paid > 0)",
+    ),
+    Builtin(
+        "sum",
+        "aggregate",
+        "sum(x)",
+        "The sum over the periods (missing periods count 0).",
+        "total: sum(paid)",
+    ),
+    Builtin(
+        "mean",
+        "aggregate",
+        "mean(x)",
+        "The mean over the periods that have a value.",
+        "average: mean(paid)",
+    ),
+    Builtin(
+        "min", "aggregate", "min(x)", "The smallest value over the periods.", "worst: min(on_time)"
+    ),
+    Builtin(
+        "max", "aggregate", "max(x)", "The largest value over the periods.", "best_month: max(paid)"
+    ),
+    Builtin(
+        "last", "aggregate", "last(x)", "The value of the most recent period.", "latest: last(paid)"
+    ),
     Builtin(
         "trend",
         "aggregate",
@@ -102,8 +126,13 @@ BUILTINS: tuple[Builtin, ...] = (
         "than edges; missing x gives missing.",
         "size_points: bands(value, [1000, 10000, 100000], [0, 1, 2, 3])",
     ),
-    Builtin("missing", "value", "missing(x)", "True when x has no value.",
-            "never_assessed: missing(relationship)"),
+    Builtin(
+        "missing",
+        "value",
+        "missing(x)",
+        "True when x has no value.",
+        "never_assessed: missing(relationship)",
+    ),
     Builtin(
         "coalesce",
         "value",
@@ -111,8 +140,13 @@ BUILTINS: tuple[Builtin, ...] = (
         "The first of its arguments that has a value.",
         "rel: coalesce(relationship, 5)",
     ),
-    Builtin("date", "value", "date('YYYY-MM-DD')", "A date constant.",
-            "recent: since >= date('2024-01-01')"),
+    Builtin(
+        "date",
+        "value",
+        "date('YYYY-MM-DD')",
+        "A date constant.",
+        "recent: since >= date('2024-01-01')",
+    ),
 )
 
 BUILTIN_NAMES = {b.name: b for b in BUILTINS}

@@ -28,9 +28,13 @@ def _compile(doc: Document, registry: Registry | None) -> CompiledRuleset:
     shape = parse_model(doc)
     if shape.model is None:
         raise RulesetInvalid(shape.problems)
-    compiled, problems = compile_ruleset(doc, shape.model, registry or get_registry(),
-                                         broken=shape.broken,
-                                         strategy_broken=shape.strategy_broken)
+    compiled, problems = compile_ruleset(
+        doc,
+        shape.model,
+        registry or get_registry(),
+        broken=shape.broken,
+        strategy_broken=shape.strategy_broken,
+    )
     if compiled is None or shape.problems:
         raise RulesetInvalid([*shape.problems, *problems])
     return compiled

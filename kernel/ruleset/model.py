@@ -139,7 +139,6 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of a ruleset file (draft 2020-12)."""
     schema = RulesetModel.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://tierkit.dev/schema/ruleset-1.json"
     schema["title"] = "tierkit ruleset"
     return schema
 
@@ -206,15 +205,16 @@ def parse_model(doc: Document) -> ModelResult:
             found = [p for p in _problems(doc, data, exc) if p[0] not in reported]
             if not found:
                 return ModelResult(None, problems, frozenset(broken), strategy_broken)
+            pruned = True
             for path, problem in found:
                 reported.add(path)
                 problems.append(problem)
-                if not _prune(data, path, broken):
-                    return ModelResult(None, problems, frozenset(broken), strategy_broken)
+                pruned = _prune(data, path, broken) and pruned
                 strategy_broken = strategy_broken or path[:1] == ("strategy",)
+            if not pruned:
+                return ModelResult(None, problems, frozenset(broken), strategy_broken)
             continue
-        return ModelResult(model if not problems else model, problems, frozenset(broken),
-                           strategy_broken)
+        return ModelResult(model, problems, frozenset(broken), strategy_broken)
     return ModelResult(None, problems, frozenset(broken), strategy_broken)
 
 
@@ -222,7 +222,7 @@ def _prune(data: dict[str, Any], path: KeyPath, broken: set[str]) -> bool:
     """Remove the malformed part at ``path`` so the rest can be checked; False if impossible."""
     if not path:
         return False
-    head = path[0]
+    head = str(path[0])
     if head in _PLACEHOLDERS and len(path) == 1:
         data[head] = _PLACEHOLDERS[head]
         return True
@@ -237,13 +237,16 @@ def _prune(data: dict[str, Any], path: KeyPath, broken: set[str]) -> bool:
             return head != "decisions"
         section = data[head]
         name = path[1]
-        if name in section:
-            del section[name]
-            if isinstance(name, str):
-                broken.add(name)
-        else:  # a bad key (name pattern): drop it if it is there under another form
+        if name not in section:
             return False
-        return bool(section) or head != "decisions"
+        if head == "decisions":
+            # Keep a placeholder so the rest of the ruleset can still be checked.
+            section[name] = {"default": {"then": "?"}}
+        else:
+            del section[name]
+        if isinstance(name, str):
+            broken.add(name)
+        return True
     if head == "tests" and isinstance(data.get(head), list):
         if len(path) == 1:
             data.pop(head, None)
@@ -280,7 +283,7 @@ def _problems(
     merged: dict[KeyPath, list[dict[str, Any]]] = {}
     for error in exc.errors():
         path, _, _ = _real_path(data, tuple(error["loc"]))
-        merged.setdefault(path, []).append(error)
+        merged.setdefault(path, []).append(dict(error))
     return [(path, _problem(doc, path, errors)) for path, errors in merged.items()]
 
 

@@ -135,11 +135,13 @@ def read_document(path: str | Path) -> Document:
     try:
         raw = Path(path).read_bytes()
     except IsADirectoryError:
-        raise _single(FileReadError(f"{name} is a folder, expected a ruleset file", _at(name)))
+        raise _single(
+            FileReadError(f"{name} is a folder, expected a ruleset file", _at(name))
+        ) from None
     except FileNotFoundError:
-        raise _single(FileReadError(f"no such file: {name}", _at(name)))
+        raise _single(FileReadError(f"no such file: {name}", _at(name))) from None
     except OSError as exc:
-        raise _single(FileReadError(f"cannot read {name}: {exc.strerror}", _at(name)))
+        raise _single(FileReadError(f"cannot read {name}: {exc.strerror}", _at(name))) from None
     return parse_document(raw, name)
 
 

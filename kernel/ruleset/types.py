@@ -22,8 +22,12 @@ class Type:
         if self.base == "list":
             text = f"a list of {self.item or 'values'}s"
         else:
-            text = {"number": "a number", "boolean": "true/false", "text": "a text",
-                    "date": "a date"}[self.base]
+            text = {
+                "number": "a number",
+                "boolean": "true/false",
+                "text": "a text",
+                "date": "a date",
+            }[self.base]
         return f"{text} per period" if self.per_period else text
 
     def scalar(self) -> Type:

@@ -1,0 +1,23 @@
+"""Helpers for tests: load ruleset text written with indentation, collect its problems."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tierkit.errors import RulesetInvalid, RulesetProblem
+from tierkit.ruleset import load_ruleset_text
+from tierkit.ruleset.compiled import CompiledRuleset
+
+
+def load(text: str, name: str = "test.yaml") -> CompiledRuleset:
+    """Load ruleset text written with indentation in a test."""
+    return load_ruleset_text(textwrap.dedent(text).lstrip("\n"), name)
+
+
+def problems(text: str, name: str = "test.yaml") -> list[RulesetProblem]:
+    """Every problem the loader reports for ruleset text (fails when there is none)."""
+    with pytest.raises(RulesetInvalid) as info:
+        load(text, name)
+    return list(info.value.problems)

@@ -1,0 +1,70 @@
+"""The built wheel installs into a fresh virtual environment and works there.
+
+Slow (it builds a wheel and installs its dependencies), so it is marked ``slow``; ``.ci/run``
+runs it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        check=True,
+    )
+    [built] = out.glob("tierkit-*.whl")
+    return built
+
+
+def test_wheel_installs_only_the_tierkit_package(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names}
+    assert tops == {"tierkit", next(t for t in tops if t.endswith(".dist-info"))}
+    assert "tierkit/rulesets/vip-monthly.yaml" in names
+    assert "tierkit/schema/ruleset-1.json" in names
+    assert "tierkit/plugins/payments.py" in names
+    assert not any(n.startswith(("kernel/", "plugins/", "tests/")) for n in names)
+
+
+def test_wheel_runs_in_a_fresh_environment(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True)
+    tierkit = venv / "bin" / "tierkit"
+
+    def run(*args: str) -> str:
+        done = subprocess.run([str(tierkit), *args], capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert run("--version").startswith("tierkit ")
+    listing = run("plugins")
+    assert "payments.received" in listing and "tierkit-strategies" in listing
+    assert "is valid" in run("validate", "vip-monthly")
+    modules = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.util as u; "
+            "print([m for m in ('kernel', 'plugins', 'rulesets') if u.find_spec(m)])",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    assert modules.stdout.strip() == "[]"
