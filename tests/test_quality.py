@@ -37,17 +37,9 @@ def test_kernel_passes_mypy_strict(tmp_path: Path) -> None:
 
 
 def test_code_is_ruff_clean() -> None:
+    folders = [f for f in ("kernel", "plugins", "tests", "bench", "docs") if (ROOT / f).is_dir()]
     done = subprocess.run(
-        [
-            str(BIN / "ruff"),
-            "check",
-            "--output-format",
-            "concise",
-            "kernel",
-            "plugins",
-            "tests",
-            "bench",
-        ],
+        [str(BIN / "ruff"), "check", "--output-format", "concise", *folders],
         capture_output=True,
         text=True,
         cwd=ROOT,

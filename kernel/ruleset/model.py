@@ -264,10 +264,9 @@ def _real_path(data: Any, loc: tuple[int | str, ...]) -> tuple[KeyPath, Any, boo
     current = data
     exists = True
     for step in loc:
-        if isinstance(current, dict) and step in current:
-            path.append(step)
-            current = current[step]
-        elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
+        in_dict = isinstance(current, dict) and step in current
+        in_list = isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current)
+        if in_dict or in_list:
             path.append(step)
             current = current[step]
         elif isinstance(current, dict) and step not in current and step == loc[-1]:
