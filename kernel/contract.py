@@ -237,7 +237,20 @@ class Function:
     plugin: str = field(default="", compare=False)
 
 
-OpenFn: TypeAlias = Callable[[str], Tables]
+@dataclass(frozen=True)
+class OpenedSource:
+    """What a source opened: its tables as lazy frames, and where each came from.
+
+    ``origins`` names each table's file or database table for error messages
+    (``data/payments.csv``). A frame may carry a ``_row`` column with the row number a user
+    sees in the file (the header of a CSV is row 1), so bad rows can be pointed at.
+    """
+
+    tables: Mapping[str, nw.LazyFrame[Any]]
+    origins: Mapping[str, str]
+
+
+OpenFn: TypeAlias = Callable[[str], OpenedSource]
 
 
 @dataclass(frozen=True)

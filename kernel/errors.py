@@ -292,6 +292,49 @@ class PluginError(TierkitError):
         super().__init__(f"plugin '{plugin}' ({hook}): {message}")
 
 
+class DataProblem(TierkitError):
+    """One problem with the data: a missing table or column, a wrong type, bad rows."""
+
+    def __init__(
+        self,
+        origin: str,
+        message: str,
+        *,
+        column: str | None = None,
+        count: int = 0,
+        examples: Sequence[str] = (),
+    ) -> None:
+        self.origin = origin
+        self.column = column
+        self.message = message
+        self.count = count
+        self.examples = tuple(examples)
+        super().__init__(f"{origin}: {message}")
+
+    def render(self) -> str:
+        lines = [f"{self.origin}: {self.message}"]
+        lines.extend(f"    {example}" for example in self.examples)
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"origin": self.origin, "column": self.column, "message": self.message,
+                "count": self.count, "examples": list(self.examples)}
+
+
+class DataInvalid(TierkitError):
+    """The data cannot be used; every problem found is in :attr:`problems`."""
+
+    def __init__(self, problems: Sequence[DataProblem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        super().__init__(f"{count} data problem{'s' if count != 1 else ''}")
+
+    def render(self) -> str:
+        count = len(self.problems)
+        body = "\n".join(p.render() for p in self.problems)
+        return f"{body}\n\n{count} data problem{'s' if count != 1 else ''} found."
+
+
 class UsageError(TierkitError):
     """A command-line option or argument is wrong."""
 

@@ -22,6 +22,7 @@ from tierkit.contract import (
     Criterion,
     Function,
     FunctionArg,
+    OpenedSource,
     Source,
     Strategy,
     TableNeed,
@@ -266,7 +267,10 @@ class MemoryIO:
     def tierkit_sources(self) -> Iterable[Source]:
         return [
             Source(
-                "memory", "Tables kept in memory.", lambda p: p.startswith("memory:"), lambda p: {}
+                "memory",
+                "Tables kept in memory.",
+                lambda p: p.startswith("memory:"),
+                lambda p: OpenedSource({}, {}),
             )
         ]
 

@@ -1,0 +1,412 @@
+"""Check table contracts, parse values, and apply the bad-data rules.
+
+Rules (docs/data-formats.md):
+
+- A table or column a criterion needs is missing → rejected (exit 2), naming the criteria.
+- customers: a missing or duplicate customer_id → rejected, with counts and example rows.
+- A value that cannot be parsed (a date that is not a date, an amount that is not a number) or
+  a negative amount or unit count → rejected, with counts and up to five example rows.
+- Rows for customers that are not in customers, rows whose main date is empty, and rows dated
+  on or after the as-of date → counted and skipped.
+
+Everything is checked before anything is computed, and every problem is reported at once.
+Money is parsed exactly into whole ten-thousandths (:data:`~tierkit.contract.MONEY_SCALE`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from tierkit.contract import MONEY_SCALE, Column, ColumnType, Criterion, OpenedSource
+from tierkit.errors import DataInvalid, DataProblem
+
+ROW = "_row"
+EXAMPLES = 5
+
+MAIN_DATE: dict[str, str] = {
+    "payments": "paid_at",
+    "invoices": "issued_at",
+    "shipments": "shipped_at",
+    "contracts": "started_at",
+    "assessments": "assessed_at",
+}
+"""The date that places a row in time, for skipping rows after the as-of date and reporting."""
+
+CUSTOMERS = "customers"
+POPULATION_COLUMNS = (Column("customer_id", ColumnType.ID), Column("name", ColumnType.TEXT))
+NON_NEGATIVE = {ColumnType.MONEY, ColumnType.NUMBER, ColumnType.INTEGER}
+NEGATIVE_ALLOWED = {("invoices", "cost")}
+
+
+@dataclass
+class TableReport:
+    """What was read from one table and what was skipped, for the run manifest."""
+
+    origin: str
+    rows: int = 0
+    used: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    first_date: date | None = None
+    last_date: date | None = None
+
+
+@dataclass
+class DataReport:
+    tables: dict[str, TableReport] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            name: {
+                "origin": t.origin,
+                "rows": t.rows,
+                "used": t.used,
+                "skipped": dict(t.skipped),
+                "first_date": t.first_date.isoformat() if t.first_date else None,
+                "last_date": t.last_date.isoformat() if t.last_date else None,
+            }
+            for name, t in self.tables.items()
+        }
+
+
+@dataclass(frozen=True)
+class PreparedTables:
+    """Clean, typed tables as polars lazy frames, and the report of what was read."""
+
+    tables: Mapping[str, pl.LazyFrame]
+    report: DataReport
+
+
+Needs = dict[str, dict[str, tuple[Column, list[str]]]]
+
+
+def needed_columns(criteria: Iterable[Criterion]) -> Needs:
+    """Per table and column: the column (required if any criterion requires it), who needs it."""
+    needs: Needs = {CUSTOMERS: {c.name: (c, ["the population"]) for c in POPULATION_COLUMNS}}
+    for criterion in criteria:
+        for need in criterion.needs:
+            table = needs.setdefault(need.table, {})
+            for column in need.columns:
+                known, users = table.get(column.name, (column, []))
+                required = not (known.optional and column.optional)
+                merged = Column(column.name, column.type, optional=not required)
+                table[column.name] = (merged, [*users, criterion.name])
+    return needs
+
+
+def prepare_tables(
+    opened: OpenedSource, criteria: Iterable[Criterion], as_of: date, location: str
+) -> PreparedTables:
+    """Check, parse and clean every table ``criteria`` need; raise :class:`DataInvalid`."""
+    needs = needed_columns(criteria)
+    problems: list[DataProblem] = []
+    frames: dict[str, pl.LazyFrame] = {}
+    for table, columns in needs.items():
+        frame = opened.tables.get(table)
+        if frame is None:
+            users = sorted({u for _, us in columns.values() for u in us})
+            problems.append(
+                DataProblem(
+                    location,
+                    f"no table '{table}' (needed by {', '.join(users)}); expected {table}.csv, "
+                    f"{table}.parquet or {table}.xlsx in a folder, or a database table '{table}'",
+                )
+            )
+            continue
+        origin = opened.origins.get(table, f"{location}:{table}")
+        native = _to_polars(frame)
+        present = set(native.collect_schema().names())
+        missing = [
+            (n, c, us) for n, (c, us) in columns.items() if n not in present and not c.optional
+        ]
+        for name, _, users in missing:
+            problems.append(
+                DataProblem(
+                    origin,
+                    f"column '{name}' is missing (needed by {', '.join(users)})",
+                    column=name,
+                )
+            )
+        if not missing:
+            frames[table] = native
+    if problems:
+        raise DataInvalid(problems)
+
+    report = DataReport()
+    parsed: dict[str, pl.LazyFrame] = {}
+    for table, native in frames.items():
+        origin = opened.origins.get(table, f"{location}:{table}")
+        schema = native.collect_schema()
+        present_columns = {n: c for n, (c, _) in needs[table].items() if n in schema}
+        parsed_frame, table_problems = _parse(table, origin, native, schema, present_columns)
+        if table_problems:
+            problems.extend(table_problems)
+        else:
+            parsed[table] = parsed_frame
+    origin = opened.origins.get(CUSTOMERS, CUSTOMERS)
+    problems[:0] = _check_customers(frames[CUSTOMERS], origin)
+    if problems:
+        raise DataInvalid(problems)
+    customers = parsed[CUSTOMERS].collect()
+    report.tables[CUSTOMERS] = TableReport(
+        opened.origins.get(CUSTOMERS, CUSTOMERS), customers.height, customers.height
+    )
+    ids = customers.lazy().select("customer_id")
+    clean: dict[str, pl.LazyFrame] = {CUSTOMERS: customers.lazy()}
+    for table, parsed_frame in parsed.items():
+        if table == CUSTOMERS:
+            continue
+        origin = opened.origins.get(table, table)
+        date_column = MAIN_DATE.get(table) or next(
+            (n for n, (c, _) in needs[table].items() if c.type == ColumnType.DATE), None
+        )
+        clean[table], report.tables[table] = _clean_rows(
+            parsed_frame, ids, date_column, as_of, origin
+        )
+    return PreparedTables(clean, report)
+
+
+def _to_polars(frame: Any) -> pl.LazyFrame:
+    native = nw.to_native(frame) if isinstance(frame, nw.LazyFrame | nw.DataFrame) else frame
+    if isinstance(native, pl.LazyFrame):
+        return native
+    if isinstance(native, pl.DataFrame):
+        return native.lazy()
+    converted: pl.DataFrame = nw.to_native(nw.from_native(native).lazy().collect(backend="polars"))
+    return converted.lazy()
+
+
+# parsing ---------------------------------------------------------------------------------------
+
+
+def _parse(
+    table: str,
+    origin: str,
+    frame: pl.LazyFrame,
+    schema: pl.Schema,
+    columns: Mapping[str, Column],
+) -> tuple[pl.LazyFrame, list[DataProblem]]:
+    """Parse each column into its contract type; report values that do not parse or are negative."""
+    exprs: dict[str, pl.Expr] = {}
+    problems: list[DataProblem] = []
+    for name, column in columns.items():
+        expr, problem = _parse_expr(name, column.type, schema[name])
+        if problem:
+            problems.append(DataProblem(origin, problem, column=name))
+        else:
+            exprs[name] = expr
+    if problems:
+        return frame, problems
+    keep = [pl.col(ROW)] if ROW in schema else []
+    raw = {f"__raw_{n}": pl.col(n).cast(pl.String) for n in columns}
+    with_raw = frame.select(*keep, **exprs, **raw)
+    checks: list[tuple[str, pl.Expr, str]] = []  # column, condition of a bad row, what is wrong
+    for name, column in columns.items():
+        given = pl.col(f"__raw_{name}").str.strip_chars().fill_null("") != ""
+        checks.append(
+            (name, pl.col(name).is_null() & given, f"cannot be read as {_wanted(column.type)}")
+        )
+        if column.type in NON_NEGATIVE and (table, name) not in NEGATIVE_ALLOWED:
+            checks.append((name, (pl.col(name) < 0).fill_null(False), "must not be negative"))
+    counts = (
+        with_raw.select(
+            [condition.sum().alias(f"c{i}") for i, (_, condition, _) in enumerate(checks)]
+        )
+        .collect()
+        .row(0)
+    )
+    for (name, condition, wrong), count in zip(checks, counts, strict=True):
+        if not count:
+            continue
+        examples = with_raw.filter(condition).head(EXAMPLES).collect()
+        shown = [
+            (f"row {r[ROW]}: " if ROW in r else "") + f"{name} = {r[f'__raw_{name}']!r}"
+            for r in examples.iter_rows(named=True)
+        ]
+        plural = "s" if count != 1 else ""
+        problems.append(
+            DataProblem(
+                origin,
+                f"column '{name}': {count} value{plural} {wrong}",
+                column=name,
+                count=int(count),
+                examples=shown,
+            )
+        )
+    return with_raw.drop(list(raw)), problems
+
+
+def _wanted(kind: ColumnType) -> str:
+    return {
+        ColumnType.DATE: "a date (YYYY-MM-DD)",
+        ColumnType.MONEY: "an amount (like 1234.50)",
+        ColumnType.NUMBER: "a number",
+        ColumnType.INTEGER: "a whole number",
+        ColumnType.BOOLEAN: "true or false",
+        ColumnType.ID: "an identifier",
+        ColumnType.TEXT: "text",
+    }[kind]
+
+
+def _parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr, str | None]:
+    """The expression that parses column ``name`` into its contract type, or why it can't."""
+    col = pl.col(name)
+    text = dtype == pl.String
+    if kind in (ColumnType.ID, ColumnType.TEXT):
+        if dtype.is_float():
+            return col, f"column '{name}' holds decimal numbers, expected an identifier or text"
+        return col.cast(pl.String).str.strip_chars(), None
+    if kind == ColumnType.DATE:
+        if text:
+            stripped = col.str.strip_chars()
+            iso = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}([T ]\S*)?$")
+            return pl.when(iso).then(
+                stripped.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+            ), None
+        if dtype == pl.Date:
+            return col, None
+        if isinstance(dtype, pl.Datetime):
+            return col.dt.date(), None
+        return col, f"column '{name}' holds {_dtype_name(dtype)}, expected dates"
+    if kind == ColumnType.BOOLEAN:
+        if dtype == pl.Boolean:
+            return col, None
+        if text:
+            lowered = col.str.strip_chars().str.to_lowercase()
+            return (
+                pl.when(lowered.is_in(["true", "1", "yes"]))
+                .then(True)
+                .when(lowered.is_in(["false", "0", "no"]))
+                .then(False)
+                .otherwise(None)
+            ), None
+        return col, f"column '{name}' holds {_dtype_name(dtype)}, expected true or false"
+    if not (text or dtype.is_numeric()):
+        return col, f"column '{name}' holds {_dtype_name(dtype)}, expected a number"
+    if kind == ColumnType.MONEY:
+        return _money(col, dtype), None
+    if kind == ColumnType.INTEGER:
+        number = (
+            col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
+        )
+        return pl.when(number == number.round(0)).then(number.cast(pl.Int64)), None
+    number = col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
+    return number, None
+
+
+def _money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Exact integer ten-thousandths: text and decimals are read digit by digit, not as floats."""
+    if dtype.is_integer():
+        return col.cast(pl.Int64) * MONEY_SCALE
+    if isinstance(dtype, pl.Decimal):
+        return (col.cast(pl.Decimal(38, 4)) * MONEY_SCALE).cast(pl.Int64)
+    if dtype.is_float():
+        return (col * MONEY_SCALE).round(0).cast(pl.Int64)
+    text = col.str.strip_chars().str.replace_all(r"^\+", "")
+    valid = text.str.contains(r"^-?(\d+\.?\d{0,4}|\.\d{1,4})$")
+    negative = text.str.starts_with("-")
+    digits = text.str.replace("-", "")
+    whole = digits.str.split(".").list.get(0, null_on_oob=True).replace("", "0")
+    fraction = digits.str.split(".").list.get(1, null_on_oob=True).fill_null("")
+    units = whole.cast(pl.Int64, strict=False) * MONEY_SCALE + fraction.str.pad_end(4, "0").replace(
+        "", "0000"
+    ).cast(pl.Int64, strict=False)
+    return pl.when(valid).then(pl.when(negative).then(-units).otherwise(units))
+
+
+def _dtype_name(dtype: pl.DataType) -> str:
+    if dtype == pl.String:
+        return "text"
+    if dtype.is_numeric():
+        return "numbers"
+    if dtype == pl.Boolean:
+        return "true/false values"
+    if dtype in (pl.Date,) or isinstance(dtype, pl.Datetime):
+        return "dates"
+    return str(dtype)
+
+
+# rows ------------------------------------------------------------------------------------------
+
+
+def _check_customers(raw: pl.LazyFrame, origin: str) -> list[DataProblem]:
+    """Every customer listed once, with an id (checked on the values as given)."""
+    shown = [c for c in raw.collect_schema().names() if c in (ROW, "customer_id", "name")]
+    customers = (
+        raw.select(shown)
+        .with_columns(pl.col("customer_id").cast(pl.String).str.strip_chars())
+        .collect()
+    )
+    problems = []
+    null_ids = customers.filter(pl.col("customer_id").is_null() | (pl.col("customer_id") == ""))
+    if null_ids.height:
+        problems.append(
+            DataProblem(
+                origin,
+                f"{null_ids.height} row{'s' if null_ids.height != 1 else ''} without a "
+                "customer_id; every customer needs one",
+                column="customer_id",
+                count=null_ids.height,
+                examples=_rows(null_ids),
+            )
+        )
+    duplicated = customers.filter(
+        pl.col("customer_id").is_duplicated() & pl.col("customer_id").is_not_null()
+    )
+    if duplicated.height:
+        ids = duplicated["customer_id"].unique().sort()
+        problems.append(
+            DataProblem(
+                origin,
+                f"{ids.len()} customer_id value{'s' if ids.len() != 1 else ''} appear more "
+                "than once; each customer must be listed once",
+                column="customer_id",
+                count=ids.len(),
+                examples=_rows(duplicated.sort("customer_id")),
+            )
+        )
+    return problems
+
+
+def _rows(frame: pl.DataFrame) -> Sequence[str]:
+    shown = []
+    for row in frame.head(EXAMPLES).iter_rows(named=True):
+        where = f"row {row[ROW]}: " if ROW in row else ""
+        values = ", ".join(f"{k}={v!r}" for k, v in row.items() if k != ROW)
+        shown.append(where + values)
+    return shown
+
+
+def _clean_rows(
+    frame: pl.LazyFrame,
+    ids: pl.LazyFrame,
+    date_column: str | None,
+    as_of: date,
+    origin: str,
+) -> tuple[pl.LazyFrame, TableReport]:
+    known = pl.col("customer_id").is_in(ids.collect()["customer_id"].implode())
+    stats = [pl.len().alias("rows"), (~known).sum().alias("unknown")]
+    if date_column:
+        stats += [
+            (known & pl.col(date_column).is_null()).sum().alias("no_date"),
+            (known & (pl.col(date_column) >= as_of)).sum().alias("after"),
+            pl.col(date_column).filter(known & (pl.col(date_column) < as_of)).min().alias("first"),
+            pl.col(date_column).filter(known & (pl.col(date_column) < as_of)).max().alias("last"),
+        ]
+    row = frame.select(stats).collect().row(0, named=True)
+    report = TableReport(origin, rows=int(row["rows"]))
+    skipped = {"unknown customer": int(row["unknown"])}
+    keep = known
+    if date_column:
+        skipped[f"no {date_column}"] = int(row["no_date"])
+        skipped["on or after the as-of date"] = int(row["after"])
+        keep = keep & pl.col(date_column).is_not_null() & (pl.col(date_column) < as_of)
+        report.first_date, report.last_date = row["first"], row["last"]
+    report.skipped = {k: v for k, v in skipped.items() if v}
+    report.used = report.rows - sum(report.skipped.values())
+    return frame.filter(keep), report

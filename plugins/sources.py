@@ -1,0 +1,130 @@
+"""Built-in data sources: a folder of files (CSV, Parquet, Excel), a DuckDB file, a SQLite file.
+
+CSV and Excel cells are read as text and parsed by the kernel, so a file gives the same values
+whatever the backend; every frame carries ``_row``, the row number a user sees in the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from tierkit.contract import OpenedSource, Source
+from tierkit.errors import DataInvalid, DataProblem
+from tierkit.hookspecs import hookimpl
+
+ROW = "_row"
+FILE_KINDS = (".csv", ".parquet", ".xlsx")
+
+
+def _is_folder(location: str) -> bool:
+    return Path(location).is_dir()
+
+
+def _open_folder(location: str) -> OpenedSource:
+    folder = Path(location)
+    files: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in FILE_KINDS and not path.name.startswith((".", "~$")):
+            files.setdefault(path.stem, []).append(path)
+    problems = [
+        DataProblem(
+            str(folder),
+            f"table '{name}' is given twice ({', '.join(p.name for p in ps)});"
+            " keep one file per table",
+        )
+        for name, ps in files.items()
+        if len(ps) > 1
+    ]
+    if problems:
+        raise DataInvalid(problems)
+    tables = {name: nw.from_native(_read_file(paths[0])) for name, paths in files.items()}
+    origins = {name: str(paths[0]) for name, paths in files.items()}
+    return OpenedSource(tables, origins)
+
+
+def _read_file(path: Path) -> pl.LazyFrame:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return pl.scan_csv(
+            path, infer_schema=False, row_index_name=ROW, row_index_offset=2, encoding="utf8-lossy"
+        )
+    if suffix == ".parquet":
+        return pl.scan_parquet(path).with_row_index(ROW, offset=1)
+    try:
+        frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+    except ModuleNotFoundError as exc:
+        raise DataInvalid(
+            [
+                DataProblem(
+                    str(path),
+                    "reading Excel files needs the excel extra: pip install 'tierkit[excel]'",
+                )
+            ]
+        ) from exc
+    return frame.with_row_index(ROW, offset=2).lazy()
+
+
+def _magic(location: str) -> bytes:
+    path = Path(location)
+    if not path.is_file():
+        return b""
+    with path.open("rb") as handle:
+        return handle.read(16)
+
+
+def _is_duckdb(location: str) -> bool:
+    return _magic(location)[8:12] == b"DUCK"
+
+
+def _is_sqlite(location: str) -> bool:
+    return _magic(location).startswith(b"SQLite format 3\x00")
+
+
+def _open_duckdb(location: str) -> OpenedSource:
+    with duckdb.connect(location, read_only=True) as con:
+        names = [
+            r[0]
+            for r in con.sql(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'main' order by table_name"
+            ).fetchall()
+        ]
+        tables = {
+            name: nw.from_native(con.sql(f'select * from "{name}"').pl().lazy()) for name in names
+        }
+    return OpenedSource(tables, {name: f"{location}:{name}" for name in names})
+
+
+def _open_sqlite(location: str) -> OpenedSource:
+    with sqlite3.connect(f"file:{location}?mode=ro", uri=True) as con:
+        names = [
+            r[0]
+            for r in con.execute(
+                "select name from sqlite_master where type in ('table', 'view') "
+                "and name not like 'sqlite_%' order by name"
+            )
+        ]
+        tables = {}
+        for name in names:
+            frame = pl.read_database(f'select * from "{name}"', con, infer_schema_length=None)
+            tables[name] = nw.from_native(frame.lazy())
+    return OpenedSource(tables, {name: f"{location}:{name}" for name in names})
+
+
+@hookimpl(trylast=True)
+def tierkit_sources() -> list[Source]:
+    return [
+        Source(
+            "folder",
+            "a folder with one file per table (CSV, Parquet or Excel)",
+            _is_folder,
+            _open_folder,
+        ),
+        Source("duckdb", "a DuckDB database file, one table per table", _is_duckdb, _open_duckdb),
+        Source("sqlite", "a SQLite database file, one table per table", _is_sqlite, _open_sqlite),
+    ]

@@ -1,0 +1,259 @@
+"""Reading data: sources, table contracts, exact parsing, and the bad-data rules."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tierkit.contract import MONEY_SCALE
+from tierkit.data import open_source, prepare_tables
+from tierkit.errors import DataInvalid
+from tierkit.registry import Registry
+
+AS_OF = date(2026, 3, 1)
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    (folder / name).write_text(text.strip() + "\n")
+
+
+def prepare(registry: Registry, location: Path, *criteria: str):  # type: ignore[no-untyped-def]
+    opened = open_source(str(location), registry)
+    return prepare_tables(opened, [registry.criteria[c] for c in criteria], AS_OF, str(location))
+
+
+def invalid(registry: Registry, location: Path, *criteria: str) -> list[str]:
+    with pytest.raises(DataInvalid) as info:
+        prepare(registry, location, *criteria)
+    return [p.render() for p in info.value.problems]
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    write(
+        tmp_path,
+        "customers.csv",
+        """
+customer_id,name,since
+C1,Alpha,2020-01-15
+C2,Beta,
+C3,Gamma,2025-06-30
+""",
+    )
+    write(
+        tmp_path,
+        "payments.csv",
+        """
+customer_id,paid_at,amount
+C1,2026-01-05,100.50
+C1,2026-02-28,0.0001
+C2,2025-12-31T10:00:00,7
+C9,2026-01-01,5
+C1,,3
+C3,2026-03-01,9
+""",
+    )
+    return tmp_path
+
+
+def test_folder_of_csv_is_parsed_exactly(registry: Registry, good: Path) -> None:
+    prepared = prepare(registry, good, "payments.received", "tenure.months")
+    payments = prepared.tables["payments"].collect().sort("_row")
+    assert payments["customer_id"].to_list() == ["C1", "C1", "C2"]
+    assert payments["amount"].to_list() == [1_005_000, 1, 70_000]
+    assert payments["paid_at"].to_list() == [
+        date(2026, 1, 5),
+        date(2026, 2, 28),
+        date(2025, 12, 31),
+    ]
+    customers = prepared.tables["customers"].collect()
+    assert customers["since"].to_list() == [date(2020, 1, 15), None, date(2025, 6, 30)]
+
+
+def test_skipped_rows_are_counted_for_the_manifest(registry: Registry, good: Path) -> None:
+    report = prepare(registry, good, "payments.received").report.as_dict()
+    assert report["payments"] == {
+        "origin": str(good / "payments.csv"),
+        "rows": 6,
+        "used": 3,
+        "skipped": {"unknown customer": 1, "no paid_at": 1, "on or after the as-of date": 1},
+        "first_date": "2025-12-31",
+        "last_date": "2026-02-28",
+    }
+    assert report["customers"]["rows"] == 3
+
+
+def test_every_bad_value_is_reported_at_once_with_rows(registry: Registry, tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "customers.csv",
+        """
+customer_id,name,since
+C1,Alpha,2020-01-15
+C2,Beta,2021-13-01
+C1,Alpha again,2020-01-01
+""",
+    )
+    write(
+        tmp_path,
+        "payments.csv",
+        """
+customer_id,paid_at,amount
+C1,2026-01-05,100.50
+C1,2026-02-05,abc
+C2,2026-02-31,10
+C2,2026-01-01,-3
+C2,2026-01-01,1.23456
+""",
+    )
+    found = invalid(registry, tmp_path, "payments.received", "tenure.months")
+    assert found == [
+        f"{tmp_path / 'customers.csv'}: 1 customer_id value appear more than once; each "
+        "customer must be listed once\n    row 2: customer_id='C1', name='Alpha'\n"
+        "    row 4: customer_id='C1', name='Alpha again'",
+        f"{tmp_path / 'customers.csv'}: column 'since': 1 value cannot be read as a date "
+        "(YYYY-MM-DD)\n    row 3: since = '2021-13-01'",
+        f"{tmp_path / 'payments.csv'}: column 'paid_at': 1 value cannot be read as a date "
+        "(YYYY-MM-DD)\n    row 4: paid_at = '2026-02-31'",
+        f"{tmp_path / 'payments.csv'}: column 'amount': 2 values cannot be read as an amount "
+        "(like 1234.50)\n    row 3: amount = 'abc'\n    row 6: amount = '1.23456'",
+        f"{tmp_path / 'payments.csv'}: column 'amount': 1 value must not be negative\n"
+        "    row 5: amount = '-3'",
+    ]
+
+
+def test_missing_tables_and_columns_name_the_criteria(registry: Registry, tmp_path: Path) -> None:
+    write(tmp_path, "customers.csv", "customer_id,name\nC1,A")
+    write(tmp_path, "payments.csv", "customer_id,amount\nC1,3")
+    found = invalid(
+        registry, tmp_path, "payments.received", "payments.days_late", "shipments.units"
+    )
+    assert found == [
+        f"{tmp_path / 'payments.csv'}: column 'paid_at' is missing (needed by "
+        "payments.received, payments.days_late)",
+        f"{tmp_path / 'payments.csv'}: column 'due_at' is missing (needed by payments.days_late)",
+        f"{tmp_path}: no table 'shipments' (needed by shipments.units); expected shipments.csv, "
+        "shipments.parquet or shipments.xlsx in a folder, or a database table 'shipments'",
+    ]
+
+
+def test_empty_customer_id_is_rejected(registry: Registry, tmp_path: Path) -> None:
+    write(tmp_path, "customers.csv", "customer_id,name\nC1,A\n,B")
+    [problem] = invalid(registry, tmp_path, "tenure.months")
+    assert "1 row without a customer_id" in problem and "row 3:" in problem
+
+
+def test_typed_parquet_with_wrong_column_type(registry: Registry, tmp_path: Path) -> None:
+    pl.DataFrame({"customer_id": ["C1"], "name": ["A"]}).write_parquet(
+        tmp_path / "customers.parquet"
+    )
+    pl.DataFrame({"customer_id": ["C1"], "shipped_at": [True], "units": [3]}).write_parquet(
+        tmp_path / "shipments.parquet"
+    )
+    [problem] = invalid(registry, tmp_path, "shipments.units")
+    assert problem == (
+        f"{tmp_path / 'shipments.parquet'}: column 'shipped_at' holds "
+        "true/false values, expected dates"
+    )
+
+
+def test_two_files_for_one_table_are_refused(registry: Registry, good: Path) -> None:
+    pl.read_csv(good / "payments.csv").write_parquet(good / "payments.parquet")
+    [problem] = invalid(registry, good, "payments.received")
+    assert "table 'payments' is given twice (payments.csv, payments.parquet)" in problem
+
+
+def _expected_payments(prepared) -> list[tuple[str, date, int]]:  # type: ignore[no-untyped-def]
+    frame = prepared.tables["payments"].collect().sort("customer_id", "paid_at")
+    return list(frame.select("customer_id", "paid_at", "amount").iter_rows())
+
+
+def test_databases_and_parquet_give_the_same_tables(
+    registry: Registry, good: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from_csv = _expected_payments(prepare(registry, good, "payments.received"))
+    customers = pl.read_csv(good / "customers.csv", infer_schema=False)
+    payments = pl.read_csv(good / "payments.csv", infer_schema=False)
+
+    db = tmp_path_factory.mktemp("db")
+    with duckdb.connect(str(db / "data.duckdb")) as con:
+        con.register("c", customers)
+        con.register("p", payments)
+        con.execute(
+            "create table customers as select customer_id, name, "
+            "try_cast(since as date) as since from c"
+        )
+        con.execute(
+            "create table payments as select customer_id, "
+            "try_cast(paid_at as timestamp)::date as paid_at, "
+            "cast(amount as decimal(18, 4)) as amount from p"
+        )
+    assert (
+        _expected_payments(prepare(registry, db / "data.duckdb", "payments.received")) == from_csv
+    )
+
+    with sqlite3.connect(db / "data.sqlite") as con:
+        con.execute("create table customers (customer_id text, name text, since text)")
+        con.executemany("insert into customers values (?, ?, ?)", customers.rows())
+        con.execute("create table payments (customer_id text, paid_at text, amount real)")
+        con.executemany(
+            "insert into payments values (?, ?, ?)",
+            [(c, p, float(a)) for c, p, a in payments.rows()],
+        )
+    assert (
+        _expected_payments(prepare(registry, db / "data.sqlite", "payments.received")) == from_csv
+    )
+
+    folder = tmp_path_factory.mktemp("parquet")
+    customers.write_parquet(folder / "customers.parquet")
+    payments.write_parquet(folder / "payments.parquet")
+    assert _expected_payments(prepare(registry, folder, "payments.received")) == from_csv
+
+
+def test_excel_folder(
+    registry: Registry, good: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("excel")
+    pytest.importorskip("fastexcel")
+    openpyxl = pytest.importorskip("openpyxl")
+    for name in ("customers", "payments"):
+        book = openpyxl.Workbook()
+        sheet = book.active
+        for row in (good / f"{name}.csv").read_text().splitlines():
+            sheet.append(row.split(","))
+        book.save(tmp_path / f"{name}.xlsx")
+    assert _expected_payments(
+        prepare(registry, tmp_path, "payments.received")
+    ) == _expected_payments(prepare(registry, good, "payments.received"))
+
+
+def test_unknown_location_says_what_can_be_opened(registry: Registry, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    [problem] = invalid(registry, tmp_path / "notes.txt", "payments.received")
+    assert "no installed source kind can open it" in problem
+    assert "a folder with one file per table" in problem
+
+
+@given(
+    st.decimals(
+        min_value=0,
+        max_value=Decimal("99999999999"),
+        places=4,
+        allow_nan=False,
+        allow_infinity=False,
+    )
+)
+def test_money_text_is_read_exactly(amount: Decimal) -> None:
+    from tierkit.data.prepare import _money
+
+    text = format(amount, "f")
+    parsed = pl.DataFrame({"a": [text]}).select(_money(pl.col("a"), pl.String)).item()
+    assert parsed == int(amount * MONEY_SCALE)
