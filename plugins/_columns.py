@@ -6,6 +6,7 @@ from tierkit.contract import Column, ColumnType, TableNeed
 
 ID = ColumnType.ID
 NUMBER = ColumnType.NUMBER
+MONEY = ColumnType.MONEY
 DATE = ColumnType.DATE
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tierkit.contract import Criterion, Param
 from tierkit.hookspecs import hookimpl
-from tierkit.plugins._columns import DATE, ID, NUMBER, need, not_implemented
+from tierkit.plugins._columns import DATE, ID, MONEY, need, not_implemented
 
 
 @hookimpl
@@ -21,7 +21,7 @@ def tierkit_criteria() -> list[Criterion]:
             description="Least-squares slope of a measure over the window's periods (change "
             "per period); missing with fewer than two periods.",
             needs=(need("payments", ("customer_id", ID), ("paid_at", DATE),
-                        ("amount", NUMBER)),),
+                        ("amount", MONEY)),),
             compute=not_implemented("growth.trend"),
             params=(Param("measure", "choice", "payments.received",
                           "The per-period measure whose trend is taken.",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from tierkit.contract import Criterion, Param
 from tierkit.hookspecs import hookimpl
-from tierkit.plugins._columns import DATE, ID, NUMBER, need, not_implemented
+from tierkit.plugins._columns import DATE, ID, MONEY, need, not_implemented
 
-PAYMENTS = need("payments", ("customer_id", ID), ("paid_at", DATE), ("amount", NUMBER))
+PAYMENTS = need("payments", ("customer_id", ID), ("paid_at", DATE), ("amount", MONEY))
 PAYMENTS_DUE = need(
-    "payments", ("customer_id", ID), ("paid_at", DATE), ("amount", NUMBER), ("due_at", DATE)
+    "payments", ("customer_id", ID), ("paid_at", DATE), ("amount", MONEY), ("due_at", DATE)
 )
 
 

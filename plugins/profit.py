@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from tierkit.contract import Criterion
 from tierkit.hookspecs import hookimpl
-from tierkit.plugins._columns import DATE, ID, NUMBER, need, not_implemented
+from tierkit.plugins._columns import DATE, ID, MONEY, need, not_implemented
 
-INVOICES = need("invoices", ("customer_id", ID), ("issued_at", DATE), ("amount", NUMBER),
-                ("cost", NUMBER))
+INVOICES = need("invoices", ("customer_id", ID), ("issued_at", DATE), ("amount", MONEY),
+                ("cost", MONEY))
 
 
 @hookimpl
