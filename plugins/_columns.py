@@ -16,12 +16,3 @@ def need(table: str, *columns: tuple[str, ColumnType] | tuple[str, ColumnType, b
         table,
         tuple(Column(c[0], c[1], bool(c[2]) if len(c) > 2 else False) for c in columns),
     )
-
-
-def not_implemented(name: str):  # type: ignore[no-untyped-def]
-    """STUB: a compute function for criteria whose computation arrives with the data layer."""
-
-    def compute(tables, window, params):  # type: ignore[no-untyped-def]
-        raise NotImplementedError(f"criterion '{name}' is declared but not computed yet")
-
-    return compute

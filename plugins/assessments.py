@@ -1,14 +1,21 @@
 """Built-in criteria over manager assessments: attractiveness, relationship, information
-sharing and potential, each a 0–10 score.
+sharing and potential, each a 0-10 score.
 
-STUB: the declarations are final; the compute functions arrive with the data layer.
+Assessments count in the window (or period) that holds their ``assessed_at`` date; rows without
+a score are ignored.
 """
 
 from __future__ import annotations
 
-from tierkit.contract import Criterion, Param
+from collections.abc import Mapping
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from tierkit.contract import ComputeFn, Criterion, Param, Tables, Window
 from tierkit.hookspecs import hookimpl
-from tierkit.plugins._columns import DATE, ID, NUMBER, need, not_implemented
+from tierkit.plugins._columns import DATE, ID, NUMBER, need
+from tierkit.plugins._window import FIXED_SCALE, KEYS, Frame, fixed, keyed, ratio, result
 
 ASSESSMENTS = need("assessments", ("customer_id", ID), ("assessed_at", DATE), ("topic", ID),
                    ("score", NUMBER))
@@ -20,6 +27,25 @@ TOPICS = {
 }
 
 
+def score(topic: str) -> ComputeFn:
+    """The compute function of ``assessments.<topic>``."""
+
+    def compute(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+        """``how=latest``: the score of the latest assessment (highest score among those on the
+        latest date); ``how=mean``: the mean score, from an exact sum."""
+        rows = keyed(tables["assessments"], "assessed_at", window, params).filter(
+            (nw.col("topic") == topic) & ~nw.col("score").is_null()
+        )
+        if params.get("how", "latest") == "mean":
+            rows = rows.with_columns(score=fixed(nw.col("score")))
+            totals = rows.group_by(*KEYS).agg(nw.col("score").sum(), nw.len().alias("n"))
+            return result(totals, ratio(nw.col("score"), nw.col("n") * FIXED_SCALE))
+        latest = rows.filter(nw.col("assessed_at") == nw.col("assessed_at").max().over(*KEYS))
+        return result(latest.group_by(*KEYS).agg(nw.col("score").max()), nw.col("score"))
+
+    return compute
+
+
 @hookimpl
 def tierkit_criteria() -> list[Criterion]:
     return [
@@ -28,10 +54,11 @@ def tierkit_criteria() -> list[Criterion]:
             title=title,
             unit="score",
             better="higher",
-            description=f"{title} as assessed by managers (0–10): the latest score in the "
-            "window, or the mean of the window's scores.",
+            description=f"{title} as assessed by managers (0-10), over assessments dated in the "
+            "window (or in each period): the latest score (of several on the latest date, the "
+            "highest), or the mean of the scores (how=mean). Missing without assessments.",
             needs=(ASSESSMENTS,),
-            compute=not_implemented(f"assessments.{topic}"),
+            compute=score(topic),
             params=(Param("how", "choice", "latest", "latest or mean.",
                           choices=("latest", "mean")),),
             neutral=None,

@@ -1,19 +1,74 @@
 """Built-in criteria over the payments table: cash received, count, discipline.
 
-STUB: the declarations (names, units, needs, parameters) are final; the compute functions
-arrive with the data layer.
+Payments count in the window (or period) that holds their ``paid_at`` date. Amounts are summed
+exactly as whole ten-thousandths (the MONEY column type) and turned into floats at the end.
 """
 
 from __future__ import annotations
 
-from tierkit.contract import Criterion, Param
+from collections.abc import Mapping
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from tierkit.contract import Criterion, Param, Tables, Window
 from tierkit.hookspecs import hookimpl
-from tierkit.plugins._columns import DATE, ID, MONEY, need, not_implemented
+from tierkit.plugins._columns import DATE, ID, MONEY, need
+from tierkit.plugins._window import KEYS, Frame, day_number, keyed, ratio, result, scaled
 
 PAYMENTS = need("payments", ("customer_id", ID), ("paid_at", DATE), ("amount", MONEY))
 PAYMENTS_DUE = need(
     "payments", ("customer_id", ID), ("paid_at", DATE), ("amount", MONEY), ("due_at", DATE)
 )
+
+
+def received_totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """``customer_id``, ``period``, ``total``: the exact sum of amounts (ten-thousandths)."""
+    rows = keyed(tables["payments"], "paid_at", window, params)
+    return rows.group_by(*KEYS).agg(nw.col("amount").sum().alias("total"))
+
+
+def received(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """Cash received: the sum of amounts paid in the window or period."""
+    return result(received_totals(tables, window, params), scaled(nw.col("total")))
+
+
+def count(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """The number of payments made in the window or period."""
+    rows = keyed(tables["payments"], "paid_at", window, params)
+    return result(rows.group_by(*KEYS).agg(nw.len().alias("n")), nw.col("n"))
+
+
+def _days_after_due() -> nw.Expr:
+    return day_number(nw.col("paid_at")) - day_number(nw.col("due_at"))
+
+
+def days_late(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """Amount-weighted mean of days paid after the due date (early payments count as 0)."""
+    rows = keyed(tables["payments"], "paid_at", window, params).filter(
+        ~nw.col("due_at").is_null()
+    )
+    late = nw.when(_days_after_due() > 0).then(_days_after_due()).otherwise(0)
+    rows = rows.with_columns(weighted=nw.col("amount") * late)
+    totals = rows.group_by(*KEYS).agg(
+        nw.col("weighted").sum().alias("weighted"), nw.col("amount").sum().alias("amount")
+    )
+    return result(totals, ratio(nw.col("weighted"), nw.col("amount")))
+
+
+def on_time_share(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """Share of the amount (of payments with a due date) paid by due date plus grace days."""
+    grace = int(params.get("grace_days", 0))
+    rows = keyed(tables["payments"], "paid_at", window, params).filter(
+        ~nw.col("due_at").is_null()
+    )
+    rows = rows.with_columns(
+        on_time=nw.when(_days_after_due() <= grace).then(nw.col("amount")).otherwise(0)
+    )
+    totals = rows.group_by(*KEYS).agg(
+        nw.col("on_time").sum().alias("on_time"), nw.col("amount").sum().alias("amount")
+    )
+    return result(totals, ratio(nw.col("on_time"), nw.col("amount")))
 
 
 @hookimpl
@@ -24,18 +79,20 @@ def tierkit_criteria() -> list[Criterion]:
             title="Cash received",
             unit="currency",
             better="higher",
-            description="Sum of payment amounts received in the window (or in each period).",
+            description="Sum of payment amounts received in the window (or in each period), "
+            "by paid_at; summed exactly.",
             needs=(PAYMENTS,),
-            compute=not_implemented("payments.received"),
+            compute=received,
         ),
         Criterion(
             name="payments.count",
             title="Payments",
             unit="payments",
             better="higher",
-            description="Number of payments received in the window (or in each period).",
+            description="Number of payments received in the window (or in each period), "
+            "by paid_at.",
             needs=(PAYMENTS,),
-            compute=not_implemented("payments.count"),
+            compute=count,
         ),
         Criterion(
             name="payments.days_late",
@@ -43,9 +100,10 @@ def tierkit_criteria() -> list[Criterion]:
             unit="days",
             better="lower",
             description="Mean days between due date and payment, weighted by amount; payments "
-            "made early count as 0. Missing for customers without dated payments.",
+            "made early or on the due date count as 0. Only payments with a due date count; "
+            "missing for customers without such payments (or whose amounts sum to 0).",
             needs=(PAYMENTS_DUE,),
-            compute=not_implemented("payments.days_late"),
+            compute=days_late,
             neutral=None,
         ),
         Criterion(
@@ -53,9 +111,11 @@ def tierkit_criteria() -> list[Criterion]:
             title="Paid on time",
             unit="share",
             better="higher",
-            description="Share of the amount paid no later than due date plus grace days.",
+            description="Share of the amount paid no later than due date plus grace days, "
+            "among payments with a due date; missing without such payments (or whose amounts "
+            "sum to 0).",
             needs=(PAYMENTS_DUE,),
-            compute=not_implemented("payments.on_time_share"),
+            compute=on_time_share,
             params=(Param("grace_days", "integer", 0, "Days after the due date still on time.",
                           minimum=0),),
             neutral=None,

@@ -1,15 +1,87 @@
 """Built-in criteria over the shipments table: units shipped and delivery reliability.
 
-STUB: the declarations are final; the compute functions arrive with the data layer.
+Shipments count in the window (or period) that holds their ``shipped_at`` date. Units are
+summed exactly as whole ten-thousandths (a unit count is exact to four decimals), so totals do
+not depend on row order.
 """
 
 from __future__ import annotations
 
-from tierkit.contract import Criterion, Param
+from collections.abc import Mapping
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from tierkit.contract import Criterion, Param, Tables, Window
 from tierkit.hookspecs import hookimpl
-from tierkit.plugins._columns import DATE, ID, NUMBER, need, not_implemented
+from tierkit.plugins._columns import DATE, ID, NUMBER, need
+from tierkit.plugins._window import (
+    FIXED_SCALE,
+    KEYS,
+    Frame,
+    day_number,
+    fixed,
+    keyed,
+    ratio,
+    result,
+    scaled,
+)
 
 SHIPMENTS = need("shipments", ("customer_id", ID), ("shipped_at", DATE), ("units", NUMBER))
+
+
+def units_totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """``customer_id``, ``period``, ``total``: units shipped, in exact ten-thousandths."""
+    rows = keyed(tables["shipments"], "shipped_at", window, params).filter(
+        ~nw.col("units").is_null()
+    )
+    rows = rows.with_columns(units=fixed(nw.col("units")))
+    return rows.group_by(*KEYS).agg(nw.col("units").sum().alias("total"))
+
+
+def units(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """Units shipped in the window or period."""
+    return result(units_totals(tables, window, params), scaled(nw.col("total"), FIXED_SCALE))
+
+
+def on_time_rate(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """Share of judged shipments delivered no later than promised plus tolerance days.
+
+    A shipment is judged when it has a promised date and either was delivered before the as-of
+    date, or its deadline (promised plus tolerance) has passed: then it is late. A delivery on or
+    after the as-of date was not known at the as-of date and counts as not delivered yet.
+    """
+    tolerance = int(params.get("tolerance_days", 0))
+    as_of = window.as_of
+    rows = keyed(tables["shipments"], "shipped_at", window, params).filter(
+        ~nw.col("promised_at").is_null()
+    )
+    deadline = day_number(nw.col("promised_at")) + tolerance
+    delivered = ~nw.col("delivered_at").is_null() & (nw.col("delivered_at") < as_of)
+    overdue = deadline < as_of.toordinal()
+    rows = rows.with_columns(
+        judged=nw.when(delivered | overdue).then(1).otherwise(0),
+        on_time=nw.when(delivered & (day_number(nw.col("delivered_at")) <= deadline))
+        .then(1).otherwise(0),
+    ).filter(nw.col("judged") == 1)
+    totals = rows.group_by(*KEYS).agg(
+        nw.col("on_time").sum().alias("on_time"), nw.len().alias("judged")
+    )
+    return result(totals, ratio(nw.col("on_time"), nw.col("judged")))
+
+
+def completeness(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """Units shipped divided by units ordered, capped at 1; missing when nothing was ordered."""
+    rows = keyed(tables["shipments"], "shipped_at", window, params).filter(
+        ~nw.col("units").is_null() & ~nw.col("ordered_units").is_null()
+    )
+    rows = rows.with_columns(units=fixed(nw.col("units")),
+                             ordered=fixed(nw.col("ordered_units")))
+    totals = rows.group_by(*KEYS).agg(
+        nw.col("units").sum().alias("units"), nw.col("ordered").sum().alias("ordered")
+    )
+    share = ratio(nw.col("units"), nw.col("ordered"))
+    return result(totals, nw.when(share > 1.0).then(1.0).otherwise(share))
 
 
 @hookimpl
@@ -20,19 +92,23 @@ def tierkit_criteria() -> list[Criterion]:
             title="Units shipped",
             unit="units",
             better="higher",
-            description="Units shipped in the window (or in each period).",
+            description="Units shipped in the window (or in each period), by shipped_at; "
+            "summed exactly to four decimals.",
             needs=(SHIPMENTS,),
-            compute=not_implemented("shipments.units"),
+            compute=units,
         ),
         Criterion(
             name="delivery.on_time_rate",
             title="On-time deliveries",
             unit="share",
             better="higher",
-            description="Share of shipments delivered no later than promised plus tolerance.",
+            description="Share of shipments (shipped in the window, with a promised date) "
+            "delivered no later than promised plus tolerance. A shipment not delivered before "
+            "the as-of date counts as late once promised plus tolerance is before the as-of "
+            "date, and is left out while it is not yet due. Missing without such shipments.",
             needs=(need("shipments", ("customer_id", ID), ("shipped_at", DATE),
                         ("promised_at", DATE), ("delivered_at", DATE)),),
-            compute=not_implemented("delivery.on_time_rate"),
+            compute=on_time_rate,
             params=(Param("tolerance_days", "integer", 0, "Days late still counted on time.",
                           minimum=0),),
             neutral=None,
@@ -42,10 +118,11 @@ def tierkit_criteria() -> list[Criterion]:
             title="Order completeness",
             unit="share",
             better="higher",
-            description="Units shipped divided by units ordered, over the window (capped at 1).",
+            description="Units shipped divided by units ordered, over shipments in the window "
+            "that give both (capped at 1); missing when no units were ordered.",
             needs=(need("shipments", ("customer_id", ID), ("shipped_at", DATE),
                         ("units", NUMBER), ("ordered_units", NUMBER)),),
-            compute=not_implemented("delivery.completeness"),
+            compute=completeness,
             neutral=None,
         ),
     ]

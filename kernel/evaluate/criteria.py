@@ -1,0 +1,125 @@
+"""Compute the ruleset's criteria with their plugins and fill customers without rows.
+
+A customer with no rows gets the criterion's neutral value (0 for sums and counts, missing for
+rates and scores); per-period criteria get it for every period of their own window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from tierkit.contract import Criterion, ValueType, Window
+from tierkit.errors import PluginError
+from tierkit.evaluate.frames import ID, PERIOD, Frames
+from tierkit.ruleset.compiled import CompiledRuleset, CriterionBinding
+
+VALUE = "value"
+
+
+def compute_criteria(
+    ruleset: CompiledRuleset,
+    criteria: Mapping[str, Criterion],
+    tables: Mapping[str, nw.LazyFrame[Any]],
+    customers: nw.LazyFrame[Any],
+    as_of: date,
+) -> Frames:
+    """Frames holding every criterion of the ruleset, under the ruleset's names."""
+    frames = Frames(customers.select(ID, "name"))
+    window = Window(as_of, ruleset.period, ruleset.periods)
+    period_bindings = [b for b in ruleset.criteria.values() if b.per_period]
+    if period_bindings:
+        frames.periods = _grid(customers, window, period_bindings)
+    for binding in ruleset.criteria.values():
+        criterion = criteria[binding.criterion]
+        own = window.with_periods(binding.periods)
+        params = {**binding.params, "_per_period": binding.per_period}
+        try:
+            computed = criterion.compute(tables, own, params)
+            columns = computed.collect_schema().names()
+        except Exception as exc:
+            raise PluginError(
+                criterion.plugin,
+                "compute",
+                f"criterion '{criterion.name}' failed: {type(exc).__name__}: {exc}",
+            ) from exc
+        missing = {ID, VALUE} - set(columns)
+        if missing:
+            raise PluginError(
+                criterion.plugin,
+                "compute",
+                f"criterion '{criterion.name}' returned columns {columns}, "
+                "expected customer_id, period and value",
+            )
+        value = _typed(nw.col(VALUE), criterion).alias(binding.name)
+        if binding.per_period:
+            shift = ruleset.periods - binding.periods
+            rows = computed.select(
+                nw.col(ID).cast(nw.String),
+                (nw.col(PERIOD).cast(nw.Int64) + shift).alias(PERIOD),
+                value,
+            )
+            frames.join_periods(rows, [binding.name])
+            frames.periods = frames.periods.with_columns(_fill(binding, criterion, shift))  # type: ignore[union-attr]
+        else:
+            rows = computed.select(nw.col(ID).cast(nw.String), value)
+            frames.join_scalar(rows, [binding.name])
+            if criterion.neutral is not None:
+                frames.customers = frames.customers.with_columns(
+                    nw.col(binding.name).fill_null(_neutral(criterion))
+                )
+    return frames
+
+
+def _typed(expr: nw.Expr, criterion: Criterion) -> nw.Expr:
+    if criterion.type == ValueType.BOOLEAN:
+        return expr.cast(nw.Boolean)
+    if criterion.type == ValueType.NUMBER:
+        return expr.cast(nw.Float64)
+    return expr
+
+
+def _neutral(criterion: Criterion) -> Any:
+    if criterion.type == ValueType.NUMBER and criterion.neutral is not None:
+        return float(criterion.neutral)
+    return criterion.neutral
+
+
+def _fill(binding: CriterionBinding, criterion: Criterion, shift: int) -> nw.Expr:
+    """Neutral value inside the criterion's own periods, missing outside them."""
+    column = nw.col(binding.name)
+    if criterion.neutral is None:
+        return column
+    inside = (nw.col(PERIOD) >= shift) & (nw.col(PERIOD) < shift + binding.periods)
+    return (
+        nw.when(inside)
+        .then(column.fill_null(_neutral(criterion)))
+        .otherwise(column)
+        .alias(binding.name)
+    )
+
+
+def _grid(
+    customers: nw.LazyFrame[Any], window: Window, bindings: list[CriterionBinding]
+) -> nw.LazyFrame[Any]:
+    """Every customer × every period any per-period criterion covers."""
+    low = min(window.periods - b.periods for b in bindings)
+    high = window.periods
+    native = nw.to_native(customers)
+    periods = nw.from_native(_periods_frame(native, list(range(min(low, 0), high))))
+    return customers.select(ID).join(periods, how="cross")
+
+
+def _periods_frame(native: Any, values: list[int]) -> Any:
+    module = type(native).__module__
+    if module.startswith("polars"):
+        import polars as pl
+
+        return pl.LazyFrame({PERIOD: values}, schema={PERIOD: pl.Int64})
+    import duckdb
+
+    rows = ", ".join(f"({v})" for v in values)
+    return duckdb.sql(f"select cast(column0 as bigint) as {PERIOD} from (values {rows})")

@@ -1,0 +1,298 @@
+"""Compile checked expressions into narwhals expressions over the evaluation frames.
+
+Row-wise parts become plain expressions. Period aggregates (``sum(paid)``) and ranking
+functions (``top_share(x)``) need more than one row: they are computed into a temporary column
+(of the customers or the periods frame) and the expression refers to it.
+
+Meaning (docs/concepts.md): ranking orders the population by the value, larger first, ties by
+customer_id; totals are summed exactly as integers of 1/10,000 so no row order can change a
+rank; a comparison with a missing value is false; a missing boolean counts as false.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import narwhals.stable.v2 as nw
+
+from tierkit.contract import MONEY_SCALE, Function
+from tierkit.evaluate.frames import ID, PERIOD, Frames
+from tierkit.ruleset.compiled import CompiledExpr
+from tierkit.ruleset.expr import Binary, Call, Expr, ListLit, Literal, Name, Previous, Unary
+from tierkit.ruleset.language import AGGREGATES, RANKING
+from tierkit.ruleset.types import Type
+
+SCALE = MONEY_SCALE
+DIGITS = 12
+"""Ranking results are rounded to this many decimals."""
+ALL = "__all"
+
+
+class Compiler:
+    """Compiles the expressions of one ruleset against one pair of frames."""
+
+    def __init__(self, frames: Frames, functions: Mapping[str, Function]) -> None:
+        self.frames = frames
+        self.functions = functions
+        self.types: Mapping[Expr, Type] = {}
+
+    def column(self, compiled: CompiledExpr, name: str) -> None:
+        """Add the value of ``compiled`` to the frames as column ``name``."""
+        self.types = compiled.node_types
+        per_period = compiled.type.per_period
+        expr = self.expr(compiled.tree, per_period)
+        if compiled.type.base == "boolean":
+            expr = expr.fill_null(False)
+        self.frames.add(name, expr, per_period=per_period)
+
+    def condition(self, compiled: CompiledExpr) -> nw.Expr:
+        self.types = compiled.node_types
+        return self.expr(compiled.tree, False).fill_null(False)
+
+    def per_period(self, node: Expr) -> bool:
+        found = self.types.get(node)
+        return bool(found and found.per_period)
+
+    # ------------------------------------------------------------------------------------------
+
+    def expr(self, node: Expr, level: bool) -> nw.Expr:
+        """``node`` as an expression over the periods frame (``level``) or the customers frame."""
+        if isinstance(node, Literal):
+            return nw.lit(node.value)
+        if isinstance(node, ListLit):
+            raise AssertionError("lists are compiled by their operator")
+        if isinstance(node, Name):
+            return self.name(node.name, level)
+        if isinstance(node, Previous):
+            return self.name(f"previous.{node.name}", level)
+        if isinstance(node, Unary):
+            operand = self.expr(node.operand, level)
+            if node.op == "not":
+                return ~operand.fill_null(False)
+            return -operand if node.op == "-" else operand
+        if isinstance(node, Binary):
+            return self.binary(node, level)
+        return self.call(node, level)
+
+    def name(self, name: str, level: bool) -> nw.Expr:
+        if level and name not in self.frames.period_columns:
+            self.frames.ensure_in_periods(name)
+        return nw.col(name)
+
+    def binary(self, node: Binary, level: bool) -> nw.Expr:
+        op = node.op
+        if op in ("in", "not in"):
+            return self.membership(node, level)
+        left = self.expr(node.left, level)
+        right = self.expr(node.right, level)
+        if op == "and":
+            return left.fill_null(False) & right.fill_null(False)
+        if op == "or":
+            return left.fill_null(False) | right.fill_null(False)
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op == "*":
+            return left * right
+        if op == "/":
+            return nw.when(right != 0).then(left / right)
+        if op == "%":
+            return nw.when(right != 0).then(left % right)
+        compared = {
+            "==": left == right,
+            "!=": left != right,
+            "<": left < right,
+            "<=": left <= right,
+            ">": left > right,
+            ">=": left >= right,
+        }[op]
+        return compared.fill_null(False)
+
+    def membership(self, node: Binary, level: bool) -> nw.Expr:
+        needle = self.expr(node.left, level)
+        haystack = node.right
+        if isinstance(haystack, ListLit):
+            values = [_constant(item) for item in haystack.items]
+            found = needle.is_in(values).fill_null(False)
+        else:  # a collect decision: one boolean column per value it can give
+            assert isinstance(node.left, Literal) and isinstance(haystack, Name | Previous)
+            base = haystack.name if isinstance(haystack, Name) else f"previous.{haystack.name}"
+            found = self.name(f"{base}::{node.left.value}", level).fill_null(False)
+        if node.op == "in":
+            return found
+        return (~found) & ~needle.is_null()
+
+    # functions --------------------------------------------------------------------------------
+
+    def call(self, node: Call, level: bool) -> nw.Expr:
+        name = node.func
+        if name in AGGREGATES:
+            return self.name(self.aggregate(node), level)
+        if name in RANKING:
+            column = self.ranking(node)
+            return self.name(column, level)
+        args = [self.expr(a, level) for a in node.args]
+        if name == "missing":
+            return args[0].is_null()
+        if name == "coalesce":
+            result = args[-1]
+            for arg in reversed(args[:-1]):
+                result = nw.when(~arg.is_null()).then(arg).otherwise(result)
+            return result
+        if name == "date":
+            assert isinstance(node.args[0], Literal) and isinstance(node.args[0].value, str)
+            return nw.lit(dt.date.fromisoformat(node.args[0].value))
+        if name == "bands":
+            return self.bands(node, args[0])
+        return self.functions[name].compile(*args)
+
+    def bands(self, node: Call, value: nw.Expr) -> nw.Expr:
+        edges = [_number(i) for i in node.args[1].items]  # type: ignore[union-attr]
+        points = [_number(i) for i in node.args[2].items]  # type: ignore[union-attr]
+        result = nw.lit(points[-1])
+        for edge, point in reversed(list(zip(edges, points, strict=False))):
+            result = nw.when(value < edge).then(nw.lit(point)).otherwise(result)
+        return nw.when(~value.is_null()).then(result)
+
+    def aggregate(self, node: Call) -> str:
+        """Collapse a per-period argument to one value per customer; the new column's name."""
+        frames = self.frames
+        arg = frames.temp()
+        frames.add(arg, self.expr(node.args[0], True), per_period=True)
+        out = frames.temp()
+        col = nw.col(arg)
+        func = node.func
+        assert frames.periods is not None
+        periods = frames.periods
+        if func == "last":
+            last = periods.select(nw.col(PERIOD).max().alias("__last"))
+            rows = periods.join(last, how="cross").filter(nw.col(PERIOD) == nw.col("__last"))
+            frames.join_scalar(rows.select(ID, col.alias(out)), [out])
+            return out
+        if func == "trend":
+            return self.trend(arg, out)
+        exact = (col * SCALE).round(0).cast(nw.Int128)
+        agg = {
+            "any": col.fill_null(False).cast(nw.Int64).max() > 0,
+            "all": col.fill_null(False).cast(nw.Int64).min() > 0,
+            "count": col.fill_null(False).cast(nw.Int64).sum().cast(nw.Float64),
+            "sum": exact.sum().cast(nw.Float64) / SCALE,
+            "mean": exact.sum().cast(nw.Float64) / SCALE / col.count(),
+            "min": col.min(),
+            "max": col.max(),
+        }[func]
+        rows = periods.group_by(ID).agg(agg.alias(out))
+        frames.join_scalar(rows, [out])
+        if func in ("sum", "count"):
+            frames.customers = frames.customers.with_columns(nw.col(out).fill_null(0.0))
+        if func == "mean":
+            frames.customers = frames.customers.with_columns(
+                nw.when(nw.col(out).is_finite()).then(nw.col(out)).alias(out)
+            )
+        return out
+
+    def trend(self, arg: str, out: str) -> str:
+        """Least-squares slope against the period number, over periods with a value."""
+        frames = self.frames
+        assert frames.periods is not None
+        y = (nw.col(arg) * SCALE).round(0).cast(nw.Int128)
+        x = nw.col(PERIOD).cast(nw.Int128)
+        has = ~nw.col(arg).is_null()
+        rows = (
+            frames.periods.with_columns(__y=nw.when(has).then(y), __x=nw.when(has).then(x))
+            .group_by(ID)
+            .agg(
+                nw.col("__y").count().alias("__n"),
+                nw.col("__x").sum().alias("__sx"),
+                nw.col("__y").sum().alias("__sy"),
+                (nw.col("__x") * nw.col("__y")).sum().alias("__sxy"),
+                (nw.col("__x") * nw.col("__x")).sum().alias("__sxx"),
+            )
+        )
+        n = nw.col("__n").cast(nw.Int128)
+        numerator = (n * nw.col("__sxy") - nw.col("__sx") * nw.col("__sy")).cast(nw.Float64)
+        denominator = (n * nw.col("__sxx") - nw.col("__sx") * nw.col("__sx")).cast(nw.Float64)
+        slope = nw.when(denominator != 0).then(numerator / denominator / SCALE)
+        frames.join_scalar(rows.select(ID, slope.alias(out)), [out])
+        return out
+
+    def ranking(self, node: Call) -> str:
+        """Rank the population (per period for per-period values); the new column's name."""
+        frames = self.frames
+        level = self.per_period(node.args[0])
+        value = frames.temp()
+        member = frames.temp()
+        frames.add(value, self.expr(node.args[0], level), per_period=level)
+        among = next((k.value for k in node.kwargs if k.name == "among"), None)
+        condition = nw.lit(True) if among is None else self.expr(among, level).fill_null(False)
+        frames.add(member, condition & ~nw.col(value).is_null(), per_period=level)
+        frame = frames.periods if level else frames.customers
+        assert frame is not None
+        keys = [ID, PERIOD] if level else [ID]
+        part = PERIOD if level else ALL
+        members = frame.filter(nw.col(member)).select(*keys, nw.col(value).alias("__x"))
+        if not level:
+            members = members.with_columns(nw.lit(0).alias(ALL))
+        order = ["__neg", ID]
+        members = members.with_columns(
+            __neg=-nw.col("__x"), __xi=(nw.col("__x") * SCALE).round(0).cast(nw.Int128)
+        ).with_columns(
+            __pos=nw.col("__xi").cum_count().over(part, order_by=order).cast(nw.Float64),
+            __n=nw.col("__xi").count().over(part).cast(nw.Float64),
+            __tot=nw.col("__xi").sum().over(part),
+            __cum=nw.col("__xi").cum_sum().over(part, order_by=order),
+            __min=nw.col("__x").min().over(part),
+            __max=nw.col("__x").max().over(part),
+            __sq=(nw.col("__xi") * nw.col("__xi")).sum().over(part),
+        )
+        out = frames.temp()
+        # Ratios of exact integers, rounded so that 3/5 is 0.6 on every backend (polars may
+        # divide by multiplying with the reciprocal) and `top_share(x) <= 0.6` holds for it.
+        members = members.select(*keys, _rank(node.func).round(DIGITS).alias(out))
+        if level:
+            frames.join_periods(members, [out])
+        else:
+            frames.join_scalar(members, [out])
+        return out
+
+
+def _rank(func: str) -> nw.Expr:
+    pos, n = nw.col("__pos"), nw.col("__n")
+    tot = nw.col("__tot").cast(nw.Float64)
+    if func == "top_share":
+        return pos / n
+    if func == "pct_rank":
+        return nw.when(n > 1).then((n - pos) / (n - 1)).otherwise(nw.lit(1.0))
+    if func == "cum_share":
+        ahead = (nw.col("__cum") - nw.col("__xi")).cast(nw.Float64)
+        return nw.when(tot != 0).then(ahead / tot)
+    if func == "share":
+        return nw.when(tot != 0).then(nw.col("__xi").cast(nw.Float64) / tot)
+    if func == "minmax":
+        spread = nw.col("__max") - nw.col("__min")
+        return (
+            nw.when(spread > 0)
+            .then((nw.col("__x") - nw.col("__min")) / spread)
+            .otherwise(nw.lit(0.0))
+        )
+    # zscore from exact totals: variance = E[x²] - E[x]², in units of 1/SCALE
+    mean = tot / n
+    variance = nw.col("__sq").cast(nw.Float64) / n - mean * mean
+    deviation = nw.col("__xi").cast(nw.Float64) - mean
+    return nw.when(variance > 0).then(deviation / variance.sqrt()).otherwise(nw.lit(0.0))
+
+
+def _constant(node: Expr) -> str | float | bool:
+    if isinstance(node, Literal) and isinstance(node.value, str | bool):
+        return node.value
+    return _number(node)
+
+
+def _number(node: Expr) -> float:
+    if isinstance(node, Literal):
+        return float(node.value)
+    assert isinstance(node, Unary) and isinstance(node.operand, Literal)
+    value = float(node.operand.value)
+    return -value if node.op == "-" else value

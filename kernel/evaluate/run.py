@@ -1,0 +1,124 @@
+"""Run a compiled ruleset over prepared tables with the vector engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from tierkit.errors import TierkitError
+from tierkit.evaluate.criteria import compute_criteria
+from tierkit.evaluate.decide import BECAUSE, RULE, decide
+from tierkit.evaluate.expressions import Compiler
+from tierkit.evaluate.frames import ID
+from tierkit.registry import Registry
+from tierkit.ruleset.compiled import CompiledRuleset
+
+
+class UndecidedCustomer(TierkitError):
+    """A decision without a default left a customer undecided."""
+
+
+class CountMismatch(TierkitError):
+    """Customers in and customers out differ: a bug, the run stops."""
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """One row per customer: decisions, rules, reasons, and the values the rules used."""
+
+    results: pl.DataFrame
+    """The result columns: decisions with rule and reason, then the values the rules used."""
+    columns_used: tuple[str, ...]
+    values: pl.DataFrame
+    """Every per-customer criterion, derived fact and decision, for explanations and tests."""
+
+
+def evaluate_tables(
+    ruleset: CompiledRuleset,
+    registry: Registry,
+    tables: Mapping[str, nw.LazyFrame[Any]],
+    as_of: date,
+    previous: pl.DataFrame | None = None,
+) -> EvaluationResult:
+    """Decide every customer of ``tables['customers']``."""
+    criteria = {b.criterion: registry.criteria[b.criterion] for b in ruleset.criteria.values()}
+    customers = tables["customers"]
+    frames = compute_criteria(ruleset, criteria, tables, customers, as_of)
+    _add_previous(frames, ruleset, previous)
+    compiler = Compiler(frames, registry.functions)
+    for step in ruleset.order:
+        if step.kind == "derive":
+            compiler.column(ruleset.derived[step.name].expr, step.name)
+        else:
+            decide(compiler, ruleset.decisions[step.name])
+    used = _used_columns(ruleset)
+    keep = [ID, "name"]
+    for decision in ruleset.decisions.values():
+        keep.append(decision.name)
+        if decision.hit == "first":
+            keep += [decision.name + RULE, decision.name + BECAUSE]
+    keep += [c for c in used if c not in keep]
+    everything = nw.to_native(frames.customers.sort(ID).collect(backend="polars"))
+    assert isinstance(everything, pl.DataFrame)
+    values = everything.select([c for c in everything.columns if not c.startswith("__")])
+    result = values.select(keep)
+    _check_complete(ruleset, result)
+    count_in = nw.to_native(customers.select(nw.len()).collect(backend="polars")).item()
+    if result.height != count_in:
+        raise CountMismatch(f"{count_in} customers in but {result.height} out; this is a bug")
+    return EvaluationResult(result, tuple(used), values)
+
+
+def _used_columns(ruleset: CompiledRuleset) -> list[str]:
+    """Criteria and derived facts with one value per customer that the rules refer to."""
+    needed: list[str] = []
+    pending = [n for d in ruleset.decisions.values() for r in d.rules for n in r.when.names]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in ruleset.derived:
+            fact = ruleset.derived[name]
+            if not fact.expr.type.per_period:
+                needed.append(name)
+            pending.extend(sorted(fact.expr.names))
+        elif name in ruleset.criteria and not ruleset.criteria[name].per_period:
+            needed.append(name)
+    ordered = [n for n in [*ruleset.criteria, *ruleset.derived] if n in needed]
+    return ordered
+
+
+def _add_previous(frames: Any, ruleset: CompiledRuleset, previous: pl.DataFrame | None) -> None:
+    names = sorted(
+        {p for d in ruleset.decisions.values() for r in d.rules for p in r.when.previous}
+        | {p for f in ruleset.derived.values() for p in f.expr.previous}
+    )
+    for name in names:
+        column = f"previous.{name}"
+        if previous is not None and name in previous.columns:
+            rows = nw.from_native(previous.select(ID, pl.col(name).alias(column)).lazy())
+            frames.join_scalar(rows, [column])
+        else:
+            kind = ruleset.decisions[name].type.base
+            dtype: Any = {"boolean": nw.Boolean, "number": nw.Float64}.get(kind, nw.String)
+            frames.add(column, nw.lit(None).cast(dtype), per_period=False)
+
+
+def _check_complete(ruleset: CompiledRuleset, result: pl.DataFrame) -> None:
+    for decision in ruleset.decisions.values():
+        if decision.default is not None or decision.hit == "collect":
+            continue
+        undecided = result.filter(pl.col(decision.name).is_null())
+        if undecided.height:
+            ids = ", ".join(undecided[ID].head(5).to_list())
+            raise UndecidedCustomer(
+                f"decision '{decision.name}' decided no value for {undecided.height} "
+                f"customer(s), e.g. {ids}; add a default"
+            )
