@@ -21,6 +21,7 @@ from tierkit.errors import (
     TypeMismatchError,
     UnknownFunctionError,
     UnknownNameError,
+    did_you_mean,
     suggest,
 )
 from tierkit.ruleset.expr import (
@@ -305,11 +306,14 @@ class _Checker:
         for keyword in node.kwargs:
             if keyword.name not in keywords:
                 allowed = f"; it takes {', '.join(k + '=' for k in keywords)}" if keywords else ""
-                self.problem(
-                    ArityError,
-                    f"{node.func}() has no argument named '{keyword.name}'{allowed}",
-                    node,
-                    end=node.name_end,
+                self.result.problems.append(
+                    ExprProblem(
+                        ArityError,
+                        f"{node.func}() has no argument named '{keyword.name}'{allowed}"
+                        + did_you_mean(keyword.name, keywords),
+                        keyword.start,
+                        len(keyword.name),
+                    )
                 )
                 ok = False
         if not low <= count <= high:

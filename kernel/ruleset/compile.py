@@ -7,6 +7,7 @@ there are none.
 from __future__ import annotations
 
 import hashlib
+import keyword
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -43,6 +44,7 @@ from tierkit.ruleset.compiled import (
 )
 from tierkit.ruleset.complete import find_gap
 from tierkit.ruleset.expr import (
+    FORBIDDEN_WORDS,
     Expr,
     Literal,
     Name,
@@ -55,7 +57,9 @@ from tierkit.ruleset.source import Document, KeyPath
 from tierkit.ruleset.types import Type
 
 DEFAULT_STRATEGY = "working-capital"
-RESERVED = frozenset({"previous", "true", "false", "and", "or", "not", "in", "True", "False"})
+RESERVED = frozenset(
+    {"previous", "true", "false", "and", "or", "not", "in", *keyword.kwlist, *FORBIDDEN_WORDS}
+)
 
 
 @dataclass
@@ -106,7 +110,7 @@ class _Compiler:
 
     def run(self) -> CompiledRuleset | None:
         strategy = self.strategy()
-        self.check_names()
+        repeated = self.check_names()
         criteria = self.criteria(strategy)
         decision_types = {
             name: self.decision_type(name)
@@ -114,7 +118,7 @@ class _Compiler:
             if name not in self.broken
         }
         parsed = self.parse_all()
-        cyclic = self.cycles(parsed)
+        cyclic = self.cycles(parsed, repeated)
         order = self.order(parsed, cyclic)
         derived, decisions = self.check_all(parsed, order, criteria, decision_types, cyclic)
         if self.problems:
@@ -164,7 +168,9 @@ class _Compiler:
         )
         return None
 
-    def check_names(self) -> None:
+    def check_names(self) -> set[str]:
+        """Report reserved and repeated names; the repeated ones."""
+        repeated: set[str] = set()
         seen: dict[str, str] = {}
         for section in ("criteria", "derive", "decisions"):
             for name in getattr(self.model, section):
@@ -177,6 +183,7 @@ class _Compiler:
                         key=True,
                     )
                 if name in seen:
+                    repeated.add(name)
                     self.add(
                         DuplicateNameError,
                         f"'{name}' is defined in {seen[name]}: and again in {section}:",
@@ -186,6 +193,7 @@ class _Compiler:
                     )
                 else:
                     seen[name] = section
+        return repeated
 
     # criteria ---------------------------------------------------------------------------------
 
@@ -326,7 +334,12 @@ class _Compiler:
         item.refs = _names(tree)
         return item
 
-    def cycles(self, parsed: list[_Parsed]) -> set[str]:
+    def cycles(self, parsed: list[_Parsed], repeated: set[str]) -> set[str]:
+        """Report each circle of references once; the names on circles.
+
+        A name defined twice is left out: which of its definitions a reference means is
+        already reported as the problem.
+        """
         graph: dict[str, set[str]] = {}
         first_path: dict[str, KeyPath] = {}
         for item in parsed:
@@ -335,8 +348,8 @@ class _Compiler:
         for name in self.model.decisions:
             graph.setdefault(name, set())
             first_path.setdefault(name, ("decisions", name))
-        nodes = set(graph)
-        graph = {k: {r for r in v if r in nodes} for k, v in graph.items()}
+        nodes = set(graph) - repeated
+        graph = {k: {r for r in v if r in nodes} for k, v in graph.items() if k in nodes}
         cyclic: set[str] = set()
         reported: set[frozenset[str]] = set()
         for start in graph:

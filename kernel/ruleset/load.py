@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tierkit.errors import RulesetInvalid
@@ -25,6 +28,22 @@ def load_ruleset_text(
 
 
 def _compile(doc: Document, registry: Registry | None) -> CompiledRuleset:
+    with _deep_expressions():
+        return _compile_deep(doc, registry)
+
+
+@contextmanager
+def _deep_expressions() -> Iterator[None]:
+    """Allow long chains (400 conditions joined by 'or') through the recursive checker."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, 20_000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
+def _compile_deep(doc: Document, registry: Registry | None) -> CompiledRuleset:
     shape = parse_model(doc)
     if shape.model is None:
         raise RulesetInvalid(shape.problems)

@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
 
 from tierkit.errors import (
     MissingKeyError,
     RulesetProblem,
+    ThenTypeError,
     UnknownKeyError,
+    WindowError,
     WrongValueError,
     did_you_mean,
 )
@@ -121,6 +132,14 @@ class RulesetModel(_Strict):
     """A tierkit ruleset."""
 
     tierkit: Literal[1] = Field(description="The ruleset format version.")
+
+    @field_validator("tierkit", mode="before")
+    @classmethod
+    def _exactly_one(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("not the whole number 1")
+        return value
+
     name: str = Field(pattern=RULESET_NAME)
     title: str | None = None
     description: str | None = None
@@ -206,11 +225,13 @@ def parse_model(doc: Document) -> ModelResult:
             if not found:
                 return ModelResult(None, problems, frozenset(broken), strategy_broken)
             pruned = True
-            for path, problem in found:
+            for path, problem, kind in found:
                 reported.add(path)
                 problems.append(problem)
-                pruned = _prune(data, path, broken) and pruned
+                pruned = _prune(data, path, broken, kind) and pruned
                 strategy_broken = strategy_broken or path[:1] == ("strategy",)
+            if isinstance(data.get("tests"), list):
+                data["tests"] = [t for t in data["tests"] if t is not _REMOVED]
             if not pruned:
                 return ModelResult(None, problems, frozenset(broken), strategy_broken)
             continue
@@ -218,10 +239,28 @@ def parse_model(doc: Document) -> ModelResult:
     return ModelResult(None, problems, frozenset(broken), strategy_broken)
 
 
-def _prune(data: dict[str, Any], path: KeyPath, broken: set[str]) -> bool:
-    """Remove the malformed part at ``path`` so the rest can be checked; False if impossible."""
+_REMOVED = object()
+
+
+def _prune(data: dict[str, Any], path: KeyPath, broken: set[str], kind: str) -> bool:
+    """Remove the malformed part at ``path`` so the rest can be checked; False if impossible.
+
+    An unknown key is dropped; a bad ``then`` becomes a value of the decision's other rules; a
+    bad criterion, derived fact or decision is replaced and its name marked as broken.
+    """
     if not path:
         return False
+    parent = _value_at(data, path[:-1])
+    if kind == "extra_forbidden" and len(path) > 1 and isinstance(parent, dict):
+        parent.pop(path[-1], None)
+        return True
+    is_rule_field = len(path) == 5 and path[0] == "decisions" and path[2] == "rules"
+    if is_rule_field and isinstance(parent, dict) and path[4] in ("then", "because", "name"):
+        if path[4] == "then":
+            parent["then"] = _other_then(data["decisions"][path[1]], path[3])
+        else:
+            parent.pop(path[4], None)
+        return True
     head = str(path[0])
     if head in _PLACEHOLDERS and len(path) == 1:
         data[head] = _PLACEHOLDERS[head]
@@ -252,38 +291,66 @@ def _prune(data: dict[str, Any], path: KeyPath, broken: set[str]) -> bool:
             data.pop(head, None)
             return True
         index = path[1]
-        if isinstance(index, int):
-            data[head] = [t for i, t in enumerate(data[head]) if i != index]
+        if isinstance(index, int) and index < len(data[head]):
+            data[head][index] = _REMOVED  # removed after the round, so indexes stay valid
             return True
     return False
 
 
-def _real_path(data: Any, loc: tuple[int | str, ...]) -> tuple[KeyPath, Any, bool]:
-    """Drop union tags from a pydantic ``loc``; say whether the last step exists in the data."""
+def _other_then(decision: dict[str, Any], index: Any) -> Any:
+    """A ``then`` of another rule (or the default), to stand in for a malformed one."""
+    candidates = [
+        r.get("then")
+        for i, r in enumerate(decision.get("rules", []))
+        if i != index and isinstance(r, dict)
+    ]
+    default = decision.get("default")
+    if isinstance(default, dict):
+        candidates.append(default.get("then"))
+    for value in candidates:
+        if isinstance(value, str | bool | int | float):
+            return value
+    return "?"
+
+
+def _real_path(data: Any, error: Mapping[str, Any]) -> KeyPath:
+    """The data path of a pydantic error: union tags dropped, a missing key kept.
+
+    A problem with a mapping's key (pydantic's ``[key]`` step) keeps the key as the last step.
+    """
+    loc = tuple(error["loc"])
     path: list[str | int] = []
     current = data
-    exists = True
-    for step in loc:
+    for i, step in enumerate(loc):
         in_dict = isinstance(current, dict) and step in current
         in_list = isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current)
         if in_dict or in_list:
             path.append(step)
             current = current[step]
-        elif isinstance(current, dict) and step not in current and step == loc[-1]:
+        elif step == "[key]":
+            break
+        elif error["type"] == "missing" and i == len(loc) - 1:
             path.append(step)
-            exists = False
         # otherwise a union tag ('str', 'mapping', ...): skip it
-    return tuple(path), current, exists
+    return tuple(path)
 
 
 def _problems(
     doc: Document, data: Any, exc: ValidationError
-) -> list[tuple[KeyPath, RulesetProblem]]:
+) -> list[tuple[KeyPath, RulesetProblem, str]]:
     merged: dict[KeyPath, list[dict[str, Any]]] = {}
     for error in exc.errors():
-        path, _, _ = _real_path(data, tuple(error["loc"]))
+        path = _real_path(data, error)
         merged.setdefault(path, []).append(dict(error))
-    return [(path, _problem(doc, path, errors)) for path, errors in merged.items()]
+    found = []
+    for path, errors in merged.items():
+        problem = _problem(doc, path, errors)
+        if path[:1] == ("window",) and type(problem) is WrongValueError:
+            problem = WindowError(
+                problem.message, problem.location, problem.source_line, problem.hint
+            )
+        found.append((path, problem, str(errors[0]["type"])))
+    return found
 
 
 _EXPECTED = {
@@ -325,12 +392,28 @@ def _problem(doc: Document, path: KeyPath, errors: list[dict[str, Any]]) -> Rule
             hint=f"allowed keys: {', '.join(allowed)}" if allowed else None,
         )
     value = _value_at(doc.data, path)
+    if path == ("tierkit",):
+        return doc.problem(
+            WrongValueError,
+            f"'tierkit' must be 1 (the ruleset format version), found {_show(value)}",
+            path,
+        )
     if kind == "literal_error":
         expected = first.get("ctx", {}).get("expected", "")
         message = f"{where} must be {expected}, found {_show(value)}"
-        if path == ("tierkit",):
-            message = f"'tierkit' must be 1 (the ruleset format version), found {_show(value)}"
         return doc.problem(WrongValueError, message, path)
+    if "[key]" in first["loc"]:
+        key = path[-1] if path else "?"
+        return doc.problem(
+            WrongValueError,
+            f"{_describe_path(path[:-1])}: the name '{key}' must be letters, digits and '_', "
+            f"not starting with a digit, found the text '{key}'",
+            path,
+            key=True,
+            hint="names are used in expressions, where '-' would mean minus"
+            if "-" in str(key)
+            else None,
+        )
     if kind == "string_pattern_mismatch":
         pattern = first.get("ctx", {}).get("pattern", "")
         if path and path[0] == "name" and len(path) == 1:
@@ -345,8 +428,20 @@ def _problem(doc: Document, path: KeyPath, errors: list[dict[str, Any]]) -> Rule
             key=value is None or not isinstance(value, str),
             hint=hint,
         )
-    if kind in ("greater_than_equal", "less_than_equal", "too_short"):
+    if kind == "too_short" and isinstance(value, dict):
+        return doc.problem(WrongValueError, f"{where} needs at least one entry, found none", path)
+    if kind in ("greater_than_equal", "less_than_equal"):
+        context = first.get("ctx", {})
+        bound = f"at least {context['ge']}" if "ge" in context else f"at most {context.get('le')}"
+        return doc.problem(WrongValueError, f"{where} must be {bound}, found {_show(value)}", path)
+    if kind == "too_short":
         return doc.problem(WrongValueError, f"{where}: {first['msg'].lower()}", path)
+    if path and path[-1] == "then":
+        return doc.problem(
+            ThenTypeError,
+            f"{where} must be one text, number or true/false, found {_show(value)}",
+            path,
+        )
     expected_parts = []
     for error in errors:
         text = _EXPECTED.get(error["type"])

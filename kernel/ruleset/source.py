@@ -23,6 +23,7 @@ from tierkit.errors import (
     RulesetInvalid,
     RulesetProblem,
     StructureError,
+    WrongValueError,
     YamlSyntaxError,
 )
 
@@ -102,22 +103,76 @@ class Document:
         return self.source.problem(kind, message, span.line, span.column, max(1, length), hint)
 
     def text_position(self, path: KeyPath, offset: int) -> tuple[int, int]:
-        """Line and column of character ``offset`` of the text value at ``path``."""
+        """Line and column of character ``offset`` of the text value at ``path``.
+
+        Follows YAML's quoting, escapes, line folding and block scalars, so a caret lands on
+        the character the analyst wrote.
+        """
         span = self.span(path)
-        value = _get(self.data, path)
-        text = value if isinstance(value, str) else ""
-        if span.style in ('"', "'"):
-            return span.line, span.column + 1 + offset
-        if span.style == "|":
-            before = text[:offset]
-            row = before.count("\n")
-            first = self.source.line(span.line + 1) or ""
-            indent = len(first) - len(first.lstrip(" "))
-            col = offset - (before.rfind("\n") + 1) if row else offset
-            return span.line + 1 + row, indent + 1 + col
-        if span.style == ">" or "\n" in text:
-            return span.line, span.column
-        return span.line, span.column + offset
+        positions = _scalar_positions(self.source.lines, span)
+        if not positions:
+            return span.line, span.column + (1 if span.style in ('"', "'") else 0)
+        if offset < len(positions):
+            return positions[offset]
+        line, column = positions[-1]
+        return line, column + 1 + offset - len(positions)
+
+
+def _scalar_positions(lines: Sequence[str], span: Span) -> list[tuple[int, int]]:
+    """The source (line, column) of each character of a scalar's value, as YAML reads it."""
+    if span.style in ("|", ">"):
+        return _block_positions(lines, span)
+    quote = span.style if span.style in ('"', "'") else None
+    positions: list[tuple[int, int]] = []
+    row, col = span.line - 1, span.column - 1 + (1 if quote else 0)
+    end = (span.end_line - 1, span.end_column - 1 - (1 if quote else 0))
+    pending_break = False
+    while (row, col) < end and row < len(lines):
+        text = lines[row]
+        if col >= len(text):  # a line break inside the scalar folds to one character
+            row, col = row + 1, 0
+            pending_break = True
+            continue
+        char = text[col]
+        if pending_break:
+            if char in " \t":
+                col += 1
+                continue
+            positions.append((row + 1, col + 1))
+            pending_break = False
+        if quote == "'" and text.startswith("''", col):
+            positions.append((row + 1, col + 1))
+            col += 2
+            continue
+        if quote == '"' and char == "\\":
+            positions.append((row + 1, col + 1))
+            code = text[col + 1 : col + 2]
+            col += {"x": 4, "u": 6, "U": 10}.get(code, 2)
+            continue
+        if not quote and char in " \t" and text[col:].strip() == "":
+            col = len(text)
+            continue
+        positions.append((row + 1, col + 1))
+        col += 1
+    return positions
+
+
+def _block_positions(lines: Sequence[str], span: Span) -> list[tuple[int, int]]:
+    """Positions in a literal (|) or folded (>) block: its lines, indentation removed."""
+    positions: list[tuple[int, int]] = []
+    row = span.line  # the block starts on the line after the indicator (0-based index)
+    indent: int | None = None
+    last = min(span.end_line, len(lines))
+    while row < last:
+        text = lines[row]
+        if text.strip():
+            if indent is None:
+                indent = len(text) - len(text.lstrip(" "))
+            if positions:
+                positions.append((row + 1, indent + 1))  # the line break (or folded space)
+            positions.extend((row + 1, c + 1) for c in range(indent, len(text.rstrip())))
+        row += 1
+    return positions
 
 
 def _get(data: Any, path: KeyPath) -> Any:
@@ -253,6 +308,26 @@ class _Builder:
         self.keys: dict[KeyPath, Span] = {}
         self.problems: list[RulesetProblem] = []
 
+    def text_key(self, key: Any, node: yaml.ScalarNode, path: KeyPath) -> str:
+        """A key YAML read as a boolean, number or null: keep its text, and say so for names.
+
+        Policies are keyed by decision values, which may be numbers or true/false.
+        """
+        if path == ("policies",):
+            return str(key)
+        raw = str(node.value)
+        self.problems.append(
+            self.source.problem(
+                WrongValueError,
+                f"the name '{raw}' is read by YAML as {_yaml_reading(key)}, not as a name",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                length=len(raw),
+                hint=f'put it in quotes ("{raw}") or choose another name',
+            )
+        )
+        return raw
+
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.values[path] = _span(node)
         if isinstance(node, yaml.MappingNode):
@@ -261,6 +336,8 @@ class _Builder:
             first_seen: dict[Any, yaml.Node] = {}
             for key_node, value_node in node.value:
                 key = self.loader.construct_object(key_node, deep=True)
+                if not isinstance(key, str | list | dict) and isinstance(key_node, yaml.ScalarNode):
+                    key = self.text_key(key, key_node, path)
                 if isinstance(key, list | dict):
                     self.problems.append(
                         self.source.problem(
@@ -292,6 +369,14 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         return self.loader.construct_object(node, deep=True)
+
+
+def _yaml_reading(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing (null)"
+    return f"a {type(value).__name__}"
 
 
 def _span(node: yaml.Node) -> Span:
