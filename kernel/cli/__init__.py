@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tierkit import __version__
-from tierkit.cli import inspect_cmd, validate_cmd
+from tierkit.cli import demo_cmd, evaluate_cmd, inspect_cmd, validate_cmd
 from tierkit.cli.common import state
 
 app = typer.Typer(
@@ -45,6 +45,8 @@ def _root(
 
 validate_cmd.register(app)
 inspect_cmd.register(app)
+evaluate_cmd.register(app)
+demo_cmd.register(app)
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tierkit.contract import OpenedSource
 from tierkit.errors import DataInvalid, DataProblem, PluginError
 from tierkit.registry import Registry
@@ -9,6 +11,8 @@ from tierkit.registry import Registry
 
 def open_source(location: str, registry: Registry) -> OpenedSource:
     """Open ``location`` with the first installed source kind that accepts it."""
+    if "://" not in location and not Path(location).exists():
+        raise DataInvalid([DataProblem(location, "no such file or folder")])
     for source in registry.sources.values():
         try:
             accepted = source.accepts(location)

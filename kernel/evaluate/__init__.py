@@ -1,5 +1,13 @@
 """Evaluate a ruleset over data: criteria, derived facts, decisions, results."""
 
+from tierkit.evaluate.api import Run, default_as_of, evaluate, write_results
 from tierkit.evaluate.run import EvaluationResult, evaluate_tables
 
-__all__ = ["EvaluationResult", "evaluate_tables"]
+__all__ = [
+    "EvaluationResult",
+    "Run",
+    "default_as_of",
+    "evaluate",
+    "evaluate_tables",
+    "write_results",
+]

@@ -595,6 +595,7 @@ class _Compiler:
             base: KeyPath = ("tests", i)
             self.example_values(example.given, givable, (*base, "given"), "given")
             self.example_values(example.expect, expectable, (*base, "expect"), "expected")
+            self.example_outcomes(example.expect, decisions, (*base, "expect"))
             if example.population is not None:
                 for j, row in enumerate(example.population):
                     row_path = (*base, "population", j)
@@ -616,6 +617,26 @@ class _Compiler:
                         f"customer {example.customer!r} is not in the example's population",
                         (*base, "customer"),
                     )
+
+    def example_outcomes(
+        self, expect: Mapping[str, Any], decisions: Mapping[str, CompiledDecision], path: KeyPath
+    ) -> None:
+        """An expected decision value must be one the decision can give."""
+        for key, value in expect.items():
+            decision = decisions.get(key)
+            if decision is None or decision.hit == "collect" or value is None:
+                continue
+            if value not in decision.outcomes or type(value) is not type(
+                next((o for o in decision.outcomes if o == value), value)
+            ):
+                choices = ", ".join(_show(o) for o in decision.outcomes)
+                self.add(
+                    ExampleError,
+                    f"expects {key} = {_show(value)}, which decision '{key}' never gives"
+                    f"{did_you_mean(str(value), [str(o) for o in decision.outcomes])}",
+                    (*path, key),
+                    hint=f"it gives: {choices}",
+                )
 
     def example_values(
         self, values: Mapping[str, Any], known: Mapping[str, Type], path: KeyPath, what: str

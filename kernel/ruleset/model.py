@@ -403,7 +403,7 @@ def _problem(doc: Document, path: KeyPath, errors: list[dict[str, Any]]) -> Rule
         message = f"{where} must be {expected}, found {_show(value)}"
         return doc.problem(WrongValueError, message, path)
     if "[key]" in first["loc"]:
-        key = path[-1] if path else "?"
+        key = str(path[-1]) if path else "?"
         return doc.problem(
             WrongValueError,
             f"{_describe_path(path[:-1])}: the name '{key}' must be letters, digits and '_', "

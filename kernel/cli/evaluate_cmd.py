@@ -1,0 +1,127 @@
+"""``tierkit evaluate``: decide every customer and write the results."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tierkit.cli.common import guarded, print_json
+from tierkit.errors import UsageError
+from tierkit.evaluate import default_as_of, evaluate, write_results
+from tierkit.shipped import resolve_ruleset_paths
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluate")(evaluate_command)
+
+
+def parse_date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option}: '{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+@guarded
+def evaluate_command(
+    ruleset: Annotated[
+        str, typer.Argument(help="A ruleset file or the name of a shipped one.", show_default=False)
+    ],
+    data: Annotated[
+        str,
+        typer.Option(
+            "--data",
+            "-d",
+            help="A folder of CSV/Parquet/Excel files (one per table), or a DuckDB or SQLite file.",
+            show_default=False,
+        ),
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The date the window ends at (YYYY-MM-DD, exclusive); default: the "
+            "first day of the current month.",
+        ),
+    ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            "--strategy",
+            "-s",
+            help="Replace the ruleset's strategy (what `value` means): "
+            "market-expansion, working-capital, net-profit, or a plugin's.",
+        ),
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="vector (default) or durable.")] = (
+        "vector"
+    ),
+    backend: Annotated[str, typer.Option("--backend", help="polars (default) or duckdb.")] = (
+        "polars"
+    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write the results: .csv, .parquet, .json or .xlsx (atomically)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run manifest as JSON.")] = (
+        False
+    ),
+) -> None:
+    """Decide every customer with a ruleset, print a summary and write the results.
+
+    Example: tierkit evaluate vip-monthly --data ./tierkit-demo --out results.csv
+    """
+    [path] = resolve_ruleset_paths([ruleset])[:1]
+    err = Console(stderr=True, highlight=False)
+    with err.status("starting") as status:
+        run = evaluate(
+            path,
+            data,
+            as_of=parse_date(as_of, "--as-of") or default_as_of(),
+            strategy=strategy,
+            engine=engine,
+            backend=backend,
+            progress=lambda stage: status.update(stage),
+        )
+    if out is not None:
+        write_results(run.results, out)
+    if as_json:
+        print_json({**run.manifest, "out": str(out) if out else None})
+        return
+    print_summary(run.manifest, run.results.height)
+    if out is not None:
+        typer.echo(f"results: {out}")
+
+
+def print_summary(manifest: dict[str, Any], customers: int) -> None:
+    console = Console(highlight=False)
+    title = (
+        f"{manifest['ruleset']['name']} · strategy {manifest['strategy']} · as of "
+        f"{manifest['as_of']} · {customers:,} customers"
+    )
+    table = Table(title=title, title_justify="left")
+    for column in ("category", "customers", "share of customers", "value", "share of value"):
+        table.add_column(column, justify="left" if column == "category" else "right")
+    for row in manifest["categories"]:
+        share = row["value_share"]
+        table.add_row(
+            str(row["category"]),
+            f"{row['customers']:,}",
+            f"{row['customer_share']:.1%}",
+            f"{row['value']:,.2f}",
+            "-" if share is None else f"{share:.1%}",
+        )
+    console.print(table)
+    skipped = {t: r["skipped"] for t, r in manifest.get("data", {}).items() if r["skipped"]}
+    if skipped:
+        console.print("skipped rows: " + json.dumps(skipped))

@@ -1,0 +1,204 @@
+"""``tierkit.evaluate``: run a ruleset over a data source, from Python or the command line."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from tierkit.contract import MONEY_SCALE, Window
+from tierkit.data import open_source, prepare_tables
+from tierkit.errors import EngineUnavailable, UsageError
+from tierkit.evaluate.run import evaluate_tables
+from tierkit.registry import Registry, get_registry
+from tierkit.ruleset import load_ruleset
+from tierkit.ruleset.compiled import CompiledRuleset
+
+BACKENDS = ("polars", "duckdb")
+ENGINES = ("vector", "durable")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What an evaluation produced: one row per customer, every value, and the manifest."""
+
+    results: pl.DataFrame
+    values: pl.DataFrame
+    manifest: dict[str, Any]
+
+
+def default_as_of(today: date | None = None) -> date:
+    """The first day of the current month."""
+    today = today or date.today()
+    return today.replace(day=1)
+
+
+def evaluate(
+    ruleset: str | Path | CompiledRuleset,
+    data: str | Path,
+    *,
+    as_of: date | None = None,
+    strategy: str | None = None,
+    engine: str = "vector",
+    backend: str = "polars",
+    registry: Registry | None = None,
+    progress: Progress | None = None,
+) -> Run:
+    """Decide every customer of ``data`` with ``ruleset``; see docs/python-api.md."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    say = progress or (lambda _stage: None)
+
+    def lap(stage: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        timings[stage] = round(now - started, 3)
+        started = now
+
+    registry = registry or get_registry()
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
+    if engine == "durable":
+        raise EngineUnavailable(
+            "the durable engine is not available in this release; use --engine vector"
+        )
+    if backend not in BACKENDS:
+        raise UsageError(f"unknown backend '{backend}'; choose one of {', '.join(BACKENDS)}")
+    as_of = as_of or default_as_of()
+    say("loading the ruleset")
+    compiled = (
+        ruleset
+        if isinstance(ruleset, CompiledRuleset)
+        else load_ruleset(ruleset, registry, strategy=strategy)
+    )
+    lap("load")
+    manifest: dict[str, Any] = {
+        "run_id": uuid.uuid4().hex,
+        "as_of": as_of.isoformat(),
+        "ruleset": {"name": compiled.name, "path": compiled.path, "sha256": compiled.sha256},
+        "strategy": compiled.strategy,
+        "engine": engine,
+        "backend": backend,
+        "plugins": [
+            {"name": p.name, "package": p.package, "version": p.version} for p in registry.plugins
+        ],
+    }
+    registry.emit("tierkit_run_started", manifest=manifest)
+    say("reading the data")
+    criteria = {b.criterion: registry.criteria[b.criterion] for b in compiled.criteria.values()}
+    value_criterion = registry.criteria[registry.strategies[compiled.strategy].value]
+    criteria.setdefault(value_criterion.name, value_criterion)
+    opened = open_source(str(data), registry)
+    prepared = prepare_tables(opened, criteria.values(), as_of, str(data))
+    tables = _to_backend(prepared.tables, backend)
+    manifest["data"] = prepared.report.as_dict()
+    lap("read")
+    say("deciding every customer")
+    evaluated = evaluate_tables(compiled, registry, tables, as_of)
+    lap("decide")
+    results = _with_value_and_policies(compiled, registry, tables, as_of, evaluated.results)
+    manifest["customers"] = results.height
+    manifest["categories"] = _category_summary(compiled, results)
+    manifest["timings"] = timings
+    registry.emit("tierkit_run_finished", manifest=manifest, results=results)
+    return Run(results, evaluated.values, manifest)
+
+
+def _to_backend(tables: Mapping[str, pl.LazyFrame], backend: str) -> dict[str, nw.LazyFrame[Any]]:
+    if backend == "polars":
+        return {name: nw.from_native(frame) for name, frame in tables.items()}
+    import duckdb
+
+    con = duckdb.connect()
+    converted = {}
+    for name, frame in tables.items():
+        con.register(f"t_{name}", frame.collect().to_arrow())
+        converted[name] = nw.from_native(con.sql(f"select * from t_{name}"))
+    return converted
+
+
+def _with_value_and_policies(
+    ruleset: CompiledRuleset,
+    registry: Registry,
+    tables: Mapping[str, nw.LazyFrame[Any]],
+    as_of: date,
+    results: pl.DataFrame,
+) -> pl.DataFrame:
+    """Add the strategy's value over the window and the policy of each customer's category."""
+    strategy = registry.strategies[ruleset.strategy]
+    criterion = registry.criteria[strategy.value]
+    window = Window(as_of, ruleset.period, ruleset.periods)
+    params = {
+        **{p.name: p.default for p in criterion.params},
+        **strategy.params,
+        "_per_period": False,
+    }
+    computed = criterion.compute(tables, window, params).select("customer_id", "value")
+    values = nw.to_native(computed.collect(backend="polars"))
+    assert isinstance(values, pl.DataFrame)
+    values = values.with_columns(
+        pl.col("customer_id").cast(pl.String), pl.col("value").cast(pl.Float64)
+    )
+    results = results.join(values, on="customer_id", how="left").with_columns(
+        pl.col("value").fill_null(float(criterion.neutral or 0))
+    )
+    primary = ruleset.primary_decision
+    keys = sorted({k for policy in ruleset.policies.values() for k in policy})
+    for key in keys:
+        mapping = {str(c): policy.get(key) for c, policy in ruleset.policies.items()}
+        results = results.with_columns(
+            pl.col(primary)
+            .cast(pl.String)
+            .replace_strict(mapping, default=None)
+            .alias(f"policy.{key}")
+        )
+    return results
+
+
+def _category_summary(ruleset: CompiledRuleset, results: pl.DataFrame) -> list[dict[str, Any]]:
+    primary = ruleset.primary_decision
+    exact = (pl.col("value") * MONEY_SCALE).round(0).cast(pl.Int128)  # sums independent of order
+    total = float(results.select(exact.sum()).item() or 0) / MONEY_SCALE
+    summary = results.group_by(primary).agg(
+        pl.len().alias("customers"), (exact.sum().cast(pl.Float64) / MONEY_SCALE).alias("value")
+    )
+    order = {str(o): i for i, o in enumerate(ruleset.decisions[primary].outcomes)}
+    rows = sorted(summary.iter_rows(named=True), key=lambda r: order.get(str(r[primary]), 99))
+    return [
+        {
+            "category": r[primary],
+            "customers": r["customers"],
+            "customer_share": round(r["customers"] / results.height, 6) if results.height else 0,
+            "value": r["value"],
+            "value_share": round(r["value"] / total, 6) if total else None,
+        }
+        for r in rows
+    ]
+
+
+def write_results(frame: pl.DataFrame, path: str | Path, registry: Registry | None = None) -> None:
+    """Write results atomically: to a temporary file beside ``path``, then renamed over it."""
+    registry = registry or get_registry()
+    target = Path(path)
+    writer = next(
+        (w for w in registry.writers.values() if target.suffix.lower() in w.extensions), None
+    )
+    if writer is None:
+        known = ", ".join(e for w in registry.writers.values() for e in w.extensions)
+        raise UsageError(f"{target}: unknown output format '{target.suffix}'; use one of {known}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        writer.write(frame, str(temporary))
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
