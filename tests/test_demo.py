@@ -388,7 +388,8 @@ def test_demo_command_writes_six_files(fmt: DemoFormat, tmp_path: Path) -> None:
     ]
     result = CliRunner().invoke(_app(), args)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.{fmt.value}" for t in TABLES)
+    written = sorted(f"{t}.{fmt.value}" for t in TABLES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*written, "results.csv"])
     for table in TABLES:
         assert re.search(
             rf"^{table}\s+[0-9,]+ rows\s+.*{table}\.{fmt.value}$", result.output, re.MULTILINE
@@ -401,3 +402,21 @@ def test_demo_command_refuses_a_bad_date(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "YYYY-MM-DD" in result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_demo_command_evaluates_the_data(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    args = ["demo", "--customers", "300", "--as-of", "2026-01-01", "--out", str(out)]
+    result = CliRunner().invoke(_app(), args)
+    assert result.exit_code == 0, result.output
+    assert "vip-monthly · strategy working-capital · as of 2026-01-01 · 300 customers" in (
+        result.output
+    )
+    results = pl.read_csv(out / "results.csv")
+    assert results.height == 300
+    assert set(results["category"]) <= {"A", "B", "C"}
+    skipped = CliRunner().invoke(
+        _app(), [*args[:-2], "--out", str(tmp_path / "d2"), "--no-evaluate"]
+    )
+    assert skipped.exit_code == 0, skipped.output
+    assert not (tmp_path / "d2" / "results.csv").exists()

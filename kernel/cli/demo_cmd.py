@@ -19,9 +19,12 @@ from rich.progress import (
 )
 
 from tierkit.cli.common import guarded
+from tierkit.cli.evaluate_cmd import print_summary
 from tierkit.demo import TABLES, DemoFormat, DemoSpec, WrittenTable, default_as_of, generate_demo
 from tierkit.demo.generate import ProgressFn
 from tierkit.errors import UsageError
+from tierkit.evaluate import evaluate, write_results
+from tierkit.shipped import resolve_ruleset_paths
 
 
 def register(app: typer.Typer) -> None:
@@ -95,6 +98,17 @@ def demo(
             show_default=False,
         ),
     ] = None,
+    ruleset: Annotated[
+        str,
+        typer.Option(
+            "--ruleset",
+            help="The ruleset evaluated on the data afterwards (a shipped "
+            "name or a file); --no-evaluate skips it.",
+        ),
+    ] = "vip-monthly",
+    run_evaluation: Annotated[
+        bool, typer.Option("--evaluate/--no-evaluate", help="Evaluate the ruleset on the data.")
+    ] = True,
 ) -> None:
     """Write realistic demo data for all six tables: customers, payments, invoices, shipments,
     contracts and assessments.
@@ -104,11 +118,25 @@ def demo(
     are late or incomplete, contracts end or are terminated, and managers assess the bigger
     customers. Give --as-of for files that are byte-identical on any day.
 
+    Then it evaluates a shipped ruleset on the data, prints the summary and writes the
+    results to results.csv in the same folder.
+
     Example: tierkit demo --customers 10000 --seed 7 --as-of 2026-01-01 --out demo --format parquet
     """
     spec = DemoSpec(customers=customers, months=months, seed=seed, as_of=_parse_as_of(as_of))
     with _progress_bars(customers) as progress:
         written = generate_demo(spec, out, fmt, progress)
     _summary(written)
-    # Next step, not built yet: evaluate a shipped ruleset on the written tables and write its
-    # report next to them (the "demo" point of the issue). It goes here, after the data.
+    if not run_evaluation:
+        return
+    [path] = resolve_ruleset_paths([ruleset])[:1]
+    with Console(stderr=True).status("evaluating"):
+        run = evaluate(path, out, as_of=spec.as_of)
+    target = out / "results.csv"
+    write_results(run.results, target)
+    typer.echo("")
+    print_summary(run.manifest, run.results.height)
+    typer.echo(f"results: {target}")
+    typer.echo(
+        f"next: tierkit evaluate {ruleset} --data {out} --as-of {spec.as_of} --strategy net-profit"
+    )
