@@ -236,3 +236,24 @@ decisions:
     assert result["flags"].to_list() == ["flagged", "slow", "unknown"]
     # c: r missing → "r != 0.9" is false, but 'unknown' in flags → true
     assert result["watch"].to_list() == [False, True, True]
+
+
+def test_decide_vector_on_given_inputs(registry: Registry) -> None:
+    from tierkit.evaluate.run import decide_vector
+
+    ruleset = load_ruleset_text(
+        "tierkit: 1\nname: t\ncriteria: {v: {use: fact.value}, r: {use: fact.rate}}\n"
+        "decisions:\n"
+        "  c: {rules: [{when: v > 10, then: A, because: big}, {when: missing(r), then: B}],"
+        " default: {then: C}}\n"
+        "  k: {rules: [{when: \"c == 'A' and r >= 0.5\", then: true}], default: {then: false}}\n",
+        registry=registry,
+    )
+    inputs = pl.DataFrame(
+        {"customer_id": ["x", "y", "z"], "v": [20.0, 5.0, 5.0], "r": [0.6, None, 0.1]}
+    )
+    out = decide_vector(ruleset, registry, inputs)
+    assert out.columns == ["customer_id", "c", "c.rule", "c.because", "k", "k.rule", "k.because"]
+    assert out["c"].to_list() == ["A", "B", "C"]
+    assert out["c.rule"].to_list() == [1, 2, 0]
+    assert out["k"].to_list() == [True, False, False]

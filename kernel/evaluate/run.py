@@ -14,9 +14,9 @@ from tierkit.errors import TierkitError
 from tierkit.evaluate.criteria import compute_criteria
 from tierkit.evaluate.decide import BECAUSE, RULE, decide
 from tierkit.evaluate.expressions import Compiler
-from tierkit.evaluate.frames import ID
+from tierkit.evaluate.frames import ID, Frames
 from tierkit.registry import Registry
-from tierkit.ruleset.compiled import CompiledRuleset
+from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
 
 
 class UndecidedCustomer(TierkitError):
@@ -72,6 +72,37 @@ def evaluate_tables(
     if result.height != count_in:
         raise CountMismatch(f"{count_in} customers in but {result.height} out; this is a bug")
     return EvaluationResult(result, tuple(used), values)
+
+
+def decide_vector(
+    ruleset: CompiledRuleset, registry: Registry, inputs: pl.DataFrame
+) -> pl.DataFrame:
+    """Only the decisions, with the vector engine, on given per-customer inputs.
+
+    ``inputs`` holds ``customer_id`` and every criterion, derived fact and ``previous.NAME``
+    column the decisions read (one value per customer). Returns ``customer_id`` and, per
+    decision, the value, ``NAME.rule`` and ``NAME.because`` (or ``NAME::VALUE`` flags for
+    ``hit: collect``). This is the reference the durable engine must agree with.
+    """
+    frames = Frames(nw.from_native(inputs.lazy()))
+    frames.scalar_columns.update(inputs.columns)
+    compiler = Compiler(frames, registry.functions)
+    added: list[str] = []
+    for step in ruleset.order:
+        if step.kind == "decision":
+            decision = ruleset.decisions[step.name]
+            decide(compiler, decision)
+            added += decision_columns(decision)
+    result = nw.to_native(frames.customers.select(ID, *added).sort(ID).collect(backend="polars"))
+    assert isinstance(result, pl.DataFrame)
+    return result
+
+
+def decision_columns(decision: CompiledDecision) -> list[str]:
+    """The result columns one decision adds."""
+    if decision.hit == "collect":
+        return [decision.name, *(f"{decision.name}::{o}" for o in decision.outcomes)]
+    return [decision.name, decision.name + RULE, decision.name + BECAUSE]
 
 
 def _used_columns(ruleset: CompiledRuleset) -> list[str]:
