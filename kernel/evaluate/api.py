@@ -34,6 +34,7 @@ class Run:
     results: pl.DataFrame
     values: pl.DataFrame
     manifest: dict[str, Any]
+    ruleset: CompiledRuleset
 
 
 def default_as_of(today: date | None = None) -> date:
@@ -110,7 +111,7 @@ def evaluate(
     manifest["categories"] = _category_summary(compiled, results)
     manifest["timings"] = timings
     registry.emit("tierkit_run_finished", manifest=manifest, results=results)
-    return Run(results, evaluated.values, manifest)
+    return Run(results, evaluated.values, manifest, compiled)
 
 
 def _to_backend(tables: Mapping[str, pl.LazyFrame], backend: str) -> dict[str, nw.LazyFrame[Any]]:

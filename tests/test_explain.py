@@ -1,0 +1,98 @@
+"""Explanations: values used, rule by rule, and the near miss, against hand-computed cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_evaluate_api import AS_OF, make_data
+from typer.testing import CliRunner
+
+from tierkit.cli import app
+from tierkit.errors import UsageError
+from tierkit.evaluate import evaluate
+from tierkit.evaluate.explain import describe, explain_customers
+from tierkit.registry import get_registry
+
+RULESET = """
+tierkit: 1
+name: abc
+window: {period: month, periods: 3}
+criteria:
+  cash: {use: value}
+  count: {use: payments.count}
+derive:
+  ahead: cum_share(cash)
+decisions:
+  category:
+    rules:
+      - {when: ahead < 0.8, then: A, because: first 80%}
+      - {when: ahead < 0.95 and count >= 2, then: B, because: "next 15%, regular"}
+    default: {then: C, because: rest}
+"""
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    ruleset = tmp_path / "abc.yaml"
+    ruleset.write_text(RULESET)
+    return evaluate(ruleset, make_data(tmp_path / "data"), as_of=AS_OF)
+
+
+def test_rules_are_checked_one_by_one(run) -> None:  # type: ignore[no-untyped-def]
+    # values: a 600, b 250, c 100 (2 payments), d 50, e 0; ahead: 0, .6, .85, .95, 1
+    [c] = explain_customers(run.ruleset, get_registry(), run.values, ["c"])
+    assert c.values == {"cash": 100.0, "count": 2.0, "ahead": 0.85}
+    category = c.decisions[0]
+    assert (category.value, category.rule, category.because) == ("B", 2, "next 15%, regular")
+    assert [(r.index, r.holds, r.decided) for r in category.rules] == [
+        (1, False, False),
+        (2, True, True),
+    ]
+
+
+def test_near_miss_for_a_ranking_cut_off(run) -> None:  # type: ignore[no-untyped-def]
+    # c needs ahead < 0.8: with value v, ahead = 850 / (900 + v) < 0.8 → v > 162.5
+    [c] = explain_customers(run.ruleset, get_registry(), run.values, ["c"], {"cash": "currency"})
+    [miss] = c.near_miss
+    assert miss.startswith(
+        "to reach category A (rule 1: ahead < 0.8): needs about 62.50 more cash (now 100"
+    )
+
+
+def test_near_miss_for_a_plain_threshold(run) -> None:  # type: ignore[no-untyped-def]
+    # d: ahead .95 (not < .95) and one payment; reaching B needs both
+    [d] = explain_customers(run.ruleset, get_registry(), run.values, ["d"], {"cash": "currency"})
+    [miss] = d.near_miss
+    assert miss.startswith("to reach category B")
+    assert "needs 1 more count (now 1)" in miss
+    assert "more cash" in miss
+
+
+def test_top_customer_has_no_near_miss(run) -> None:  # type: ignore[no-untyped-def]
+    [a] = explain_customers(run.ruleset, get_registry(), run.values, ["a"])
+    assert a.near_miss == ()
+    assert "→ rule 1: ahead < 0.8  ⇒ A   [true]" in describe(a)
+
+
+def test_unknown_customer_is_a_usage_error(run) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UsageError, match="no customer 'zz'"):
+        explain_customers(run.ruleset, get_registry(), run.values, ["zz"])
+
+
+def test_explain_command(tmp_path: Path) -> None:
+    ruleset = tmp_path / "abc.yaml"
+    ruleset.write_text(RULESET)
+    data = make_data(tmp_path / "data")
+    args = ["explain", str(ruleset), "c", "e", "--data", str(data), "--as-of", "2026-04-01"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "c C Co" in result.output and "category = B  (by rule 2: next 15%, regular)" in (
+        result.output
+    )
+    assert "e E Co" in result.output and "→ default ⇒ C" in result.output
+    data_out = json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout)
+    assert [d["decisions"][0]["value"] for d in data_out] == ["B", "C"]
+    missing = CliRunner().invoke(app, [*args[:2], "nobody", *args[4:]])
+    assert missing.exit_code == 2 and "no customer 'nobody'" in missing.output
