@@ -198,3 +198,22 @@ def test_evaluate_command_missing_data_exits_2(ruleset: Path, tmp_path: Path) ->
     result = CliRunner().invoke(app, ["evaluate", str(ruleset), "--data", str(tmp_path / "no")])
     assert result.exit_code == 2
     assert "no such file or folder" in result.output
+
+
+def test_per_period_ruleset_agrees_on_polars_and_duckdb(tmp_path: Path) -> None:
+    from tierkit.demo import DemoFormat, DemoSpec, generate_demo
+    from tierkit.shipped import shipped_rulesets
+
+    generate_demo(
+        DemoSpec(customers=400, months=12, seed=5, as_of=date(2026, 1, 1)),
+        tmp_path / "demo",
+        DemoFormat.CSV,
+        None,
+    )
+    ruleset = shipped_rulesets()["vip-monthly"]
+    runs = [
+        evaluate(ruleset, tmp_path / "demo", as_of=date(2026, 1, 1), backend=b)
+        for b in ("polars", "duckdb")
+    ]
+    assert runs[0].results.equals(runs[1].results)
+    assert set(runs[0].results["category"]) == {"A", "B", "C"}

@@ -105,21 +105,12 @@ def _fill(binding: CriterionBinding, criterion: Criterion, shift: int) -> nw.Exp
 def _grid(
     customers: nw.LazyFrame[Any], window: Window, bindings: list[CriterionBinding]
 ) -> nw.LazyFrame[Any]:
-    """Every customer × every period any per-period criterion covers."""
+    """Every customer × every period any per-period criterion covers (same backend)."""
     low = min(window.periods - b.periods for b in bindings)
-    high = window.periods
-    native = nw.to_native(customers)
-    periods = nw.from_native(_periods_frame(native, list(range(min(low, 0), high))))
-    return customers.select(ID).join(periods, how="cross")
-
-
-def _periods_frame(native: Any, values: list[int]) -> Any:
-    module = type(native).__module__
-    if module.startswith("polars"):
-        import polars as pl
-
-        return pl.LazyFrame({PERIOD: values}, schema={PERIOD: pl.Int64})
-    import duckdb
-
-    rows = ", ".join(f"({v})" for v in values)
-    return duckdb.sql(f"select cast(column0 as bigint) as {PERIOD} from (values {rows})")
+    ids = customers.select(ID)
+    return nw.concat(
+        [
+            ids.with_columns(nw.lit(p, dtype=nw.Int64).alias(PERIOD))
+            for p in range(min(low, 0), window.periods)
+        ]
+    )
