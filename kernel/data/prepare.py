@@ -203,16 +203,26 @@ def _parse(
     if problems:
         return frame, problems
     keep = [pl.col(ROW)] if ROW in schema else []
-    raw = {f"__raw_{n}": pl.col(n).cast(pl.String) for n in columns}
-    with_raw = frame.select(*keep, **exprs, **raw)
+    # The text as given is kept only where parsing can fail: text columns, and decimals read
+    # as whole numbers. Everything is read once, into memory, for the checks and the run.
+    fallible = [
+        n
+        for n, c in columns.items()
+        if schema[n] == pl.String or (c.type == ColumnType.INTEGER and schema[n].is_float())
+    ]
+    raw = {f"__raw_{n}": pl.col(n).cast(pl.String) for n in fallible}
+    with_raw = frame.select(*keep, **exprs, **raw).collect().lazy()
     checks: list[tuple[str, pl.Expr, str]] = []  # column, condition of a bad row, what is wrong
     for name, column in columns.items():
-        given = pl.col(f"__raw_{name}").str.strip_chars().fill_null("") != ""
-        checks.append(
-            (name, pl.col(name).is_null() & given, f"cannot be read as {_wanted(column.type)}")
-        )
+        if name in fallible:
+            given = pl.col(f"__raw_{name}").str.strip_chars().fill_null("") != ""
+            checks.append(
+                (name, pl.col(name).is_null() & given, f"cannot be read as {_wanted(column.type)}")
+            )
         if column.type in NON_NEGATIVE and (table, name) not in NEGATIVE_ALLOWED:
             checks.append((name, (pl.col(name) < 0).fill_null(False), "must not be negative"))
+    if not checks:
+        return with_raw, problems
     counts = (
         with_raw.select(
             [condition.sum().alias(f"c{i}") for i, (_, condition, _) in enumerate(checks)]
@@ -225,7 +235,8 @@ def _parse(
             continue
         examples = with_raw.filter(condition).head(EXAMPLES).collect()
         shown = [
-            (f"row {r[ROW]}: " if ROW in r else "") + f"{name} = {r[f'__raw_{name}']!r}"
+            (f"row {r[ROW]}: " if ROW in r else "")
+            + f"{name} = {r.get(f'__raw_{name}', r[name])!r}"
             for r in examples.iter_rows(named=True)
         ]
         plural = "s" if count != 1 else ""
@@ -390,6 +401,8 @@ def _clean_rows(
     origin: str,
 ) -> tuple[pl.LazyFrame, TableReport]:
     known = pl.col("customer_id").is_in(ids.collect()["customer_id"].implode())
+    frame = frame.with_columns(__known=known).collect().lazy()
+    known = pl.col("__known")
     stats = [pl.len().alias("rows"), (~known).sum().alias("unknown")]
     if date_column:
         stats += [
@@ -409,4 +422,4 @@ def _clean_rows(
         report.first_date, report.last_date = row["first"], row["last"]
     report.skipped = {k: v for k, v in skipped.items() if v}
     report.used = report.rows - sum(report.skipped.values())
-    return frame.filter(keep), report
+    return frame.filter(keep).drop("__known").collect().lazy(), report
