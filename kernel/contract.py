@@ -168,9 +168,11 @@ Tables: TypeAlias = Mapping[str, nw.LazyFrame[Any]]
 ComputeFn: TypeAlias = Callable[[Tables, Window, Mapping[str, Any]], nw.LazyFrame[Any]]
 """``compute(tables, window, params)`` → lazy frame of ``customer_id``, ``period``, ``value``.
 
-``period`` is the 0-based index of :meth:`Window.period_list` for per-period values; a criterion
-that has one value for the whole window returns ``period`` = -1 or leaves it out. Customers
-without rows may be left out: the kernel fills them with the criterion's ``neutral`` value.
+``params`` holds the criterion's parameters (defaults filled in) and ``_per_period``: true when
+the ruleset asked for one value per period (``per: period``), false for one value for the whole
+window. ``period`` is the 0-based index of :meth:`Window.period_list` for per-period values
+(0 is the oldest); a value for the whole window has ``period`` = -1. Customers without rows may
+be left out: the kernel fills them with the criterion's ``neutral`` value.
 """
 
 

@@ -317,8 +317,13 @@ class DataProblem(TierkitError):
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, object]:
-        return {"origin": self.origin, "column": self.column, "message": self.message,
-                "count": self.count, "examples": list(self.examples)}
+        return {
+            "origin": self.origin,
+            "column": self.column,
+            "message": self.message,
+            "count": self.count,
+            "examples": list(self.examples),
+        }
 
 
 class DataInvalid(TierkitError):

@@ -137,6 +137,14 @@ def get_registry() -> Registry:
 def _selected_entry_points() -> list[EntryPoint]:
     found: dict[str, EntryPoint] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in found and found[ep.name].value != ep.value:
+            first = found[ep.name]
+            raise PluginError(
+                ep.name,
+                "entry point",
+                f"two installed packages name a plugin '{ep.name}': {_dist(first)} "
+                f"({first.value}) and {_dist(ep)} ({ep.value}); uninstall or rename one",
+            )
         found.setdefault(ep.name, ep)
     only = [n.strip() for n in os.environ.get(ONLY_ENV, "").split(",") if n.strip()]
     if not only:
@@ -150,6 +158,10 @@ def _selected_entry_points() -> list[EntryPoint]:
             + ", ".join(sorted(found)),
         )
     return [found[n] for n in only]
+
+
+def _dist(ep: EntryPoint) -> str:
+    return ep.dist.name if ep.dist is not None else "an unknown package"
 
 
 def _register(pm: pluggy.PluginManager, plugin: object, name: str, ep: EntryPoint | None) -> None:
@@ -207,6 +219,7 @@ def _collect(
     check: Callable[[D], str | None],
 ) -> dict[str, D]:
     found: dict[str, D] = {}
+    fallback: set[str] = set()
     # Registration order, so that a plugin repeating a name of an earlier one is the one named.
     for impl in _impls(pm, hook, call_order=False):
         plugin = impl.plugin_name
@@ -239,7 +252,14 @@ def _collect(
                     "already declares; rename one of them",
                 )
             found[item.name] = dataclasses.replace(item, plugin=plugin)
-    return found
+            if impl.trylast:
+                fallback.add(item.name)
+    # Where the first definition that fits is used (sources, writers), plugins come before the
+    # built-ins, which are marked trylast.
+    return {
+        **{k: v for k, v in found.items() if k not in fallback},
+        **{k: v for k, v in found.items() if k in fallback},
+    }
 
 
 def _describe(value: object) -> str:

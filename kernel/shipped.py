@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from tierkit.errors import UsageError
+from tierkit.errors import UsageError, did_you_mean
 
 
 def shipped_rulesets() -> dict[str, Path]:
@@ -34,8 +34,10 @@ def resolve_ruleset_paths(arguments: Iterable[str]) -> list[Path]:
             paths.append(path)
         else:
             shipped = shipped_rulesets()
-            if argument in shipped:
-                paths.append(shipped[argument])
-            else:
-                paths.append(path)  # reported as a missing file, with the shipped names
+            if argument not in shipped:
+                raise UsageError(
+                    f"no ruleset file or shipped ruleset named '{argument}'"
+                    f"{did_you_mean(argument, shipped)}; shipped: {', '.join(shipped)}"
+                )
+            paths.append(shipped[argument])
     return paths

@@ -13,25 +13,59 @@ N = ValueType.NUMBER
 
 
 def _round(x: Any, digits: Any = None) -> Any:
-    return x.round(0) if digits is None else x.round(int(digits))
+    """Half away from zero, to ``digits`` decimals (an expression: scale, round, unscale)."""
+    if digits is None:
+        return x.round(0)
+    scale = nw.lit(10.0) ** digits
+    return (x * scale).round(0) / scale
+
+
+def _both(x: Any, y: Any, pick: Any) -> Any:
+    """Missing when either argument is missing, else ``pick``."""
+    return nw.when(~x.is_null() & ~y.is_null()).then(pick)
 
 
 @hookimpl(trylast=True)
 def tierkit_functions() -> list[Function]:
     return [
-        Function("abs", "The absolute value.", "abs(trend(paid)) < 10",
-                 (FunctionArg("x", N),), N, lambda x: x.abs()),
-        Function("round", "x rounded to a number of digits (0 when not given).",
-                 "round(share(value) * 100, 1)",
-                 (FunctionArg("x", N), FunctionArg("digits", N, optional=True)), N, _round),
-        Function("clip", "x limited to [low, high].", "clip(margin, 0, 1)",
-                 (FunctionArg("x", N), FunctionArg("low", N), FunctionArg("high", N)), N,
-                 lambda x, low, high: nw.when(x < low).then(low)
-                 .when(x > high).then(high).otherwise(x)),
-        Function("greatest", "The larger of two numbers (missing if either is).",
-                 "greatest(paid, 0)", (FunctionArg("x", N), FunctionArg("y", N)), N,
-                 lambda x, y: nw.when(x >= y).then(x).otherwise(y)),
-        Function("least", "The smaller of two numbers (missing if either is).",
-                 "least(on_time, completeness)", (FunctionArg("x", N), FunctionArg("y", N)), N,
-                 lambda x, y: nw.when(x <= y).then(x).otherwise(y)),
+        Function(
+            "abs",
+            "The absolute value.",
+            "abs(trend(paid)) < 10",
+            (FunctionArg("x", N),),
+            N,
+            lambda x: x.abs(),
+        ),
+        Function(
+            "round",
+            "x rounded to a number of digits (0 when not given).",
+            "round(share(value) * 100, 1)",
+            (FunctionArg("x", N), FunctionArg("digits", N, optional=True)),
+            N,
+            _round,
+        ),
+        Function(
+            "clip",
+            "x limited to [low, high].",
+            "clip(margin, 0, 1)",
+            (FunctionArg("x", N), FunctionArg("low", N), FunctionArg("high", N)),
+            N,
+            lambda x, low, high: nw.when(x < low).then(low).when(x > high).then(high).otherwise(x),
+        ),
+        Function(
+            "greatest",
+            "The larger of two numbers (missing if either is).",
+            "greatest(paid, 0)",
+            (FunctionArg("x", N), FunctionArg("y", N)),
+            N,
+            lambda x, y: _both(x, y, nw.when(x >= y).then(x).otherwise(y)),
+        ),
+        Function(
+            "least",
+            "The smaller of two numbers (missing if either is).",
+            "least(on_time, completeness)",
+            (FunctionArg("x", N), FunctionArg("y", N)),
+            N,
+            lambda x, y: _both(x, y, nw.when(x <= y).then(x).otherwise(y)),
+        ),
     ]

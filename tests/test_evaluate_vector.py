@@ -257,3 +257,52 @@ def test_decide_vector_on_given_inputs(registry: Registry) -> None:
     assert out["c"].to_list() == ["A", "B", "C"]
     assert out["c.rule"].to_list() == [1, 2, 0]
     assert out["k"].to_list() == [True, False, False]
+
+
+def test_functions_bands_round_greatest_least(registry: Registry) -> None:
+    body = """
+criteria:
+  v: {use: fact.value}
+  r: {use: fact.rate}
+derive:
+  points: bands(v, [10, 100], [0, 1, 2])
+  rounded: round(v / 3, 2)
+  whole: round(v / 3)
+  top: greatest(v, r)
+  low: least(v, r)
+decisions:
+  c: {rules: [{when: points >= 2, then: A}], default: {then: B}}
+"""
+    facts = {
+        "customer_id": ["a", "b", "c"],
+        "period": [-1, -1, -1],
+        "value": [5.0, 10.0, 250.0],
+        "rate": [7.0, None, 1.0],
+    }
+    result = run(registry, body, facts, ["a", "b", "c"])
+    assert result["points"].to_list() == [0.0, 1.0, 2.0]
+    assert result["rounded"].to_list() == [1.67, 3.33, 83.33]
+    assert result["whole"].to_list() == [2.0, 3.0, 83.0]
+    assert result["top"].to_list() == [7.0, None, 250.0]
+    assert result["low"].to_list() == [5.0, None, 1.0]
+    assert result["c"].to_list() == ["B", "B", "A"]
+
+
+def test_collect_default_applies_when_nothing_matches(registry: Registry) -> None:
+    body = """
+criteria:
+  v: {use: fact.value}
+decisions:
+  flags:
+    hit: collect
+    rules:
+      - {when: v > 10, then: big}
+      - {when: v > 100, then: huge}
+    default: {then: none}
+  c: {rules: [{when: "'none' in flags", then: quiet}], default: {then: busy}}
+"""
+    facts = {"customer_id": ["a", "b", "c"], "period": [-1] * 3, "value": [5.0, 50.0, 500.0]}
+    result = run(registry, body, facts, ["a", "b", "c"])
+    assert result["flags"].to_list() == ["none", "big", "big, huge"]
+    assert result["flags::none"].to_list() == [True, False, False]
+    assert result["c"].to_list() == ["quiet", "busy", "busy"]

@@ -452,3 +452,21 @@ def test_every_hook_is_documented_in_hookspecs() -> None:
     for name in _hook_names():
         doc = inspect.getdoc(getattr(hookspecs, name)) or ""
         assert ":returns:" in doc or ":param" in doc, f"{name} lacks :param:/:returns:"
+
+
+def test_tierkit_sources_of_plugins_come_before_the_built_in_ones() -> None:
+    class FolderToo:
+        @hookimpl
+        def tierkit_sources(self) -> Iterable[Source]:
+            return [
+                Source(
+                    "my_folder",
+                    "A folder, read my way.",
+                    lambda p: True,
+                    lambda p: OpenedSource({}, {}),
+                )
+            ]
+
+    registry = registry_with(("mine", FolderToo()))
+    assert list(registry.sources)[0] == "my_folder"
+    assert list(registry.sources)[-3:] == ["folder", "duckdb", "sqlite"]

@@ -29,3 +29,10 @@ def test_validate_command_accepts_a_shipped_name() -> None:
     result = CliRunner().invoke(app, ["validate", "vip-monthly"])
     assert result.exit_code == 0, result.output
     assert "is valid" in result.output
+
+
+def test_misspelled_shipped_ruleset_suggests_the_name() -> None:
+    result = CliRunner().invoke(app, ["validate", "vip-montly"])
+    assert result.exit_code == 2
+    assert "no ruleset file or shipped ruleset named 'vip-montly'" in result.output
+    assert "did you mean 'vip-monthly'?" in result.output

@@ -40,7 +40,7 @@ def _root(
         bool, typer.Option("--debug", help="Show the full traceback when something fails.")
     ] = False,
 ) -> None:
-    state.debug = debug
+    state.debug = debug or state.debug
 
 
 validate_cmd.register(app)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tierkit.cli.common import guarded, print_json
@@ -93,19 +94,20 @@ def plugins(as_json: JsonOption = False) -> None:
     table.add_column("description", min_width=30)
     table.add_column("plugin", no_wrap=True)
     for c in sorted(registry.criteria.values(), key=lambda c: c.name):
-        table.add_row(c.name, c.unit, c.better, c.description, c.plugin)
+        table.add_row(c.name, c.unit, c.better, escape(c.description), c.plugin)
     console.print(table)
     table = Table(
         "strategy", "value", "description", "plugin", title="Strategies", title_justify="left"
     )
     for s in registry.strategies.values():
-        table.add_row(s.name, s.value, s.description, s.plugin)
+        table.add_row(s.name, s.value, escape(s.description), s.plugin)
     console.print(table)
     table = Table("function", "description", "from", title="Functions", title_justify="left")
     for b in BUILTINS:
-        table.add_row(b.signature, b.summary, "built in")
+        table.add_row(escape(b.signature), escape(b.summary), "built in")
     for f in registry.functions.values():
-        table.add_row(f.name, f.description, f.plugin)
+        args = ", ".join(a.name + ("?" if a.optional else "") for a in f.args)
+        table.add_row(escape(f"{f.name}({args})"), escape(f.description), f.plugin)
     console.print(table)
 
 

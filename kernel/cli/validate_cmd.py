@@ -54,11 +54,24 @@ def validate(
         report.append({"path": str(path), "valid": True, "name": compiled.name, "problems": []})
         if not as_json:
             typer.echo(
-                f"{path}: ruleset '{compiled.name}' is valid ({len(compiled.criteria)} criteria, "
-                f"{len(compiled.derived)} derived facts, {len(compiled.decisions)} decisions, "
-                f"{len(compiled.examples)} examples)"
+                f"{path}: ruleset '{compiled.name}' is valid ("
+                + ", ".join(
+                    _count(n, word)
+                    for n, word in (
+                        (len(compiled.criteria), "criterion/criteria"),
+                        (len(compiled.derived), "derived fact/derived facts"),
+                        (len(compiled.decisions), "decision/decisions"),
+                        (len(compiled.examples), "example/examples"),
+                    )
+                )
+                + ")"
             )
     if as_json:
         print_json({"valid": not failed, "files": report})
     if failed:
         raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
+def _count(number: int, words: str) -> str:
+    one, many = words.split("/")
+    return f"{number} {one if number == 1 else many}"

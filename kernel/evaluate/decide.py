@@ -41,18 +41,25 @@ def decide(compiler: Compiler, decision: CompiledDecision) -> None:
 
 
 def _collect(compiler: Compiler, decision: CompiledDecision, conditions: list[Any]) -> None:
+    """Every matching value; the default when none matches (its flag is then true too)."""
     frames = compiler.frames
     name = decision.name
+    nothing: nw.Expr = nw.lit(True)
+    for condition in conditions:
+        nothing = nothing & ~condition
+    default = decision.default.then if decision.default is not None else None
     parts: list[nw.Expr] = []
     for outcome in decision.outcomes:
-        matched = [c for r, c in zip(decision.rules, conditions, strict=True) if r.then == outcome]
-        flag = nw.lit(False)
-        for condition in matched:
-            flag = flag | condition
+        flag: nw.Expr = nw.lit(False)
+        for rule, condition in zip(decision.rules, conditions, strict=True):
+            if rule.then == outcome:
+                flag = flag | condition
+        if decision.default is not None and outcome == default:
+            flag = flag | nothing
         frames.add(f"{name}::{outcome}", flag, per_period=False)
         parts.append(nw.when(nw.col(f"{name}::{outcome}")).then(nw.lit(str(outcome))))
     if not parts:
         frames.add(name, nw.lit(""), per_period=False)
         return
-    joined = nw.concat_str(parts, separator=", ", ignore_nulls=True)
-    frames.add(name, joined.fill_null(""), per_period=False)
+    joined = nw.concat_str(parts, separator=", ", ignore_nulls=True).fill_null("")
+    frames.add(name, joined, per_period=False)

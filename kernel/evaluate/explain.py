@@ -147,10 +147,8 @@ def _decision(
                     if row.get(n) is None
                 )
             ),
-            decided=(decision.hit == "first"
-            and rule_no == rule.index)
-            or (decision.hit == "collect"
-            and bool(checks[_key(decision, rule)])),
+            decided=(decision.hit == "first" and rule_no == rule.index)
+            or (decision.hit == "collect" and bool(checks[_key(decision, rule)])),
         )
         for rule in decision.rules
     )
@@ -372,6 +370,8 @@ def _amount(value: float, name: str, units: dict[str, str]) -> str:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
     return str(value)

@@ -133,6 +133,8 @@ class Compiler:
         if name in RANKING:
             column = self.ranking(node)
             return self.name(column, level)
+        if name == "bands":
+            return self.bands(node, self.expr(node.args[0], level))
         args = [self.expr(a, level) for a in node.args]
         if name == "missing":
             return args[0].is_null()
@@ -144,8 +146,6 @@ class Compiler:
         if name == "date":
             assert isinstance(node.args[0], Literal) and isinstance(node.args[0].value, str)
             return nw.lit(dt.date.fromisoformat(node.args[0].value))
-        if name == "bands":
-            return self.bands(node, args[0])
         return self.functions[name].compile(*args)
 
     def bands(self, node: Call, value: nw.Expr) -> nw.Expr:

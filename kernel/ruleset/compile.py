@@ -174,6 +174,14 @@ class _Compiler:
         seen: dict[str, str] = {}
         for section in ("criteria", "derive", "decisions"):
             for name in getattr(self.model, section):
+                if name.startswith("__"):
+                    self.add(
+                        WrongValueError,
+                        f"'{name}': names starting with '__' are not "
+                        "allowed (expressions cannot use them)",
+                        (section, name),
+                        key=True,
+                    )
                 if name in RESERVED:
                     self.add(
                         WrongValueError,

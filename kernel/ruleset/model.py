@@ -157,6 +157,8 @@ class RulesetModel(_Strict):
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a ruleset file (draft 2020-12)."""
     schema = RulesetModel.model_json_schema()
+    for section in ("criteria", "derive", "decisions"):  # names are checked by editors too
+        schema["properties"][section]["propertyNames"] = {"pattern": IDENTIFIER}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "tierkit ruleset"
     return schema
