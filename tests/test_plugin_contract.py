@@ -468,5 +468,5 @@ def test_tierkit_sources_of_plugins_come_before_the_built_in_ones() -> None:
             ]
 
     registry = registry_with(("mine", FolderToo()))
-    assert list(registry.sources)[0] == "my_folder"
+    assert next(iter(registry.sources)) == "my_folder"
     assert list(registry.sources)[-3:] == ["folder", "duckdb", "sqlite"]
