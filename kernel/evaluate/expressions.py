@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import narwhals.stable.v2 as nw
 
@@ -35,6 +36,10 @@ class Compiler:
     def __init__(self, frames: Frames, functions: Mapping[str, Function]) -> None:
         self.frames = frames
         self.functions = functions
+        # Exact sums in 128-bit integers where the backend has them (polars, DuckDB); Spark has
+        # no 128-bit integer type, so there sums are exact up to 2^63 ten-thousandths.
+        backend = frames.customers.implementation
+        self.exact: Any = nw.Int64 if backend.is_pyspark() else nw.Int128
         self.types: Mapping[Expr, Type] = {}
 
     def column(self, compiled: CompiledExpr, name: str) -> None:
@@ -173,7 +178,7 @@ class Compiler:
             return out
         if func == "trend":
             return self.trend(arg, out)
-        exact = (col * SCALE).round(0).cast(nw.Int128)
+        exact = (col * SCALE).round(0).cast(self.exact)
         agg = {
             "any": col.fill_null(False).cast(nw.Int64).max() > 0,
             "all": col.fill_null(False).cast(nw.Int64).min() > 0,
@@ -197,8 +202,8 @@ class Compiler:
         """Least-squares slope against the period number, over periods with a value."""
         frames = self.frames
         assert frames.periods is not None
-        y = (nw.col(arg) * SCALE).round(0).cast(nw.Int128)
-        x = nw.col(PERIOD).cast(nw.Int128)
+        y = (nw.col(arg) * SCALE).round(0).cast(self.exact)
+        x = nw.col(PERIOD).cast(self.exact)
         has = ~nw.col(arg).is_null()
         rows = (
             frames.periods.with_columns(__y=nw.when(has).then(y), __x=nw.when(has).then(x))
@@ -211,7 +216,7 @@ class Compiler:
                 (nw.col("__x") * nw.col("__x")).sum().alias("__sxx"),
             )
         )
-        n = nw.col("__n").cast(nw.Int128)
+        n = nw.col("__n").cast(self.exact)
         numerator = (n * nw.col("__sxy") - nw.col("__sx") * nw.col("__sy")).cast(nw.Float64)
         denominator = (n * nw.col("__sxx") - nw.col("__sx") * nw.col("__sx")).cast(nw.Float64)
         slope = nw.when(denominator != 0).then(numerator / denominator / SCALE)
@@ -237,7 +242,7 @@ class Compiler:
             members = members.with_columns(nw.lit(0).alias(ALL))
         order = ["__neg", ID]
         members = members.with_columns(
-            __neg=-nw.col("__x"), __xi=(nw.col("__x") * SCALE).round(0).cast(nw.Int128)
+            __neg=-nw.col("__x"), __xi=(nw.col("__x") * SCALE).round(0).cast(self.exact)
         ).with_columns(
             __pos=nw.col("__xi").cum_count().over(part, order_by=order).cast(nw.Float64),
             __n=nw.col("__xi").count().over(part).cast(nw.Float64),
