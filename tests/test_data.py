@@ -116,7 +116,7 @@ C2,2026-01-01,1.23456
     )
     found = invalid(registry, tmp_path, "payments.received", "tenure.months")
     assert found == [
-        f"{tmp_path / 'customers.csv'}: 1 customer_id value appear more than once; each "
+        f"{tmp_path / 'customers.csv'}: 1 customer_id value appears more than once; each "
         "customer must be listed once\n    row 2: customer_id='C1', name='Alpha'\n"
         "    row 4: customer_id='C1', name='Alpha again'",
         f"{tmp_path / 'customers.csv'}: column 'since': 1 value cannot be read as a date "
@@ -257,3 +257,42 @@ def test_money_text_is_read_exactly(amount: Decimal) -> None:
     text = format(amount, "f")
     parsed = pl.DataFrame({"a": [text]}).select(_money(pl.col("a"), pl.String)).item()
     assert parsed == int(amount * MONEY_SCALE)
+
+
+def test_rows_without_customer_id_are_counted(registry: Registry, good: Path) -> None:
+    with (good / "payments.csv").open("a") as handle:
+        handle.write(",2026-01-07,12\n")
+    report = prepare(registry, good, "payments.received").report.as_dict()["payments"]
+    assert report["rows"] == 7 and report["used"] == 3
+    assert report["skipped"]["no customer_id"] == 1
+
+
+def test_nan_and_inf_are_not_numbers(registry: Registry, tmp_path: Path) -> None:
+    write(tmp_path, "customers.csv", "customer_id,name\nC1,A")
+    write(
+        tmp_path,
+        "shipments.csv",
+        "customer_id,shipped_at,units\nC1,2026-01-01,nan\nC1,2026-01-02,inf\nC1,2026-01-03,4",
+    )
+    [problem] = invalid(registry, tmp_path, "shipments.units")
+    assert "column 'units': 2 values cannot be read as a number" in problem
+
+
+def test_criteria_must_agree_on_a_column_type(registry: Registry, good: Path) -> None:
+    from dataclasses import replace
+
+    from tierkit.contract import Column, ColumnType, TableNeed
+
+    other = replace(
+        registry.criteria["payments.count"],
+        name="x.count",
+        plugin="other",
+        needs=(TableNeed("payments", (Column("amount", ColumnType.NUMBER),)),),
+    )
+    opened = open_source(str(good), registry)
+    with pytest.raises(DataInvalid) as info:
+        prepare_tables(opened, [registry.criteria["payments.received"], other], AS_OF, "d")
+    [problem] = info.value.problems
+    assert "column 'amount' is read as money by payments.received but as number by x.count" in (
+        problem.message
+    )

@@ -93,10 +93,24 @@ def needed_columns(criteria: Iterable[Criterion]) -> Needs:
             table = needs.setdefault(need.table, {})
             for column in need.columns:
                 known, users = table.get(column.name, (column, []))
+                if known.type != column.type:
+                    raise DataInvalid([_type_conflict(need.table, column, known, users, criterion)])
                 required = not (known.optional and column.optional)
                 merged = Column(column.name, column.type, optional=not required)
                 table[column.name] = (merged, [*users, criterion.name])
     return needs
+
+
+def _type_conflict(
+    table: str, column: Column, known: Column, users: list[str], criterion: Criterion
+) -> DataProblem:
+    return DataProblem(
+        f"table '{table}'",
+        f"column '{column.name}' is read as {known.type.value} by {', '.join(users)} but as "
+        f"{column.type.value} by {criterion.name} (plugin '{criterion.plugin}'); the plugins "
+        "must agree on its type",
+        column=column.name,
+    )
 
 
 def prepare_tables(
@@ -162,8 +176,18 @@ def prepare_tables(
         if table == CUSTOMERS:
             continue
         origin = opened.origins.get(table, table)
-        date_column = MAIN_DATE.get(table) or next(
-            (n for n, (c, _) in needs[table].items() if c.type == ColumnType.DATE), None
+        present = set(parsed_frame.collect_schema().names())
+        date_column = (
+            MAIN_DATE.get(table)
+            if MAIN_DATE.get(table) in present
+            else next(
+                (
+                    n
+                    for n, (c, _) in needs[table].items()
+                    if c.type == ColumnType.DATE and n in present
+                ),
+                None,
+            )
         )
         clean[table], report.tables[table] = _clean_rows(
             parsed_frame, ids, date_column, as_of, origin
@@ -305,9 +329,11 @@ def _parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Exp
         number = (
             col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
         )
-        return pl.when(number == number.round(0)).then(number.cast(pl.Int64)), None
+        return pl.when(number.is_finite() & (number == number.round(0))).then(
+            number.cast(pl.Int64)
+        ), None
     number = col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
-    return number, None
+    return pl.when(number.is_finite()).then(number), None  # 'nan' and 'inf' are not numbers
 
 
 def _money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -374,8 +400,8 @@ def _check_customers(raw: pl.LazyFrame, origin: str) -> list[DataProblem]:
         problems.append(
             DataProblem(
                 origin,
-                f"{ids.len()} customer_id value{'s' if ids.len() != 1 else ''} appear more "
-                "than once; each customer must be listed once",
+                f"{ids.len()} customer_id value{'s appear' if ids.len() != 1 else ' appears'} "
+                "more than once; each customer must be listed once",
                 column="customer_id",
                 count=ids.len(),
                 examples=_rows(duplicated.sort("customer_id")),
@@ -400,10 +426,17 @@ def _clean_rows(
     as_of: date,
     origin: str,
 ) -> tuple[pl.LazyFrame, TableReport]:
-    known = pl.col("customer_id").is_in(ids.collect()["customer_id"].implode())
-    frame = frame.with_columns(__known=known).collect().lazy()
+    if date_column is not None and date_column not in frame.collect_schema().names():
+        date_column = None  # an optional date that the data does not have
+    has_id = pl.col("customer_id").is_not_null() & (pl.col("customer_id") != "")
+    known = has_id & pl.col("customer_id").is_in(ids.collect()["customer_id"].implode())
+    frame = frame.with_columns(__known=known.fill_null(False), __has_id=has_id).collect().lazy()
     known = pl.col("__known")
-    stats = [pl.len().alias("rows"), (~known).sum().alias("unknown")]
+    stats = [
+        pl.len().alias("rows"),
+        (~pl.col("__has_id")).sum().alias("no_id"),
+        (pl.col("__has_id") & ~known).sum().alias("unknown"),
+    ]
     if date_column:
         stats += [
             (known & pl.col(date_column).is_null()).sum().alias("no_date"),
@@ -413,7 +446,7 @@ def _clean_rows(
         ]
     row = frame.select(stats).collect().row(0, named=True)
     report = TableReport(origin, rows=int(row["rows"]))
-    skipped = {"unknown customer": int(row["unknown"])}
+    skipped = {"no customer_id": int(row["no_id"]), "unknown customer": int(row["unknown"])}
     keep = known
     if date_column:
         skipped[f"no {date_column}"] = int(row["no_date"])
@@ -422,4 +455,4 @@ def _clean_rows(
         report.first_date, report.last_date = row["first"], row["last"]
     report.skipped = {k: v for k, v in skipped.items() if v}
     report.used = report.rows - sum(report.skipped.values())
-    return frame.filter(keep).drop("__known").collect().lazy(), report
+    return frame.filter(keep).drop("__known", "__has_id").collect().lazy(), report

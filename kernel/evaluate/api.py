@@ -149,9 +149,9 @@ def _with_value_and_policies(
     values = values.with_columns(
         pl.col("customer_id").cast(pl.String), pl.col("value").cast(pl.Float64)
     )
-    results = results.join(values, on="customer_id", how="left").with_columns(
-        pl.col("value").fill_null(float(criterion.neutral or 0))
-    )
+    results = results.join(values, on="customer_id", how="left")
+    if criterion.neutral is not None:  # a rate or score stays missing
+        results = results.with_columns(pl.col("value").fill_null(float(criterion.neutral)))
     primary = ruleset.primary_decision
     keys = sorted({k for policy in ruleset.policies.values() for k in policy})
     for key in keys:
