@@ -389,7 +389,9 @@ def test_demo_command_writes_six_files(fmt: DemoFormat, tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), args)
     assert result.exit_code == 0, result.output
     written = sorted(f"{t}.{fmt.value}" for t in TABLES)
-    assert sorted(p.name for p in out.iterdir()) == sorted([*written, "results.csv"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*written, "results.csv", "tierkit.duckdb"]
+    )
     for table in TABLES:
         assert re.search(
             rf"^{table}\s+[0-9,]+ rows\s+.*{table}\.{fmt.value}$", result.output, re.MULTILINE

@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from tierkit import __version__
-from tierkit.cli import demo_cmd, evaluate_cmd, explain_cmd, inspect_cmd, validate_cmd
+from tierkit.cli import (
+    demo_cmd,
+    evaluate_cmd,
+    explain_cmd,
+    history_cmd,
+    inspect_cmd,
+    validate_cmd,
+)
 from tierkit.cli.common import state
 
 app = typer.Typer(
@@ -47,6 +54,7 @@ validate_cmd.register(app)
 inspect_cmd.register(app)
 evaluate_cmd.register(app)
 explain_cmd.register(app)
+history_cmd.register(app)
 demo_cmd.register(app)
 
 

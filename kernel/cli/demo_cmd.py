@@ -24,6 +24,7 @@ from tierkit.demo import TABLES, DemoFormat, DemoSpec, WrittenTable, default_as_
 from tierkit.demo.generate import ProgressFn
 from tierkit.errors import UsageError
 from tierkit.evaluate import evaluate, write_results
+from tierkit.history import DEFAULT_STORE
 from tierkit.shipped import resolve_ruleset_paths
 
 
@@ -131,7 +132,7 @@ def demo(
         return
     [path] = resolve_ruleset_paths([ruleset])[:1]
     with Console(stderr=True).status("evaluating"):
-        run = evaluate(path, out, as_of=spec.as_of)
+        run = evaluate(path, out, as_of=spec.as_of, store=out / DEFAULT_STORE)
     target = out / "results.csv"
     write_results(run.results, target)
     typer.echo("")

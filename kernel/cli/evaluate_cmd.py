@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -14,6 +15,7 @@ from rich.table import Table
 from tierkit.cli.common import guarded, print_json
 from tierkit.errors import UsageError
 from tierkit.evaluate import default_as_of, evaluate, write_results
+from tierkit.history import DEFAULT_STORE
 from tierkit.shipped import resolve_ruleset_paths
 
 
@@ -76,6 +78,18 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run manifest as JSON.")] = (
         False
     ),
+    store: Annotated[
+        Path,
+        typer.Option(
+            "--store",
+            envvar="TIERKIT_STORE",
+            help="The history store (a DuckDB file) that keeps runs, results and overrides: "
+            "previous.* reads it, overrides in force apply, and this run is saved in it.",
+        ),
+    ] = Path(DEFAULT_STORE),
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Use no history store: nothing is read or saved.")
+    ] = False,
 ) -> None:
     """Decide every customer with a ruleset, print a summary and write the results.
 
@@ -92,18 +106,26 @@ def evaluate_command(
             engine=engine,
             backend=backend,
             progress=lambda stage: status.update(stage),
+            store=None if no_store else store,
         )
     if out is not None:
         write_results(run.results, out)
     if as_json:
         print_json({**run.manifest, "out": str(out) if out else None})
         return
-    print_summary(run.manifest, run.results.height)
+    print_summary(run.manifest, run.results.height, run.results, run.ruleset.primary_decision)
     if out is not None:
         typer.echo(f"results: {out}")
+    if "store" in run.manifest:
+        typer.echo(f"run {run.manifest['run_id'][:12]} saved in {run.manifest['store']}")
 
 
-def print_summary(manifest: dict[str, Any], customers: int) -> None:
+def print_summary(
+    manifest: dict[str, Any],
+    customers: int,
+    results: pl.DataFrame | None = None,
+    primary: str | None = None,
+) -> None:
     console = Console(highlight=False)
     title = (
         f"{manifest['ruleset']['name']} · strategy {manifest['strategy']} · as of "
@@ -125,3 +147,16 @@ def print_summary(manifest: dict[str, Any], customers: int) -> None:
     skipped = {t: r["skipped"] for t, r in manifest.get("data", {}).items() if r["skipped"]}
     if skipped:
         console.print("skipped rows: " + json.dumps(skipped))
+    change = f"{primary}.change"
+    if results is not None and primary and change in results.columns:
+        counts = dict(results[change].value_counts().iter_rows())
+        shown = ", ".join(f"{counts.get(k, 0):,} {k}" for k in ("up", "down", "same", "new"))
+        previous = manifest.get("previous_run")
+        since = f"run {previous[:12]}" if previous else "no earlier run"
+        console.print(f"changes since {since}: {shown}")
+    overrides = manifest.get("overrides") or {}
+    if overrides.get("applied"):
+        console.print(f"overrides applied: {overrides['applied']}")
+    for key in ("unknown_customer", "unknown_decision"):
+        for item in overrides.get(key) or []:
+            Console(stderr=True).print(f"warning: override for an {key.replace('_', ' ')}: {item}")

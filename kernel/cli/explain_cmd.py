@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from tierkit.cli.common import guarded, print_json
 from tierkit.cli.evaluate_cmd import parse_date
 from tierkit.evaluate import default_as_of, evaluate
 from tierkit.evaluate.explain import describe, explain_customers
+from tierkit.history import DEFAULT_STORE
 from tierkit.registry import get_registry
 from tierkit.shipped import resolve_ruleset_paths
 
@@ -38,6 +40,16 @@ def explain(
         str | None, typer.Option("--strategy", "-s", help="Replace the ruleset's strategy.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    store: Annotated[
+        Path,
+        typer.Option(
+            "--store",
+            envvar="TIERKIT_STORE",
+            help="The history store whose latest earlier run previous.* reads, and "
+            "whose overrides apply (nothing is saved).",
+        ),
+    ] = Path(DEFAULT_STORE),
+    no_store: Annotated[bool, typer.Option("--no-store", help="Use no history store.")] = False,
 ) -> None:
     """Explain decisions: every value the rules used, every rule with whether it held (and
     which values were missing), the rule that decided, and the near miss — the nearest better
@@ -53,6 +65,8 @@ def explain(
         as_of=parse_date(as_of, "--as-of") or default_as_of(),
         strategy=strategy,
         registry=registry,
+        store=None if no_store or not store.exists() else store,
+        save=False,
     )
     units = {name: registry.criteria[b.criterion].unit for name, b in run.ruleset.criteria.items()}
     explained = explain_customers(run.ruleset, registry, run.values, customers, units)

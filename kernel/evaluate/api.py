@@ -18,6 +18,7 @@ from tierkit.contract import MONEY_SCALE, Window
 from tierkit.data import open_source, prepare_tables
 from tierkit.errors import EngineUnavailable, UsageError
 from tierkit.evaluate.run import evaluate_tables
+from tierkit.history import HistoryStore, apply_overrides, compare_previous, override_summary
 from tierkit.registry import Registry, get_registry
 from tierkit.ruleset import load_ruleset
 from tierkit.ruleset.compiled import CompiledRuleset
@@ -53,8 +54,16 @@ def evaluate(
     backend: str = "polars",
     registry: Registry | None = None,
     progress: Progress | None = None,
+    store: HistoryStore | str | Path | None = None,
+    save: bool = True,
 ) -> Run:
-    """Decide every customer of ``data`` with ``ruleset``; see docs/python-api.md."""
+    """Decide every customer of ``data`` with ``ruleset``; see docs/python-api.md.
+
+    With a ``store`` (a history store or its path), ``previous.*`` reads the store's latest
+    earlier run of the ruleset, overrides in force are applied after the decisions, each
+    decision's change since that run is added, and the run is saved (unless ``save`` is false,
+    as for explanations).
+    """
     started = time.perf_counter()
     timings: dict[str, float] = {}
     say = progress or (lambda _stage: None)
@@ -103,13 +112,33 @@ def evaluate(
     tables = _to_backend(prepared.tables, backend)
     manifest["data"] = prepared.report.as_dict()
     lap("read")
+    history = store if isinstance(store, HistoryStore) or store is None else HistoryStore(store)
+    previous_id = (
+        history.previous_run_id(compiled.name, as_of, strategy=compiled.strategy)
+        if history is not None
+        else None
+    )
+    previous = history.results(previous_id) if history is not None and previous_id else None
+    manifest["previous_run"] = previous_id
     say("deciding every customer")
-    evaluated = evaluate_tables(compiled, registry, tables, as_of)
+    evaluated = evaluate_tables(compiled, registry, tables, as_of, previous)
     lap("decide")
-    results = _with_value_and_policies(compiled, registry, tables, as_of, evaluated.results)
+    decided = evaluated.results
+    if history is not None:
+        overrides = history.active_overrides(as_of, ruleset=compiled.name)
+        decided = apply_overrides(decided, overrides, compiled.decisions, as_of)
+        manifest["overrides"] = override_summary(decided, overrides, compiled.decisions, as_of)
+        for decision in compiled.decisions.values():
+            if decision.hit == "first":
+                decided = compare_previous(decided, previous, decision)
+    results = _with_value_and_policies(compiled, registry, tables, as_of, decided)
     manifest["customers"] = results.height
     manifest["categories"] = _category_summary(compiled, results)
     manifest["timings"] = timings
+    if history is not None and save:
+        say("saving the run")
+        history.save_run(manifest, results, compiled.decisions)
+        manifest["store"] = str(history.path)
     registry.emit("tierkit_run_finished", manifest=manifest, results=results)
     return Run(results, evaluated.values, manifest, compiled)
 

@@ -1,0 +1,58 @@
+"""``tierkit.history``: the history store (runs, results, overrides) and comparing runs."""
+
+from __future__ import annotations
+
+from tierkit.history.compare import (
+    Decision,
+    StoredDecision,
+    change_counts,
+    compare_previous,
+    movers,
+    transition_matrix,
+    transitions,
+)
+from tierkit.history.errors import (
+    NotAStore,
+    OverrideError,
+    StoreError,
+    StoreLocked,
+    StoreTooNew,
+    StoreUnreadable,
+    UnknownCustomer,
+    UnknownRun,
+)
+from tierkit.history.overrides import (
+    OVERRIDE_SCHEMA,
+    apply_overrides,
+    in_force,
+    override_summary,
+    parse_value,
+)
+from tierkit.history.store import DEFAULT_STORE, HistoryStore, RunInfo, current_user
+
+__all__ = [
+    "DEFAULT_STORE",
+    "OVERRIDE_SCHEMA",
+    "Decision",
+    "HistoryStore",
+    "NotAStore",
+    "OverrideError",
+    "RunInfo",
+    "StoreError",
+    "StoreLocked",
+    "StoreTooNew",
+    "StoreUnreadable",
+    "StoredDecision",
+    "UnknownCustomer",
+    "UnknownRun",
+    "apply_overrides",
+    "change_counts",
+    "compare_previous",
+    "current_user",
+    "in_force",
+    "movers",
+    "override_summary",
+    "parse_value",
+    "transition_matrix",
+    "transitions",
+]

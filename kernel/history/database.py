@@ -1,0 +1,168 @@
+"""Opening the store's DuckDB file: schema and version, locks, and files that are no store."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tierkit.history.errors import NotAStore, StoreLocked, StoreTooNew, StoreUnreadable
+
+SCHEMA_VERSION = 1
+"""The version of the tables below; a store with a higher version is refused."""
+
+DDL = (
+    "create table tierkit_meta (key varchar primary key, value varchar not null)",
+    "create sequence run_seq start 1",
+    "create sequence override_seq start 1",
+    "create sequence audit_seq start 1",
+    """create table runs (
+        seq bigint not null,
+        run_id varchar primary key,
+        created_at timestamp not null,
+        as_of date not null,
+        ruleset varchar not null,
+        ruleset_sha256 varchar,
+        strategy varchar,
+        engine varchar,
+        backend varchar,
+        customers bigint not null,
+        decisions varchar not null,
+        results_table varchar not null,
+        results_schema blob not null,
+        results_as_text varchar not null,
+        manifest varchar not null
+    )""",
+    """create table overrides (
+        id bigint primary key,
+        customer_id varchar not null,
+        decision varchar not null,
+        value varchar not null,
+        ruleset varchar,
+        reason varchar not null,
+        approved_by varchar not null,
+        valid_until date not null,
+        created_at timestamp not null,
+        created_by varchar not null,
+        expired_at timestamp,
+        expired_by varchar,
+        expired_reason varchar
+    )""",
+    """create table override_audit (
+        id bigint not null,
+        override_id bigint not null,
+        action varchar not null,
+        recorded_at timestamp not null,
+        recorded_by varchar not null,
+        details varchar not null
+    )""",
+)
+
+
+@contextmanager
+def connect(
+    path: Path, *, write: bool, timeout: float
+) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A connection to a checked store, or ``None`` when reading a store that does not exist yet.
+
+    Writing creates the file and the tables. Every write runs in one transaction: on an error
+    nothing of it is kept. While another process writes, opening is retried for ``timeout``
+    seconds, then :class:`StoreLocked` is raised.
+    """
+    if path.is_dir():
+        raise NotAStore(f"{path}: is a folder, not a history store file")
+    if not write and not path.exists():
+        yield None
+        return
+    if write:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(path, write, timeout)
+    try:
+        if not _check(con, path, write):
+            yield None
+            return
+        if not write:
+            yield con
+            return
+        con.execute("begin transaction")
+        try:
+            yield con
+        except BaseException:
+            con.execute("rollback")
+            raise
+        con.execute("commit")
+    finally:
+        con.close()
+
+
+def first_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> tuple[Any, ...] | None:
+    """The first row of a query, or ``None``; the result is read to its end, as DuckDB wants."""
+    rows = con.execute(sql, params or []).fetchall()
+    return tuple(rows[0]) if rows else None
+
+
+def _open(path: Path, write: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=not write)
+        except duckdb.Error as exc:
+            message = str(exc)
+            if "lock" in message.lower():
+                if time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                found = re.search(r"PID (\d+)", message)
+                detail = f"process {found.group(1)}" if found else message.splitlines()[0]
+                raise StoreLocked(path, detail) from None
+            if "not a valid DuckDB database" in message:
+                raise NotAStore(
+                    f"{path}: is not a tierkit history store (not a DuckDB database file); "
+                    "give --store a store written by tierkit, or a new file name"
+                ) from None
+            raise StoreUnreadable(
+                f"{path}: DuckDB cannot open the history store: {message.splitlines()[0]}"
+            ) from None
+
+
+def _check(con: duckdb.DuckDBPyConnection, path: Path, write: bool) -> bool:
+    """Whether the file holds a store; create the tables in an empty database when writing."""
+    tables = sorted(
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = 'main'"
+        ).fetchall()
+    )
+    if "tierkit_meta" not in tables:
+        if tables:
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise NotAStore(
+                f"{path}: is a DuckDB database but not a tierkit history store (it holds the "
+                f"tables {shown}); give --store a new file name"
+            )
+        if not write:
+            return False
+        con.execute("begin transaction")
+        for statement in DDL:
+            con.execute(statement)
+        con.execute("insert into tierkit_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        con.execute("commit")
+        return True
+    row = first_row(con, "select value from tierkit_meta where key = 'schema_version'")
+    version = str(row[0]) if row else ""
+    if not version.isdigit():
+        raise NotAStore(f"{path}: the history store has no valid schema version ({version!r})")
+    if int(version) > SCHEMA_VERSION:
+        raise StoreTooNew(
+            f"{path}: the history store was written by a newer tierkit (store version "
+            f"{version}; this tierkit reads version {SCHEMA_VERSION} and older); upgrade tierkit"
+        )
+    return True

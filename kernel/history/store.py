@@ -1,0 +1,574 @@
+"""The history store: runs, their results, and overrides with an audit trail, in a DuckDB file.
+
+Tables (see docs/history.md): ``runs`` (one row per run: when, as-of date, ruleset, strategy,
+engine, backend, the decisions with their outcomes, the manifest as JSON), one ``results_N``
+table per run holding the results frame as it was (its columns vary with the ruleset),
+``overrides``, ``override_audit`` and ``tierkit_meta`` (the schema version).
+
+Every method opens the file, does its work in one transaction and closes it again, so other
+processes can use the store in between; while one writes, the others wait (see ``timeout``).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from tierkit.history.compare import ID, Decision, StoredDecision
+from tierkit.history.database import connect, first_row
+from tierkit.history.errors import OverrideError, StoreError, UnknownCustomer, UnknownRun
+from tierkit.history.frames import ROW, decode_results, encode_results, quote, stored_name
+from tierkit.history.overrides import OVERRIDE_SCHEMA, in_force
+
+DEFAULT_STORE = "tierkit.duckdb"
+"""The store's file name in the working directory when none is given."""
+
+SUFFIXES = (".rule", ".because", ".decided", ".override", ".previous", ".change")
+"""The columns that go with a decision ``NAME`` in results: ``NAME.rule`` and so on."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One stored run, as :meth:`HistoryStore.runs` lists it."""
+
+    run_id: str
+    created_at: datetime
+    """When it was saved, in UTC."""
+    as_of: date
+    ruleset: str
+    ruleset_sha256: str | None
+    strategy: str | None
+    engine: str | None
+    backend: str | None
+    customers: int
+    categories: list[dict[str, Any]]
+    """The manifest's count and value share of each category."""
+    decisions: dict[str, StoredDecision]
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``--json``."""
+        return {
+            "run_id": self.run_id,
+            "created_at": self.created_at.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "ruleset": self.ruleset,
+            "ruleset_sha256": self.ruleset_sha256,
+            "strategy": self.strategy,
+            "engine": self.engine,
+            "backend": self.backend,
+            "customers": self.customers,
+            "categories": self.categories,
+            "decisions": {n: list(d.outcomes) for n, d in self.decisions.items()},
+        }
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def current_user() -> str:
+    """The operating-system user, for ``created_by`` and the audit trail."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+_RUN_COLUMNS = (
+    "run_id, created_at, as_of, ruleset, ruleset_sha256, strategy, engine, backend, customers, "
+    "decisions, manifest, seq"
+)
+
+
+class HistoryStore:
+    """Runs, results and overrides in one DuckDB file (created on the first write).
+
+    Reading a store that does not exist yet finds nothing; a file that is not a store, or one
+    written by a newer tierkit, raises a :class:`~tierkit.history.errors.StoreError` naming it.
+    """
+
+    def __init__(
+        self,
+        path: str | Path = DEFAULT_STORE,
+        *,
+        timeout: float = 10.0,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        """Seconds to wait for another process that holds the store."""
+        self.clock = clock
+        """The current time in UTC (naive), for ``created_at`` and the audit trail."""
+        if self.path.exists():
+            with self._read():
+                pass  # checks the file now, not at the first use
+
+    def __repr__(self) -> str:
+        return f"HistoryStore({str(self.path)!r})"
+
+    @contextmanager
+    def _read(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        with connect(self.path, write=False, timeout=self.timeout) as con:
+            yield con
+
+    @contextmanager
+    def _write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with connect(self.path, write=True, timeout=self.timeout) as con:
+            assert con is not None
+            yield con
+
+    # ----------------------------------------------------------------------------------------
+    # runs
+
+    def save_run(
+        self,
+        manifest: Mapping[str, Any],
+        results: pl.DataFrame,
+        decisions: Mapping[str, Decision] | None = None,
+    ) -> str:
+        """Store a run's manifest and results in one transaction; returns the run id.
+
+        ``decisions`` (the compiled ruleset's decisions) records each decision's outcomes in
+        order, which ``tierkit diff`` needs to tell up from down; without it they are taken
+        from ``manifest['decisions']`` or the category summary, as far as these know them.
+        """
+        run_id, as_of, ruleset = _identity(manifest)
+        if ID not in results.columns:
+            raise StoreError(f"{self.path}: run {run_id}: the results have no '{ID}' column")
+        stored = _decisions_of(manifest, results, decisions)
+        encoded = encode_results(results)
+        with self._write() as con:
+            if first_row(con, "select 1 from runs where run_id = ?", [run_id]):
+                raise StoreError(f"{self.path}: run {run_id} is already stored")
+            row = first_row(con, "select nextval('run_seq')")
+            assert row is not None
+            seq = int(row[0])
+            table = f"results_{seq}"
+            ruleset_info = manifest.get("ruleset") or {}
+            con.execute(
+                "insert into runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    seq,
+                    run_id,
+                    self.clock(),
+                    as_of,
+                    ruleset,
+                    ruleset_info.get("sha256"),
+                    manifest.get("strategy"),
+                    manifest.get("engine"),
+                    manifest.get("backend"),
+                    results.height,
+                    json.dumps(
+                        {n: {"hit": d.hit, "outcomes": list(d.outcomes)} for n, d in stored.items()}
+                    ),
+                    table,
+                    encoded.schema,
+                    encoded.as_text,
+                    json.dumps(manifest, default=str),
+                ],
+            )
+            _create_results_table(con, table, encoded.frame)
+        return run_id
+
+    def runs(self, ruleset: str | None = None) -> list[RunInfo]:
+        """Stored runs, newest first; only those of ``ruleset`` when given."""
+        with self._read() as con:
+            if con is None:
+                return []
+            where, params = ("where ruleset = ?", [ruleset]) if ruleset else ("", [])
+            rows = con.execute(
+                f"select {_RUN_COLUMNS} from runs {where} order by seq desc", params
+            ).fetchall()
+        return [_run_info(row) for row in rows]
+
+    def resolve(self, ref: str, ruleset: str | None = None) -> str:
+        """The run id for ``latest``, ``previous``, a run id or a unique prefix of one.
+
+        ``latest`` is the newest run saved (of ``ruleset`` when given); ``previous`` is the
+        run of the same ruleset saved just before it.
+        """
+        runs = self.runs(ruleset)
+        scope = f" of ruleset '{ruleset}'" if ruleset else ""
+        if not runs:
+            raise UnknownRun(f"{self.path}: no runs{scope} are stored yet")
+        key = ref.strip()
+        if key.lower() == "latest":
+            return runs[0].run_id
+        if key.lower() == "previous":
+            latest = runs[0]
+            before = [r for r in runs[1:] if r.ruleset == latest.ruleset]
+            if not before:
+                raise UnknownRun(
+                    f"{self.path}: there is no run before the latest ({latest.run_id[:8]}) "
+                    f"of ruleset '{latest.ruleset}'"
+                )
+            return before[0].run_id
+        exact = [r.run_id for r in runs if r.run_id == key]
+        if exact:
+            return exact[0]
+        matches = [r.run_id for r in runs if key and r.run_id.startswith(key)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            shown = ", ".join(m[:12] for m in matches[:5])
+            raise UnknownRun(
+                f"{self.path}: '{ref}' matches {len(matches)} runs ({shown}); "
+                "give more of the run id"
+            )
+        raise UnknownRun(
+            f"{self.path}: no run '{ref}'{scope}; give a run id or its first characters, "
+            "'latest' or 'previous' (tierkit runs lists them)"
+        )
+
+    def run(self, ref: str, ruleset: str | None = None) -> dict[str, Any]:
+        """The manifest of a run, as saved (``ref`` as for :meth:`resolve`)."""
+        row = self._run_row(self.resolve(ref, ruleset), "manifest")
+        manifest: dict[str, Any] = json.loads(row[0])
+        return manifest
+
+    def run_info(self, ref: str, ruleset: str | None = None) -> RunInfo:
+        """What :meth:`runs` says about one run."""
+        run_id = self.resolve(ref, ruleset)
+        return next(r for r in self.runs() if r.run_id == run_id)
+
+    def results(self, ref: str) -> pl.DataFrame:
+        """A run's results frame, exactly as saved: same columns, types and row order."""
+        return self._load_results(self.resolve(ref))
+
+    def has_customer(self, ref: str, customer_id: str) -> bool:
+        """Whether the run ``ref`` decided ``customer_id``."""
+        table, schema = self._run_row(self.resolve(ref), "results_table, results_schema")
+        with self._read() as con:
+            assert con is not None
+            column = quote(stored_name(bytes(schema), ID))
+            sql = f"select count(*) from {quote(str(table))} where {column} = ?"
+            row = first_row(con, sql, [customer_id])
+        return bool(row and row[0])
+
+    def previous_run_id(self, ruleset: str, as_of: date, strategy: str | None = None) -> str | None:
+        """The run of ``ruleset`` with the latest as-of date before ``as_of``, or ``None``.
+
+        Among runs with that date, the newest saved wins. With ``strategy``, only runs with
+        that strategy count (an experiment with ``--strategy`` is not the next run's previous).
+        """
+        with self._read() as con:
+            if con is None:
+                return None
+            sql = "select run_id from runs where ruleset = ? and as_of < ?"
+            params: list[Any] = [ruleset, as_of]
+            if strategy is not None:
+                sql += " and strategy = ?"
+                params.append(strategy)
+            row = first_row(con, sql + " order by as_of desc, seq desc limit 1", params)
+        return None if row is None else str(row[0])
+
+    def previous_results(
+        self, ruleset: str, as_of: date, strategy: str | None = None
+    ) -> pl.DataFrame | None:
+        """Results of :meth:`previous_run_id`'s run; ``None`` (``previous.*`` missing) if none."""
+        run_id = self.previous_run_id(ruleset, as_of, strategy)
+        return None if run_id is None else self._load_results(run_id)
+
+    def customer_history(self, customer_id: str, ruleset: str | None = None) -> pl.DataFrame:
+        """One row per run that decided ``customer_id``, newest first.
+
+        Columns: run_id, created_at, as_of, ruleset, strategy, name, then for each decision its
+        value and the ``NAME.rule``, ``NAME.because``, ``NAME.decided``, ``NAME.override``,
+        ``NAME.previous`` and ``NAME.change`` columns the run has, then ``value``.
+        Raises :class:`UnknownCustomer` when no run has the customer.
+        """
+        rows: list[pl.DataFrame] = []
+        with self._read() as con:
+            for info, table, schema, as_text in self._runs_with_tables(con, ruleset):
+                assert con is not None
+                column = quote(stored_name(schema, ID))
+                sql = f"select * from {quote(table)} where {column} = ?"
+                stored = con.sql(sql, params=[customer_id]).pl()
+                if not stored.is_empty():
+                    rows.append(_history_row(info, decode_results(stored, schema, as_text)))
+        if not rows:
+            scope = f" of ruleset '{ruleset}'" if ruleset else ""
+            raise UnknownCustomer(
+                f"{self.path}: customer '{customer_id}' is in no stored run{scope}"
+            )
+        combined = pl.concat(rows, how="diagonal_relaxed")
+        base = ["run_id", "created_at", "as_of", "ruleset", "strategy", "name"]
+        decisions = [c for c in combined.columns if c not in {*base, "value"} and "." not in c]
+        order = [c for c in base if c in combined.columns]
+        for name in decisions:
+            order += [c for c in (name, *(name + s for s in SUFFIXES)) if c in combined.columns]
+        order += [c for c in combined.columns if c not in order]
+        return combined.select(order)
+
+    def _runs_with_tables(
+        self, con: duckdb.DuckDBPyConnection | None, ruleset: str | None
+    ) -> list[tuple[RunInfo, str, bytes, str]]:
+        if con is None:
+            return []
+        where, params = ("where ruleset = ?", [ruleset]) if ruleset else ("", [])
+        rows = con.execute(
+            f"select {_RUN_COLUMNS}, results_table, results_schema, results_as_text from runs "
+            f"{where} order by seq desc",
+            params,
+        ).fetchall()
+        return [(_run_info(r[:12]), str(r[12]), bytes(r[13]), str(r[14])) for r in rows]
+
+    def _run_row(self, run_id: str, columns: str) -> tuple[Any, ...]:
+        with self._read() as con:
+            row = (
+                None
+                if con is None
+                else first_row(con, f"select {columns} from runs where run_id = ?", [run_id])
+            )
+        if row is None:
+            raise UnknownRun(f"{self.path}: no run '{run_id}'")
+        return tuple(row)
+
+    def _load_results(self, run_id: str) -> pl.DataFrame:
+        with self._read() as con:
+            row = (
+                None
+                if con is None
+                else first_row(
+                    con,
+                    "select results_table, results_schema, results_as_text from runs "
+                    "where run_id = ?",
+                    [run_id],
+                )
+            )
+            if con is None or row is None:
+                raise UnknownRun(f"{self.path}: no run '{run_id}'")
+            stored = con.sql(f"select * from {quote(str(row[0]))} order by {ROW}").pl()
+        return decode_results(stored, bytes(row[1]), str(row[2]))
+
+    # ----------------------------------------------------------------------------------------
+    # overrides
+
+    def add_override(
+        self,
+        customer_id: str,
+        decision: str,
+        value: str,
+        *,
+        reason: str,
+        approved_by: str,
+        valid_until: date,
+        by: str | None = None,
+        ruleset: str | None = None,
+    ) -> int:
+        """Record an override and return its id; audited.
+
+        An unexpired override for the same customer, decision and ruleset is expired in the
+        same transaction ("superseded by #id"), so at most one is in force at a time.
+        """
+        fields = {
+            "customer_id": customer_id,
+            "decision": decision,
+            "value": value,
+            "reason": reason,
+            "approved_by": approved_by,
+        }
+        for field, text in fields.items():
+            if not str(text).strip():
+                raise OverrideError(f"an override needs a non-empty {field.replace('_', ' ')}")
+        who = by or current_user()
+        now = self.clock()
+        with self._write() as con:
+            row = first_row(con, "select nextval('override_seq')")
+            assert row is not None
+            new_id = int(row[0])
+            older = con.execute(
+                "select id from overrides where customer_id = ? and decision = ? and "
+                "ruleset is not distinct from ? and expired_at is null order by id",
+                [customer_id, decision, ruleset],
+            ).fetchall()
+            row_values = [new_id, customer_id, decision, value, ruleset, reason, approved_by]
+            con.execute(
+                "insert into overrides values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null, null)",
+                [*row_values, valid_until, now, who],
+            )
+            details = {**fields, "ruleset": ruleset, "valid_until": valid_until.isoformat()}
+            _audit(con, new_id, "add", now, who, details)
+            for (old_id,) in older:
+                _expire(con, int(old_id), now, who, f"superseded by #{new_id}")
+        return new_id
+
+    def list_overrides(
+        self, active_on: date | None = None, customer_id: str | None = None
+    ) -> pl.DataFrame:
+        """Overrides by id: every one, or those in force on ``active_on``; of one customer."""
+        frame = self._select("select * from overrides order by id", OVERRIDE_SCHEMA)
+        if active_on is not None:
+            frame = in_force(frame, active_on)
+        if customer_id is not None:
+            frame = frame.filter(pl.col(ID) == customer_id)
+        return frame
+
+    def active_overrides(self, on: date, ruleset: str | None = None) -> pl.DataFrame:
+        """The overrides in force on ``on``: not expired, ``valid_until`` on or after it.
+
+        With ``ruleset``, those recorded for every ruleset or for that one.
+        """
+        return in_force(self.list_overrides(), on, ruleset)
+
+    def expire_overrides(self, today: date, by: str | None = None) -> list[int]:
+        """Mark every unexpired override whose ``valid_until`` is before ``today`` expired."""
+        who = by or current_user()
+        now = self.clock()
+        with self._write() as con:
+            rows = con.execute(
+                "select id, valid_until from overrides where expired_at is null and "
+                "valid_until < ? order by id",
+                [today],
+            ).fetchall()
+            for override_id, until in rows:
+                _expire(con, int(override_id), now, who, f"valid until {until}, expired {today}")
+        return [int(r[0]) for r in rows]
+
+    def withdraw_override(
+        self, override_id: int, by: str | None = None, reason: str | None = None
+    ) -> None:
+        """Expire one override now, before its date; audited."""
+        who = by or current_user()
+        with self._write() as con:
+            row = first_row(con, "select expired_at from overrides where id = ?", [override_id])
+            if row is None:
+                raise OverrideError(f"{self.path}: no override #{override_id}")
+            if row[0] is not None:
+                raise OverrideError(
+                    f"{self.path}: override #{override_id} already expired on {row[0]:%Y-%m-%d}"
+                )
+            _expire(con, override_id, self.clock(), who, reason or "withdrawn")
+
+    def audit(self, override_id: int | None = None) -> pl.DataFrame:
+        """The audit trail: every add and expiry, oldest first; of one override when given."""
+        schema: dict[str, pl.DataType] = {
+            "id": pl.Int64(),
+            "override_id": pl.Int64(),
+            "action": pl.String(),
+            "recorded_at": pl.Datetime("us"),
+            "recorded_by": pl.String(),
+            "details": pl.String(),
+        }
+        frame = self._select("select * from override_audit order by id", schema)
+        if override_id is not None:
+            frame = frame.filter(pl.col("override_id") == override_id)
+        return frame
+
+    def _select(self, sql: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+        with self._read() as con:
+            if con is None:
+                return pl.DataFrame(schema=dict(schema))
+            frame: pl.DataFrame = con.sql(sql).pl()
+        return frame.cast(pl.Schema(schema))
+
+
+def _identity(manifest: Mapping[str, Any]) -> tuple[str, date, str]:
+    run_id = manifest.get("run_id")
+    ruleset = (manifest.get("ruleset") or {}).get("name")
+    as_of = manifest.get("as_of")
+    if not isinstance(run_id, str) or not run_id:
+        raise StoreError("the run manifest has no 'run_id'")
+    if not isinstance(ruleset, str) or not ruleset:
+        raise StoreError(f"run {run_id}: the manifest has no ruleset name")
+    try:
+        day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))
+    except ValueError:
+        raise StoreError(f"run {run_id}: the manifest's as_of '{as_of}' is not a date") from None
+    return run_id, day, ruleset
+
+
+def _decisions_of(
+    manifest: Mapping[str, Any], results: pl.DataFrame, given: Mapping[str, Decision] | None
+) -> dict[str, StoredDecision]:
+    if given is not None:
+        return {n: StoredDecision(n, tuple(d.outcomes), d.hit) for n, d in given.items()}
+    described = manifest.get("decisions") or {}
+    columns = set(results.columns)
+    names = [c for c in results.columns if f"{c}.rule" in columns or f"{c}.decided" in columns]
+    found: dict[str, StoredDecision] = {}
+    for position, name in enumerate(names):
+        entry = described.get(name) or {}
+        outcomes = entry.get("outcomes") if isinstance(entry, dict) else None
+        if outcomes is None and position == 0:
+            outcomes = [row.get("category") for row in manifest.get("categories") or []]
+        found[name] = StoredDecision(name, tuple(outcomes or ()))
+    return found
+
+
+def _history_row(info: RunInfo, found: pl.DataFrame) -> pl.DataFrame:
+    wanted = ["name"] if "name" in found.columns else []
+    for name in info.decisions:
+        wanted += [c for c in (name, *(name + s for s in SUFFIXES)) if c in found.columns]
+    wanted += ["value"] if "value" in found.columns else []
+    return found.select(
+        pl.lit(info.run_id).alias("run_id"),
+        pl.lit(info.created_at).alias("created_at"),
+        pl.lit(info.as_of).alias("as_of"),
+        pl.lit(info.ruleset).alias("ruleset"),
+        pl.lit(info.strategy, dtype=pl.String).alias("strategy"),
+        *wanted,
+    )
+
+
+def _create_results_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.register("tierkit_incoming", frame.to_arrow())
+    try:
+        con.execute(f"create table {quote(table)} as select * from tierkit_incoming")
+    finally:
+        con.unregister("tierkit_incoming")
+
+
+def _run_info(row: tuple[Any, ...]) -> RunInfo:
+    run_id, created, as_of, ruleset, sha, strategy, engine, backend, customers = row[:9]
+    decisions = {
+        n: StoredDecision(n, tuple(d.get("outcomes") or ()), d.get("hit", "first"))
+        for n, d in json.loads(row[9]).items()
+    }
+    manifest = json.loads(row[10])
+    return RunInfo(
+        run_id=run_id,
+        created_at=created,
+        as_of=as_of,
+        ruleset=ruleset,
+        ruleset_sha256=sha,
+        strategy=strategy,
+        engine=engine,
+        backend=backend,
+        customers=int(customers),
+        categories=list(manifest.get("categories") or []),
+        decisions=decisions,
+    )
+
+
+def _expire(
+    con: duckdb.DuckDBPyConnection, override_id: int, now: datetime, by: str, reason: str
+) -> None:
+    con.execute(
+        "update overrides set expired_at = ?, expired_by = ?, expired_reason = ? where id = ?",
+        [now, by, reason, override_id],
+    )
+    _audit(con, override_id, "expire", now, by, {"reason": reason})
+
+
+def _audit(
+    con: duckdb.DuckDBPyConnection,
+    override_id: int,
+    action: str,
+    now: datetime,
+    by: str,
+    details: Mapping[str, Any],
+) -> None:
+    con.execute(
+        "insert into override_audit values (nextval('audit_seq'), ?, ?, ?, ?, ?)",
+        [override_id, action, now, by, json.dumps(details, sort_keys=True)],
+    )
