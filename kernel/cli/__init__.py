@@ -8,6 +8,7 @@ import typer
 
 from tierkit import __version__
 from tierkit.cli import (
+    compare_cmd,
     demo_cmd,
     evaluate_cmd,
     explain_cmd,
@@ -55,6 +56,7 @@ inspect_cmd.register(app)
 evaluate_cmd.register(app)
 explain_cmd.register(app)
 history_cmd.register(app)
+compare_cmd.register(app)
 demo_cmd.register(app)
 
 

@@ -248,8 +248,16 @@ def diff_command(
             }
         )
         return
+    title = f"{chosen.name}: {_describe(info_a)} → {_describe(info_b)}"
+    show_comparison(title, chosen.name, matrix, counts, top)
+
+
+def show_comparison(
+    title: str, decision: str, matrix: pl.DataFrame, counts: dict[str, int], top: pl.DataFrame
+) -> None:
+    """Print a transition matrix, the change counts and the top movers."""
     console = _console()
-    console.print(escape(f"{chosen.name}: {_describe(info_a)} → {_describe(info_b)}"))
+    console.print(escape(title))
     table = Table()
     table.add_column("from \\ to", no_wrap=True)
     for column in matrix.columns[1:]:
@@ -270,16 +278,16 @@ def diff_command(
     table.add_column("value", justify="right")
     for row in top.iter_rows(named=True):
         reason = {
-            f"{chosen.name}.override": row["override"],
-            f"{chosen.name}.rule": row["rule"],
-            f"{chosen.name}.because": row["because"],
+            f"{decision}.override": row["override"],
+            f"{decision}.rule": row["rule"],
+            f"{decision}.because": row["because"],
         }
         table.add_row(
             escape(row["customer_id"]),
             escape(row["name"] or ""),
             escape(f"{row['from']} → {row['to']}"),
             _text(row["change"]) + (f" {abs(row['steps'])}" if row["steps"] else ""),
-            _why(reason, chosen.name),
+            _why(reason, decision),
             "" if row["value"] is None else f"{row['value']:,.2f}",
         )
     console.print(table)

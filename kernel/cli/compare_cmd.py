@@ -1,0 +1,157 @@
+"""``tierkit compare``: the impact of a strategy or ruleset change, before it goes live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+
+from tierkit.cli.common import guarded, print_json
+from tierkit.cli.evaluate_cmd import parse_date
+from tierkit.cli.history_cmd import show_comparison
+from tierkit.errors import UsageError
+from tierkit.evaluate import Run, default_as_of, evaluate
+from tierkit.history import DEFAULT_STORE, change_counts, movers, transition_matrix
+from tierkit.registry import get_registry
+from tierkit.shipped import resolve_ruleset_paths
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(compare)
+
+
+@guarded
+def compare(
+    rulesets: Annotated[
+        list[str],
+        typer.Argument(
+            help="One ruleset (with two --strategy), or two rulesets (old, new).",
+            show_default=False,
+        ),
+    ],
+    data: Annotated[
+        str,
+        typer.Option("--data", "-d", help="The data source, as for evaluate.", show_default=False),
+    ],
+    strategies: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--strategy",
+            "-s",
+            help="Give twice to compare two strategies on one "
+            "ruleset; once to use it for both rulesets.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="YYYY-MM-DD; default: the first day of the current month."),
+    ] = None,
+    decision: Annotated[
+        str | None,
+        typer.Option("--decision", help="The decision to compare (default: the first decision)."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="How many movers to show (0: all).")
+    ] = 10,
+    store: Annotated[
+        Path,
+        typer.Option(
+            "--store",
+            envvar="TIERKIT_STORE",
+            help="The history store previous.* reads (nothing is saved).",
+        ),
+    ] = Path(DEFAULT_STORE),
+    no_store: Annotated[bool, typer.Option("--no-store", help="Use no history store.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Compare the same customers under two strategies or two rulesets: per category, how
+    many are in both (the overlap); a transition matrix; and the customers who move most, with
+    the rule that moves them. Nothing is saved: this is the preview before a change goes live.
+
+    Examples:
+      tierkit compare vip-monthly --strategy working-capital --strategy net-profit --data demo
+      tierkit compare rules-2025.yaml rules-2026.yaml --data demo
+    """
+    chosen = strategies or []
+    paths = resolve_ruleset_paths(rulesets)
+    if len(paths) == 1 and len(chosen) == 2:
+        plans = [(paths[0], chosen[0]), (paths[0], chosen[1])]
+    elif len(paths) == 2 and len(chosen) <= 1:
+        plans = [(p, chosen[0] if chosen else None) for p in paths]
+    else:
+        raise UsageError(
+            "give one ruleset and --strategy twice, or two rulesets (and at most one --strategy)"
+        )
+    registry = get_registry()
+    day = parse_date(as_of, "--as-of") or default_as_of()
+    history = None if no_store or not store.exists() else store
+    runs = [
+        evaluate(p, data, as_of=day, strategy=s, registry=registry, store=history, save=False)
+        for p, s in plans
+    ]
+    first, second = runs
+    name = decision or first.ruleset.primary_decision
+    for run in runs:
+        if name not in run.ruleset.decisions or run.ruleset.decisions[name].hit != "first":
+            raise UsageError(
+                f"ruleset '{run.ruleset.name}' has no decision '{name}' with one "
+                "value per customer to compare"
+            )
+    chosen_decision = second.ruleset.decisions[name]
+    a, b = first.results, second.results
+    matrix = transition_matrix(a, b, chosen_decision)
+    counts = change_counts(a, b, chosen_decision)
+    top = movers(a, b, chosen_decision, limit if limit > 0 else None)
+    overlap = category_overlap(a, b, name, [str(o) for o in chosen_decision.outcomes])
+    labels = [_label(run) for run in runs]
+    if as_json:
+        print_json(
+            {
+                "first": labels[0],
+                "second": labels[1],
+                "decision": name,
+                "overlap": overlap,
+                "changes": counts,
+                "matrix": matrix.to_dicts(),
+                "movers": top.to_dicts(),
+            }
+        )
+        return
+    lines = [
+        f"{o['category']}: {o['in_first']:,} under the first, {o['in_second']:,} under the second, "
+        f"{o['in_both']:,} under both ({o['overlap']:.0%} of either)"
+        for o in overlap
+    ]
+    typer.echo(f"first:  {labels[0]}\nsecond: {labels[1]}\n" + "\n".join(lines))
+    show_comparison(f"{name}: first → second", name, matrix, counts, top)
+
+
+def category_overlap(
+    a: pl.DataFrame, b: pl.DataFrame, decision: str, outcomes: list[str]
+) -> list[dict[str, Any]]:
+    """Per category: customers in it under the first, the second, both, and both / either."""
+    rows = []
+    pairs = a.select("customer_id", pl.col(decision).cast(pl.String).alias("a")).join(
+        b.select("customer_id", pl.col(decision).cast(pl.String).alias("b")), on="customer_id"
+    )
+    for outcome in outcomes:
+        in_a = int((pairs["a"] == outcome).sum())
+        in_b = int((pairs["b"] == outcome).sum())
+        both = int(((pairs["a"] == outcome) & (pairs["b"] == outcome)).sum())
+        either = in_a + in_b - both
+        rows.append(
+            {
+                "category": outcome,
+                "in_first": in_a,
+                "in_second": in_b,
+                "in_both": both,
+                "overlap": round(both / either, 6) if either else 1.0,
+            }
+        )
+    return rows
+
+
+def _label(run: Run) -> str:
+    return f"{run.ruleset.name} ({run.ruleset.path}), strategy {run.ruleset.strategy}"
