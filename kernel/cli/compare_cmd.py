@@ -77,7 +77,7 @@ def compare(
     chosen = strategies or []
     paths = resolve_ruleset_paths(rulesets)
     if len(paths) == 1 and len(chosen) == 2:
-        plans = [(paths[0], chosen[0]), (paths[0], chosen[1])]
+        plans: list[tuple[Path, str | None]] = [(paths[0], chosen[0]), (paths[0], chosen[1])]
     elif len(paths) == 2 and len(chosen) <= 1:
         plans = [(p, chosen[0] if chosen else None) for p in paths]
     else:
