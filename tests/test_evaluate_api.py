@@ -217,3 +217,13 @@ def test_per_period_ruleset_agrees_on_polars_and_duckdb(tmp_path: Path) -> None:
     ]
     assert runs[0].results.equals(runs[1].results)
     assert set(runs[0].results["category"]) == {"A", "B", "C"}
+
+
+def test_summary_counts_the_other_decisions(tmp_path: Path) -> None:
+    ruleset = tmp_path / "two.yaml"
+    big = (
+        "  big:\n    rules:\n      - {when: cash >= 250, then: true}\n    default: {then: false}\n"
+    )
+    ruleset.write_text(RULESET.replace("policies:", big + "policies:"))
+    run = evaluate(ruleset, make_data(tmp_path / "data"), as_of=AS_OF)
+    assert run.manifest["decisions"] == {"big": {"false": 3, "true": 2}}

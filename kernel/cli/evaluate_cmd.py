@@ -147,6 +147,9 @@ def print_summary(
     skipped = {t: r["skipped"] for t, r in manifest.get("data", {}).items() if r["skipped"]}
     if skipped:
         console.print("skipped rows: " + json.dumps(skipped))
+    for name, counts_by_value in (manifest.get("decisions") or {}).items():
+        shown = " · ".join(f"{value} {count:,}" for value, count in counts_by_value.items())
+        console.print(f"{name}: {shown}")
     change = f"{primary}.change"
     if results is not None and primary and change in results.columns:
         counts = dict(results[change].value_counts().iter_rows())

@@ -134,6 +134,11 @@ def evaluate(
     results = _with_value_and_policies(compiled, registry, tables, as_of, decided)
     manifest["customers"] = results.height
     manifest["categories"] = _category_summary(compiled, results)
+    manifest["decisions"] = {
+        name: {_text(v): n for v, n in results[name].value_counts(sort=True).iter_rows()}
+        for name, decision in compiled.decisions.items()
+        if name != compiled.primary_decision and decision.hit == "first"
+    }
     manifest["timings"] = timings
     if history is not None and save:
         say("saving the run")
@@ -192,6 +197,12 @@ def _with_value_and_policies(
             .alias(f"policy.{key}")
         )
     return results
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _category_summary(ruleset: CompiledRuleset, results: pl.DataFrame) -> list[dict[str, Any]]:
