@@ -227,3 +227,27 @@ def test_summary_counts_the_other_decisions(tmp_path: Path) -> None:
     ruleset.write_text(RULESET.replace("policies:", big + "policies:"))
     run = evaluate(ruleset, make_data(tmp_path / "data"), as_of=AS_OF)
     assert run.manifest["decisions"] == {"big": {"false": 3, "true": 2}}
+
+
+def test_previous_of_a_collect_decision(tmp_path: Path) -> None:
+    body = RULESET.replace(
+        "policies:",
+        """  flags:
+    hit: collect
+    rules:
+      - {when: cash >= 250, then: big}
+  watch:
+    rules:
+      - {when: "'big' in previous.flags", then: true}
+    default: {then: false}
+policies:""",
+    )
+    ruleset = tmp_path / "flags.yaml"
+    ruleset.write_text(body)
+    data = make_data(tmp_path / "data")
+    store = tmp_path / "store.duckdb"
+    first = evaluate(ruleset, data, as_of=AS_OF, store=store)
+    assert first.results["watch"].to_list() == [False] * 5  # no earlier run
+    second = evaluate(ruleset, data, as_of=date(2026, 5, 1), store=store)
+    watched = dict(zip(second.results["customer_id"], second.results["watch"], strict=True))
+    assert watched == {"a": True, "b": True, "c": False, "d": False, "e": False}

@@ -14,6 +14,7 @@ from tierkit.cli import (
     explain_cmd,
     history_cmd,
     inspect_cmd,
+    test_cmd,
     validate_cmd,
 )
 from tierkit.cli.common import state
@@ -57,6 +58,7 @@ evaluate_cmd.register(app)
 explain_cmd.register(app)
 history_cmd.register(app)
 compare_cmd.register(app)
+test_cmd.register(app)
 demo_cmd.register(app)
 
 

@@ -59,9 +59,7 @@ def evaluate_tables(
     used = _used_columns(ruleset)
     keep = [ID, "name"]
     for decision in ruleset.decisions.values():
-        keep.append(decision.name)
-        if decision.hit == "first":
-            keep += [decision.name + RULE, decision.name + BECAUSE]
+        keep += decision_columns(decision)  # a collect decision keeps one flag per value
     keep += [c for c in used if c not in keep]
     everything = nw.to_native(frames.customers.sort(ID).collect(backend="polars"))
     assert isinstance(everything, pl.DataFrame)
@@ -132,14 +130,22 @@ def _add_previous(frames: Any, ruleset: CompiledRuleset, previous: pl.DataFrame 
         | {p for f in ruleset.derived.values() for p in f.expr.previous}
     )
     for name in names:
+        decision = ruleset.decisions[name]
         column = f"previous.{name}"
-        if previous is not None and name in previous.columns:
-            rows = nw.from_native(previous.select(ID, pl.col(name).alias(column)).lazy())
-            frames.join_scalar(rows, [column])
+        # a collect decision is read through one true/false column per value ('x' in previous.f)
+        flags = [f"{name}::{o}" for o in decision.outcomes] if decision.hit == "collect" else []
+        wanted = [name, *flags]
+        if previous is not None and all(c in previous.columns for c in wanted):
+            rows = nw.from_native(
+                previous.select(ID, *(pl.col(c).alias(f"previous.{c}") for c in wanted)).lazy()
+            )
+            frames.join_scalar(rows, [f"previous.{c}" for c in wanted])
         else:
-            kind = ruleset.decisions[name].type.base
+            kind = decision.type.base
             dtype: Any = {"boolean": nw.Boolean, "number": nw.Float64}.get(kind, nw.String)
             frames.add(column, nw.lit(None).cast(dtype), per_period=False)
+            for flag in flags:
+                frames.add(f"previous.{flag}", nw.lit(None).cast(nw.Boolean), per_period=False)
 
 
 def _check_complete(ruleset: CompiledRuleset, result: pl.DataFrame) -> None:

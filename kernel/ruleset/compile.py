@@ -593,6 +593,7 @@ class _Compiler:
         givable: dict[str, Type] = {n: b.type for n, b in criteria.items()}
         givable.update({n: d.expr.type for n, d in derived.items()})
         givable.update({f"previous.{n}": d.type for n, d in decisions.items()})
+        givable.update({n: d.type for n, d in decisions.items()})  # to test a later decision
         expectable: dict[str, Type] = {n: d.type for n, d in decisions.items()}
         expectable.update({n: d.expr.type for n, d in derived.items()})
         for name in self.broken:  # reported already; their values cannot be checked
@@ -604,6 +605,7 @@ class _Compiler:
             self.example_values(example.given, givable, (*base, "given"), "given")
             self.example_values(example.expect, expectable, (*base, "expect"), "expected")
             self.example_outcomes(example.expect, decisions, (*base, "expect"))
+            self.example_transactions(example, criteria, base)
             if example.population is not None:
                 for j, row in enumerate(example.population):
                     row_path = (*base, "population", j)
@@ -625,6 +627,33 @@ class _Compiler:
                         f"customer {example.customer!r} is not in the example's population",
                         (*base, "customer"),
                     )
+
+    def example_transactions(
+        self, example: Any, criteria: Mapping[str, CriterionBinding], base: KeyPath
+    ) -> None:
+        """``transactions`` need ``as_of`` and must be tables some criterion reads."""
+        if example.transactions is None:
+            return
+        if example.as_of is None:
+            self.add(
+                ExampleError,
+                "an example with transactions needs as_of: the date its window ends at",
+                (*base, "transactions"),
+                key=True,
+            )
+        tables = {
+            n.table for b in criteria.values() for n in self.registry.criteria[b.criterion].needs
+        } | {"customers"}
+        for table in example.transactions:
+            if table not in tables:
+                self.add(
+                    ExampleError,
+                    f"transactions for table '{table}', which no criterion "
+                    f"of this ruleset reads{did_you_mean(table, tables)}",
+                    (*base, "transactions", table),
+                    key=True,
+                    hint="tables read: " + ", ".join(sorted(tables)),
+                )
 
     def example_outcomes(
         self, expect: Mapping[str, Any], decisions: Mapping[str, CompiledDecision], path: KeyPath

@@ -126,6 +126,12 @@ class Example(_Strict):
     customer: str | int | None = Field(
         None, description="With `population`: the customer whose results are expected."
     )
+    transactions: dict[str, list[dict[str, Any]]] | None = Field(
+        None,
+        description="Tiny tables (payments, shipments, ...: a list of rows each) from which "
+        "the criteria not given are computed, as in a real run; needs `as_of`.",
+    )
+    as_of: dt.date | None = Field(None, description="The as-of date for `transactions`.")
 
 
 class RulesetModel(_Strict):
