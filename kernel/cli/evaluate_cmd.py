@@ -66,9 +66,9 @@ def evaluate_command(
     engine: Annotated[str, typer.Option("--engine", help="vector (default) or durable.")] = (
         "vector"
     ),
-    backend: Annotated[str, typer.Option("--backend", help="polars (default) or duckdb.")] = (
-        "polars"
-    ),
+    backend: Annotated[
+        str, typer.Option("--backend", help="polars (default), duckdb or spark.")
+    ] = ("polars"),
     out: Annotated[
         Path | None,
         typer.Option(

@@ -23,7 +23,7 @@ from tierkit.registry import Registry, get_registry
 from tierkit.ruleset import load_ruleset
 from tierkit.ruleset.compiled import CompiledRuleset
 
-BACKENDS = ("polars", "duckdb")
+BACKENDS = ("polars", "duckdb", "spark")
 ENGINES = ("vector", "durable")
 Progress = Callable[[str], None]
 
@@ -149,8 +149,13 @@ def evaluate(
 
 
 def _to_backend(tables: Mapping[str, pl.LazyFrame], backend: str) -> dict[str, nw.LazyFrame[Any]]:
+    """The prepared tables as lazy frames of ``backend``."""
     if backend == "polars":
         return {name: nw.from_native(frame) for name, frame in tables.items()}
+    if backend == "spark":
+        from tierkit.evaluate.spark import spark_frames
+
+        return spark_frames(tables)
     import duckdb
 
     con = duckdb.connect()
@@ -210,7 +215,8 @@ def _category_summary(ruleset: CompiledRuleset, results: pl.DataFrame) -> list[d
     exact = (pl.col("value") * MONEY_SCALE).round(0).cast(pl.Int128)  # sums independent of order
     total = float(results.select(exact.sum()).item() or 0) / MONEY_SCALE
     summary = results.group_by(primary).agg(
-        pl.len().alias("customers"), (exact.sum().cast(pl.Float64) / MONEY_SCALE).alias("value")
+        pl.len().alias("customers"),
+        (exact.sum().cast(pl.Float64) / MONEY_SCALE).round(4).alias("value"),
     )
     order = {str(o): i for i, o in enumerate(ruleset.decisions[primary].outcomes)}
     rows = sorted(summary.iter_rows(named=True), key=lambda r: order.get(str(r[primary]), 99))

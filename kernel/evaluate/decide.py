@@ -57,7 +57,7 @@ def _collect(compiler: Compiler, decision: CompiledDecision, conditions: list[An
         if decision.default is not None and outcome == default:
             flag = flag | nothing
         frames.add(f"{name}::{outcome}", flag, per_period=False)
-        parts.append(nw.when(nw.col(f"{name}::{outcome}")).then(nw.lit(str(outcome))))
+        parts.append(nw.when(frames.col(f"{name}::{outcome}")).then(nw.lit(str(outcome))))
     if not parts:
         frames.add(name, nw.lit(""), per_period=False)
         return

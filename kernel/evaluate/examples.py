@@ -255,13 +255,7 @@ def _evaluate_rows(
                     compiler.condition(rule.when),
                     per_period=False,
                 )
-    customers = nw.to_native(frames.customers.sort(ID).collect(backend="polars"))
-    assert isinstance(customers, pl.DataFrame)
-    periods = None
-    if frames.periods is not None:
-        periods = nw.to_native(frames.periods.sort(ID, PERIOD).collect(backend="polars"))
-        assert isinstance(periods, pl.DataFrame)
-    return _Values(customers, periods, grid)
+    return _Values(frames.collect_customers(), frames.collect_periods(), grid)
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,8 +299,7 @@ def _frames(
     for name in _previous_names(ruleset, given):
         scalar.update(_decision_columns(PREVIOUS + name, ruleset.decisions[name], given, example))
     customers = pl.DataFrame(list(scalar.values()))
-    frames = Frames(nw.from_native(customers.lazy()))
-    frames.scalar_columns.update(c for c in scalar if c != ID)
+    periods_frame: pl.DataFrame | None = None
     needs_periods = bool(periodic) or any(f.expr.type.per_period for f in ruleset.derived.values())
     if needs_periods:
         types = {
@@ -318,9 +311,8 @@ def _frames(
             pl.Series(PERIOD, [p for _ in ids for p in grid], pl.Int64),
             *(_series(n, types[n], values) for n, values in periodic.items()),
         ]
-        frames.periods = nw.from_native(pl.DataFrame(columns).lazy())
-        frames.period_columns.update(periodic)
-    return frames, grid, given_steps
+        periods_frame = pl.DataFrame(columns)
+    return Frames.of_values(customers, periods_frame), grid, given_steps
 
 
 def _criterion_values(name: str, criterion: Criterion, given: _Given) -> list[Any]:
@@ -642,14 +634,12 @@ def criteria_from_transactions(
         raise ExampleFailure(exc.render()) from None
     frames_in = {name: nw.from_native(frame) for name, frame in prepared.tables.items()}
     frames = compute_criteria(ruleset, criteria, frames_in, frames_in["customers"], as_of)
-    customers = nw.to_native(frames.customers.collect(backend="polars"))
-    assert isinstance(customers, pl.DataFrame)
+    customers = frames.collect_customers()
     values: dict[str, dict[str, Any]] = {}
     for row in customers.iter_rows(named=True):
         values[row[ID]] = {n: row[n] for n, b in ruleset.criteria.items() if not b.per_period}
-    if frames.periods is not None:
-        periods = nw.to_native(frames.periods.sort(ID, PERIOD).collect(backend="polars"))
-        assert isinstance(periods, pl.DataFrame)
+    periods = frames.collect_periods()
+    if periods is not None:
         for name, binding in ruleset.criteria.items():
             if not binding.per_period:
                 continue

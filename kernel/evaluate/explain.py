@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import narwhals.stable.v2 as nw
 import polars as pl
 
 from tierkit.errors import UsageError
@@ -113,16 +112,13 @@ def explain_customers(
 
 
 def _conditions(ruleset: CompiledRuleset, registry: Registry, values: pl.DataFrame) -> pl.DataFrame:
-    frames = Frames(nw.from_native(values.lazy()))
-    frames.scalar_columns.update(values.columns)
+    frames = Frames.of_values(values)
     compiler = Compiler(frames, registry.functions)
     for decision in ruleset.decisions.values():
         for rule in decision.rules:
             frames.add(_key(decision, rule), compiler.condition(rule.when), per_period=False)
     keys = [_key(d, r) for d in ruleset.decisions.values() for r in d.rules]
-    result = nw.to_native(frames.customers.select(ID, *keys).collect(backend="polars"))
-    assert isinstance(result, pl.DataFrame)
-    return result
+    return frames.collect_customers().select(ID, *keys)
 
 
 def _key(decision: CompiledDecision, rule: CompiledRule) -> str:

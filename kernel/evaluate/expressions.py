@@ -81,9 +81,9 @@ class Compiler:
         return self.call(node, level)
 
     def name(self, name: str, level: bool) -> nw.Expr:
-        if level and name not in self.frames.period_columns:
+        if level and not self.frames.is_period_column(name):
             self.frames.ensure_in_periods(name)
-        return nw.col(name)
+        return self.frames.col(name)
 
     def binary(self, node: Binary, level: bool) -> nw.Expr:
         op = node.op
@@ -183,8 +183,10 @@ class Compiler:
             "any": col.fill_null(False).cast(nw.Int64).max() > 0,
             "all": col.fill_null(False).cast(nw.Int64).min() > 0,
             "count": col.fill_null(False).cast(nw.Int64).sum().cast(nw.Float64),
-            "sum": exact.sum().cast(nw.Float64) / SCALE,
-            "mean": exact.sum().cast(nw.Float64) / SCALE / col.count(),
+            # One division each, by an expression: polars divides by a literal by multiplying
+            # with its reciprocal (182.98 came out as 182.98000000000002), other backends don't.
+            "sum": (exact.sum().cast(nw.Float64) / SCALE).round(4),
+            "mean": exact.sum().cast(nw.Float64) / (col.count().cast(nw.Float64) * SCALE),
             "min": col.min(),
             "max": col.max(),
         }[func]
@@ -219,7 +221,7 @@ class Compiler:
         n = nw.col("__n").cast(self.exact)
         numerator = (n * nw.col("__sxy") - nw.col("__sx") * nw.col("__sy")).cast(nw.Float64)
         denominator = (n * nw.col("__sxx") - nw.col("__sx") * nw.col("__sx")).cast(nw.Float64)
-        slope = nw.when(denominator != 0).then(numerator / denominator / SCALE)
+        slope = nw.when(denominator != 0).then(numerator / (denominator * SCALE))
         frames.join_scalar(rows.select(ID, slope.alias(out)), [out])
         return out
 

@@ -4,6 +4,11 @@
 ``periods``: one row per customer and period (a dense grid), for per-period values; the
 period is a global index where 0 is the oldest period of the ruleset's window (a criterion with
 more periods reaches below 0).
+
+Public column names may hold dots and ``::`` (``previous.category``, ``category.rule``,
+``flags::late``); inside the frames they are spelled with ``·`` instead, because Spark reads a
+dot in a column name as a field of a struct. :meth:`Frames.collect_customers` gives the public
+names back. Ruleset names are ASCII identifiers, so the two spellings cannot collide.
 """
 
 from __future__ import annotations
@@ -12,9 +17,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import narwhals.stable.v2 as nw
+import polars as pl
 
 ID = "customer_id"
 PERIOD = "period"
+
+
+def internal(name: str) -> str:
+    """The spelling of a public column name inside the frames."""
+    return name.replace("::", "··").replace(".", "·")
+
+
+def public(name: str) -> str:
+    """The public spelling of a column name used inside the frames."""
+    return name.replace("··", "::").replace("·", ".")
 
 
 @dataclass
@@ -27,35 +43,72 @@ class Frames:
     """Scalar columns already joined into the periods frame."""
     counter: int = 0
 
+    @classmethod
+    def of_values(cls, customers: pl.DataFrame, periods: pl.DataFrame | None = None) -> Frames:
+        """Frames holding given per-customer (and per-period) values, under public names."""
+        frames = cls(nw.from_native(customers.rename(_spelled(customers.columns)).lazy()))
+        frames.scalar_columns.update(internal(c) for c in customers.columns if c != ID)
+        if periods is not None:
+            frames.periods = nw.from_native(periods.rename(_spelled(periods.columns)).lazy())
+            frames.period_columns.update(
+                internal(c) for c in periods.columns if c not in (ID, PERIOD)
+            )
+        return frames
+
+    def col(self, name: str) -> nw.Expr:
+        return nw.col(internal(name))
+
     def temp(self) -> str:
         self.counter += 1
         return f"__t{self.counter}"
 
     def add(self, name: str, expr: nw.Expr, *, per_period: bool) -> None:
+        column = internal(name)
         if per_period:
             assert self.periods is not None
-            self.periods = self.periods.with_columns(expr.alias(name))
-            self.period_columns.add(name)
+            self.periods = self.periods.with_columns(expr.alias(column))
+            self.period_columns.add(column)
         else:
-            self.customers = self.customers.with_columns(expr.alias(name))
-            self.scalar_columns.add(name)
+            self.customers = self.customers.with_columns(expr.alias(column))
+            self.scalar_columns.add(column)
 
     def join_scalar(self, frame: nw.LazyFrame[Any], columns: list[str]) -> None:
         """Left-join per-customer ``columns`` of ``frame`` into the customers frame."""
-        self.customers = self.customers.join(frame.select(ID, *columns), on=ID, how="left")
-        self.scalar_columns.update(columns)
+        renamed = frame.select(ID, *(nw.col(c).alias(internal(c)) for c in columns))
+        self.customers = self.customers.join(renamed, on=ID, how="left")
+        self.scalar_columns.update(internal(c) for c in columns)
 
     def join_periods(self, frame: nw.LazyFrame[Any], columns: list[str]) -> None:
         assert self.periods is not None
-        self.periods = self.periods.join(
-            frame.select(ID, PERIOD, *columns), on=[ID, PERIOD], how="left"
-        )
-        self.period_columns.update(columns)
+        renamed = frame.select(ID, PERIOD, *(nw.col(c).alias(internal(c)) for c in columns))
+        self.periods = self.periods.join(renamed, on=[ID, PERIOD], how="left")
+        self.period_columns.update(internal(c) for c in columns)
 
     def ensure_in_periods(self, name: str) -> None:
         """Make a per-customer column usable in per-period expressions."""
-        if name in self.in_periods or name in self.period_columns:
+        column = internal(name)
+        if column in self.in_periods or column in self.period_columns:
             return
         assert self.periods is not None
-        self.periods = self.periods.join(self.customers.select(ID, name), on=ID, how="left")
-        self.in_periods.add(name)
+        self.periods = self.periods.join(self.customers.select(ID, column), on=ID, how="left")
+        self.in_periods.add(column)
+
+    def is_period_column(self, name: str) -> bool:
+        return internal(name) in self.period_columns
+
+    def collect_customers(self) -> pl.DataFrame:
+        """The customers frame as a polars frame with public column names, by customer_id."""
+        frame = nw.to_native(self.customers.sort(ID).collect(backend="polars"))
+        assert isinstance(frame, pl.DataFrame)
+        return frame.rename({c: public(c) for c in frame.columns})
+
+    def collect_periods(self) -> pl.DataFrame | None:
+        if self.periods is None:
+            return None
+        frame = nw.to_native(self.periods.sort(ID, PERIOD).collect(backend="polars"))
+        assert isinstance(frame, pl.DataFrame)
+        return frame.rename({c: public(c) for c in frame.columns})
+
+
+def _spelled(columns: list[str]) -> dict[str, str]:
+    return {c: internal(c) for c in columns}

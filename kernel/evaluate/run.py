@@ -61,8 +61,7 @@ def evaluate_tables(
     for decision in ruleset.decisions.values():
         keep += decision_columns(decision)  # a collect decision keeps one flag per value
     keep += [c for c in used if c not in keep]
-    everything = nw.to_native(frames.customers.sort(ID).collect(backend="polars"))
-    assert isinstance(everything, pl.DataFrame)
+    everything = frames.collect_customers()
     values = everything.select([c for c in everything.columns if not c.startswith("__")])
     result = values.select(keep)
     _check_complete(ruleset, result)
@@ -82,8 +81,7 @@ def decide_vector(
     decision, the value, ``NAME.rule`` and ``NAME.because`` (or ``NAME::VALUE`` flags for
     ``hit: collect``). This is the reference the durable engine must agree with.
     """
-    frames = Frames(nw.from_native(inputs.lazy()))
-    frames.scalar_columns.update(inputs.columns)
+    frames = Frames.of_values(inputs)
     compiler = Compiler(frames, registry.functions)
     added: list[str] = []
     for step in ruleset.order:
@@ -91,9 +89,7 @@ def decide_vector(
             decision = ruleset.decisions[step.name]
             decide(compiler, decision)
             added += decision_columns(decision)
-    result = nw.to_native(frames.customers.select(ID, *added).sort(ID).collect(backend="polars"))
-    assert isinstance(result, pl.DataFrame)
-    return result
+    return frames.collect_customers().select(ID, *added)
 
 
 def decision_columns(decision: CompiledDecision) -> list[str]:
