@@ -9,11 +9,20 @@ import polars as pl
 import typer
 
 from tierkit.cli.common import guarded, print_json
-from tierkit.cli.evaluate_cmd import parse_date
 from tierkit.cli.history_cmd import show_comparison
+from tierkit.cli.options import (
+    DEFAULT_STORE_PATH,
+    AsOfOption,
+    DataOption,
+    JsonOption,
+    NoStoreOption,
+    StoreOption,
+    as_of_date,
+    existing_store,
+)
 from tierkit.errors import UsageError
-from tierkit.evaluate import Run, default_as_of, evaluate
-from tierkit.history import DEFAULT_STORE, change_counts, movers, transition_matrix
+from tierkit.evaluate import Run, evaluate
+from tierkit.history import change_counts, movers, transition_matrix
 from tierkit.registry import get_registry
 from tierkit.shipped import resolve_ruleset_paths
 
@@ -31,10 +40,7 @@ def compare(
             show_default=False,
         ),
     ],
-    data: Annotated[
-        str,
-        typer.Option("--data", "-d", help="The data source, as for evaluate.", show_default=False),
-    ],
+    data: DataOption,
     strategies: Annotated[
         list[str] | None,
         typer.Option(
@@ -44,10 +50,7 @@ def compare(
             "ruleset; once to use it for both rulesets.",
         ),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="YYYY-MM-DD; default: the first day of the current month."),
-    ] = None,
+    as_of: AsOfOption = None,
     decision: Annotated[
         str | None,
         typer.Option("--decision", help="The decision to compare (default: the first decision)."),
@@ -55,16 +58,9 @@ def compare(
     limit: Annotated[
         int, typer.Option("--limit", "-n", help="How many movers to show (0: all).")
     ] = 10,
-    store: Annotated[
-        Path,
-        typer.Option(
-            "--store",
-            envvar="TIERKIT_STORE",
-            help="The history store previous.* reads (nothing is saved).",
-        ),
-    ] = Path(DEFAULT_STORE),
-    no_store: Annotated[bool, typer.Option("--no-store", help="Use no history store.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    store: StoreOption = DEFAULT_STORE_PATH,
+    no_store: NoStoreOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Compare the same customers under two strategies or two rulesets: per category, how
     many are in both (the overlap); a transition matrix; and the customers who move most, with
@@ -85,8 +81,8 @@ def compare(
             "give one ruleset and --strategy twice, or two rulesets (and at most one --strategy)"
         )
     registry = get_registry()
-    day = parse_date(as_of, "--as-of") or default_as_of()
-    history = None if no_store or not store.exists() else store
+    day = as_of_date(as_of)
+    history = existing_store(store, no_store)
     runs = [
         evaluate(p, data, as_of=day, strategy=s, registry=registry, store=history, save=False)
         for p, s in plans

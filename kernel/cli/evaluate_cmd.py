@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,9 +12,18 @@ from rich.console import Console
 from rich.table import Table
 
 from tierkit.cli.common import guarded, print_json
-from tierkit.errors import UsageError
-from tierkit.evaluate import default_as_of, evaluate, write_results
-from tierkit.history import DEFAULT_STORE
+from tierkit.cli.options import (
+    DEFAULT_STORE_PATH,
+    AsOfOption,
+    DataOption,
+    JsonOption,
+    NoStoreOption,
+    RulesetArgument,
+    StoreOption,
+    StrategyOption,
+    as_of_date,
+)
+from tierkit.evaluate import evaluate, write_results
 from tierkit.shipped import resolve_ruleset_paths
 
 
@@ -23,46 +31,12 @@ def register(app: typer.Typer) -> None:
     app.command("evaluate")(evaluate_command)
 
 
-def parse_date(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{option}: '{text}' is not a date in the form YYYY-MM-DD") from None
-
-
 @guarded
 def evaluate_command(
-    ruleset: Annotated[
-        str, typer.Argument(help="A ruleset file or the name of a shipped one.", show_default=False)
-    ],
-    data: Annotated[
-        str,
-        typer.Option(
-            "--data",
-            "-d",
-            help="A folder of CSV/Parquet/Excel files (one per table), or a DuckDB or SQLite file.",
-            show_default=False,
-        ),
-    ],
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            help="The date the window ends at (YYYY-MM-DD, exclusive); default: the "
-            "first day of the current month.",
-        ),
-    ] = None,
-    strategy: Annotated[
-        str | None,
-        typer.Option(
-            "--strategy",
-            "-s",
-            help="Replace the ruleset's strategy (what `value` means): "
-            "market-expansion, working-capital, net-profit, or a plugin's.",
-        ),
-    ] = None,
+    ruleset: RulesetArgument,
+    data: DataOption,
+    as_of: AsOfOption = None,
+    strategy: StrategyOption = None,
     engine: Annotated[str, typer.Option("--engine", help="vector (default) or durable.")] = (
         "vector"
     ),
@@ -75,21 +49,9 @@ def evaluate_command(
             "--out", "-o", help="Write the results: .csv, .parquet, .json or .xlsx (atomically)."
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the run manifest as JSON.")] = (
-        False
-    ),
-    store: Annotated[
-        Path,
-        typer.Option(
-            "--store",
-            envvar="TIERKIT_STORE",
-            help="The history store (a DuckDB file) that keeps runs, results and overrides: "
-            "previous.* reads it, overrides in force apply, and this run is saved in it.",
-        ),
-    ] = Path(DEFAULT_STORE),
-    no_store: Annotated[
-        bool, typer.Option("--no-store", help="Use no history store: nothing is read or saved.")
-    ] = False,
+    as_json: JsonOption = False,
+    store: StoreOption = DEFAULT_STORE_PATH,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Decide every customer with a ruleset, print a summary and write the results.
 
@@ -101,7 +63,7 @@ def evaluate_command(
         run = evaluate(
             path,
             data,
-            as_of=parse_date(as_of, "--as-of") or default_as_of(),
+            as_of=as_of_date(as_of),
             strategy=strategy,
             engine=engine,
             backend=backend,

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tierkit.cli.common import guarded, print_json
-from tierkit.cli.evaluate_cmd import parse_date
-from tierkit.evaluate import default_as_of, evaluate
+from tierkit.cli.options import (
+    DEFAULT_STORE_PATH,
+    AsOfOption,
+    DataOption,
+    JsonOption,
+    NoStoreOption,
+    RulesetArgument,
+    StoreOption,
+    StrategyOption,
+    as_of_date,
+    existing_store,
+)
+from tierkit.evaluate import evaluate
 from tierkit.evaluate.explain import describe, explain_customers
-from tierkit.history import DEFAULT_STORE
 from tierkit.registry import get_registry
 from tierkit.shipped import resolve_ruleset_paths
 
@@ -22,34 +31,16 @@ def register(app: typer.Typer) -> None:
 
 @guarded
 def explain(
-    ruleset: Annotated[
-        str, typer.Argument(help="A ruleset file or a shipped ruleset's name.", show_default=False)
-    ],
+    ruleset: RulesetArgument,
     customers: Annotated[
         list[str], typer.Argument(help="One or more customer ids.", show_default=False)
     ],
-    data: Annotated[
-        str,
-        typer.Option("--data", "-d", help="The data source, as for evaluate.", show_default=False),
-    ],
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="YYYY-MM-DD; default: the first day of the current month."),
-    ] = None,
-    strategy: Annotated[
-        str | None, typer.Option("--strategy", "-s", help="Replace the ruleset's strategy.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
-    store: Annotated[
-        Path,
-        typer.Option(
-            "--store",
-            envvar="TIERKIT_STORE",
-            help="The history store whose latest earlier run previous.* reads, and "
-            "whose overrides apply (nothing is saved).",
-        ),
-    ] = Path(DEFAULT_STORE),
-    no_store: Annotated[bool, typer.Option("--no-store", help="Use no history store.")] = False,
+    data: DataOption,
+    as_of: AsOfOption = None,
+    strategy: StrategyOption = None,
+    as_json: JsonOption = False,
+    store: StoreOption = DEFAULT_STORE_PATH,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Explain decisions: every value the rules used, every rule with whether it held (and
     which values were missing), the rule that decided, and the near miss — the nearest better
@@ -62,10 +53,10 @@ def explain(
     run = evaluate(
         path,
         data,
-        as_of=parse_date(as_of, "--as-of") or default_as_of(),
+        as_of=as_of_date(as_of),
         strategy=strategy,
         registry=registry,
-        store=None if no_store or not store.exists() else store,
+        store=existing_store(store, no_store),
         save=False,
     )
     units = {name: registry.criteria[b.criterion].unit for name, b in run.ruleset.criteria.items()}

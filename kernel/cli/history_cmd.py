@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
@@ -13,10 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from tierkit.cli.common import guarded, print_json
-from tierkit.cli.evaluate_cmd import parse_date
+from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption, parse_date
 from tierkit.errors import UsageError, did_you_mean
 from tierkit.history import (
-    DEFAULT_STORE,
     HistoryStore,
     OverrideError,
     RunInfo,
@@ -45,16 +43,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(overrides_app, name="overrides")
 
 
-StoreOption = Annotated[
-    Path,
-    typer.Option(
-        "--store",
-        envvar="TIERKIT_STORE",
-        help=f"The history store, a DuckDB file (default: {DEFAULT_STORE} in the working "
-        "directory, or $TIERKIT_STORE).",
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 RulesetOption = Annotated[
     str | None, typer.Option("--ruleset", help="Only runs of this ruleset (its name).")
 ]
@@ -88,7 +76,7 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 @guarded
 def runs_command(
-    store: StoreOption = Path(DEFAULT_STORE),
+    store: StoreOption = DEFAULT_STORE_PATH,
     ruleset: RulesetOption = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", help="Show at most this many runs (0: all).")
@@ -139,7 +127,7 @@ def _categories(run: RunInfo) -> str:
 @guarded
 def history_command(
     customer: Annotated[str, typer.Argument(help="The customer id.", show_default=False)],
-    store: StoreOption = Path(DEFAULT_STORE),
+    store: StoreOption = DEFAULT_STORE_PATH,
     ruleset: RulesetOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -209,7 +197,7 @@ def diff_command(
         str | None,
         typer.Option("--decision", help="The decision to compare (default: the first one)."),
     ] = None,
-    store: StoreOption = Path(DEFAULT_STORE),
+    store: StoreOption = DEFAULT_STORE_PATH,
     ruleset: Annotated[
         str | None,
         typer.Option("--ruleset", help="Find 'latest' and 'previous' among this ruleset's runs."),
@@ -358,7 +346,7 @@ def add_override(
         typer.Option("--ruleset", help="Apply only to runs of this ruleset (default: any)."),
     ] = None,
     by: ByOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
+    store: StoreOption = DEFAULT_STORE_PATH,
     as_json: JsonOption = False,
 ) -> None:
     """Give a customer's decision a manual value until a date; replaces an earlier override.
@@ -452,7 +440,7 @@ def list_overrides(
     customer: Annotated[
         str | None, typer.Option("--customer", help="Only this customer's overrides.")
     ] = None,
-    store: StoreOption = Path(DEFAULT_STORE),
+    store: StoreOption = DEFAULT_STORE_PATH,
     as_json: JsonOption = False,
 ) -> None:
     """List overrides: those in force today (or --on a date), or --all with their status.
@@ -516,7 +504,7 @@ def expire_overrides(
         str | None, typer.Option("--reason", help="Why the listed overrides are withdrawn.")
     ] = None,
     by: ByOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
+    store: StoreOption = DEFAULT_STORE_PATH,
     as_json: JsonOption = False,
 ) -> None:
     """Expire overrides whose --until date has passed, or withdraw the ones given by id.
@@ -554,7 +542,7 @@ def audit_overrides(
     override_id: Annotated[
         int | None, typer.Argument(help="Only this override's entries.", show_default=False)
     ] = None,
-    store: StoreOption = Path(DEFAULT_STORE),
+    store: StoreOption = DEFAULT_STORE_PATH,
     as_json: JsonOption = False,
 ) -> None:
     """Show the audit trail: every override added or expired, when and by whom.

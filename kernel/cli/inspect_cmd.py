@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -11,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tierkit.cli.common import guarded, print_json
+from tierkit.cli.options import JsonOption
 from tierkit.registry import get_registry
 from tierkit.ruleset.language import BUILTINS
 from tierkit.ruleset.model import json_schema
@@ -21,9 +21,6 @@ def register(app: typer.Typer) -> None:
     app.command("plugins")(plugins)
     app.command("schema")(schema)
     app.command("rulesets")(rulesets)
-
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
 @guarded

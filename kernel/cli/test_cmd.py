@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from tierkit.cli.common import guarded, print_json
+from tierkit.cli.options import JsonOption, RulesetsArgument
 from tierkit.errors import RulesetInvalid
 from tierkit.evaluate.examples import describe_result, example_lines, run_examples
 from tierkit.exitcodes import ExitCode
@@ -21,17 +22,8 @@ def register(app: typer.Typer) -> None:
 
 @guarded
 def test(
-    rulesets: Annotated[
-        list[str],
-        typer.Argument(
-            help="Ruleset files, folders of *.yaml files, or names of shipped rulesets "
-            "(see `tierkit rulesets`).",
-            show_default=False,
-        ),
-    ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the results as JSON for machines.")
-    ] = False,
+    rulesets: RulesetsArgument,
+    as_json: JsonOption = False,
 ) -> None:
     """Run each ruleset's examples (its tests: section) and compare the decisions.
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from tierkit.cli.common import guarded, print_json
+from tierkit.cli.options import JsonOption, RulesetsArgument
 from tierkit.errors import RulesetInvalid
 from tierkit.exitcodes import ExitCode
 from tierkit.ruleset import load_ruleset
@@ -19,17 +18,8 @@ def register(app: typer.Typer) -> None:
 
 @guarded
 def validate(
-    rulesets: Annotated[
-        list[str],
-        typer.Argument(
-            help="Ruleset files, folders of *.yaml files, or names of shipped rulesets "
-            "(see `tierkit rulesets`).",
-            show_default=False,
-        ),
-    ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the result as JSON for machines.")
-    ] = False,
+    rulesets: RulesetsArgument,
+    as_json: JsonOption = False,
 ) -> None:
     """Check rulesets without running them: YAML, keys, names, types, cycles, completeness.
 

@@ -102,7 +102,7 @@ def explain_customers(
         row = values.filter(pl.col(ID) == customer).row(0, named=True)
         checks = conditions.filter(pl.col(ID) == customer).row(0, named=True)
         decisions = tuple(_decision(d, row, checks) for d in ruleset.decisions.values())
-        used = _used_names(ruleset)
+        used = ruleset.names_used_by_decisions()
         shown = {name: row.get(name) for name in used if name in row}
         near = _near_miss(ruleset, row, values, decisions[0], units or {})
         explanations.append(
@@ -154,19 +154,6 @@ def _decision(
         decision.name, row.get(decision.name), rule_no, because, rules, default
     )
 
-
-def _used_names(ruleset: CompiledRuleset) -> list[str]:
-    pending = [n for d in ruleset.decisions.values() for r in d.rules for n in r.when.names]
-    seen: list[str] = []
-    while pending:
-        name = pending.pop(0)
-        if name in seen:
-            continue
-        seen.append(name)
-        if name in ruleset.derived:
-            pending.extend(sorted(ruleset.derived[name].expr.names))
-    order = [*ruleset.criteria, *ruleset.derived]
-    return [n for n in order if n in seen]
 
 
 # near miss -------------------------------------------------------------------------------------

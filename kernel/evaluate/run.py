@@ -101,23 +101,15 @@ def decision_columns(decision: CompiledDecision) -> list[str]:
 
 def _used_columns(ruleset: CompiledRuleset) -> list[str]:
     """Criteria and derived facts with one value per customer that the rules refer to."""
-    needed: list[str] = []
-    pending = [n for d in ruleset.decisions.values() for r in d.rules for n in r.when.names]
-    seen: set[str] = set()
-    while pending:
-        name = pending.pop(0)
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in ruleset.derived:
-            fact = ruleset.derived[name]
-            if not fact.expr.type.per_period:
-                needed.append(name)
-            pending.extend(sorted(fact.expr.names))
-        elif name in ruleset.criteria and not ruleset.criteria[name].per_period:
-            needed.append(name)
-    ordered = [n for n in [*ruleset.criteria, *ruleset.derived] if n in needed]
-    return ordered
+    return [
+        name
+        for name in ruleset.names_used_by_decisions()
+        if not (
+            ruleset.criteria[name].per_period
+            if name in ruleset.criteria
+            else ruleset.derived[name].expr.type.per_period
+        )
+    ]
 
 
 def _add_previous(frames: Any, ruleset: CompiledRuleset, previous: pl.DataFrame | None) -> None:

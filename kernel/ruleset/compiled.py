@@ -108,3 +108,17 @@ class CompiledRuleset:
     primary_decision: str
     """The first decision; ``policies`` are keyed by its values."""
     examples: tuple[Example, ...]
+
+    def names_used_by_decisions(self) -> list[str]:
+        """Criteria and derived facts the decision rules read, directly or through derived
+        facts, in the ruleset's order (criteria first)."""
+        pending = [n for d in self.decisions.values() for r in d.rules for n in r.when.names]
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop(0)
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in self.derived:
+                pending.extend(sorted(self.derived[name].expr.names))
+        return [n for n in [*self.criteria, *self.derived] if n in seen]

@@ -1,0 +1,85 @@
+"""Options and arguments that several commands share, declared once."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tierkit.errors import UsageError
+from tierkit.evaluate import default_as_of
+from tierkit.history import DEFAULT_STORE
+
+RulesetsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        help="Ruleset files, folders of *.yaml files, or names of shipped rulesets "
+        "(see `tierkit rulesets`).",
+        show_default=False,
+    ),
+]
+RulesetArgument = Annotated[
+    str, typer.Argument(help="A ruleset file or the name of a shipped one.", show_default=False)
+]
+DataOption = Annotated[
+    str,
+    typer.Option(
+        "--data",
+        "-d",
+        help="A folder of CSV/Parquet/Excel files (one per table), or a DuckDB or SQLite file.",
+        show_default=False,
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="The date the window ends at (YYYY-MM-DD, exclusive); default: the first day of "
+        "the current month.",
+    ),
+]
+StrategyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--strategy",
+        "-s",
+        help="Replace the ruleset's strategy (what `value` means): market-expansion, "
+        "working-capital, net-profit, or a plugin's.",
+    ),
+]
+StoreOption = Annotated[
+    Path,
+    typer.Option(
+        "--store",
+        envvar="TIERKIT_STORE",
+        help=f"The history store, a DuckDB file (default: {DEFAULT_STORE} in the working "
+        "directory, or $TIERKIT_STORE).",
+    ),
+]
+NoStoreOption = Annotated[
+    bool, typer.Option("--no-store", help="Use no history store: nothing is read or saved.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+DEFAULT_STORE_PATH = Path(DEFAULT_STORE)
+
+
+def parse_date(text: str | None, option: str) -> date | None:
+    """A date given as YYYY-MM-DD, or a usage error naming the option."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option}: '{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+def as_of_date(text: str | None) -> date:
+    """``--as-of``, or the first day of the current month."""
+    return parse_date(text, "--as-of") or default_as_of()
+
+
+def existing_store(store: Path, no_store: bool) -> Path | None:
+    """The store to read from, when one is wanted and exists (reading creates nothing)."""
+    return None if no_store or not store.exists() else store
