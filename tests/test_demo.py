@@ -390,7 +390,7 @@ def test_demo_command_writes_six_files(fmt: DemoFormat, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     written = sorted(f"{t}.{fmt.value}" for t in TABLES)
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*written, "results.csv", "tierkit.duckdb"]
+        [*written, "report.html", "results.csv", "tierkit.duckdb"]
     )
     for table in TABLES:
         assert re.search(

@@ -180,7 +180,8 @@ def test_evaluate_command(ruleset: Path, tmp_path: Path) -> None:
     [
         (["--as-of", "2026-13-01"], "--as-of: '2026-13-01' is not a date"),
         (["--strategy", "net-proft"], "did you mean 'net-profit'?"),
-        (["--engine", "durable"], "durable engine is not available"),
+        (["--engine", "rete"], "unknown engine 'rete'"),
+        (["--engine", "durable", "--backend", "duckdb"], "durable engine runs with the polars"),
         (["--backend", "excel"], "unknown backend 'excel'"),
     ],
 )
@@ -251,3 +252,21 @@ policies:""",
     second = evaluate(ruleset, data, as_of=date(2026, 5, 1), store=store)
     watched = dict(zip(second.results["customer_id"], second.results["watch"], strict=True))
     assert watched == {"a": True, "b": True, "c": False, "d": False, "e": False}
+
+
+@pytest.mark.parametrize("name", ["vip-monthly", "key-partner", "lifecycle"])
+def test_durable_engine_decides_like_the_vector_engine(tmp_path: Path, name: str) -> None:
+    from tierkit.demo import DemoFormat, DemoSpec, generate_demo
+    from tierkit.shipped import shipped_rulesets
+
+    pytest.importorskip("durable", reason="durable-rules runs on Python up to 3.12")
+    generate_demo(
+        DemoSpec(customers=500, months=12, seed=3, as_of=date(2026, 1, 1)),
+        tmp_path / "demo",
+        DemoFormat.CSV,
+        None,
+    )
+    ruleset = shipped_rulesets()[name]
+    vector = evaluate(ruleset, tmp_path / "demo", as_of=date(2026, 1, 1))
+    durable = evaluate(ruleset, tmp_path / "demo", as_of=date(2026, 1, 1), engine="durable")
+    assert durable.results.equals(vector.results)

@@ -14,6 +14,7 @@ from tierkit.cli import (
     explain_cmd,
     history_cmd,
     inspect_cmd,
+    report_cmd,
     test_cmd,
     validate_cmd,
 )
@@ -59,6 +60,7 @@ explain_cmd.register(app)
 history_cmd.register(app)
 compare_cmd.register(app)
 test_cmd.register(app)
+report_cmd.register(app)
 demo_cmd.register(app)
 
 

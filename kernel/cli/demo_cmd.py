@@ -25,6 +25,7 @@ from tierkit.demo.generate import ProgressFn
 from tierkit.errors import UsageError
 from tierkit.evaluate import evaluate, write_results
 from tierkit.history import DEFAULT_STORE
+from tierkit.report import write_report
 from tierkit.shipped import resolve_ruleset_paths
 
 
@@ -138,6 +139,8 @@ def demo(
     typer.echo("")
     print_summary(run.manifest, run.results.height)
     typer.echo(f"results: {target}")
+    report = write_report(out / DEFAULT_STORE, run.manifest["run_id"], out / "report.html")
+    typer.echo(f"report: {report.path}")
     typer.echo(
         f"next: tierkit evaluate {ruleset} --data {out} --as-of {spec.as_of} --strategy net-profit"
     )

@@ -37,9 +37,10 @@ def evaluate_command(
     data: DataOption,
     as_of: AsOfOption = None,
     strategy: StrategyOption = None,
-    engine: Annotated[str, typer.Option("--engine", help="vector (default) or durable.")] = (
-        "vector"
-    ),
+    engine: Annotated[
+        str,
+        typer.Option("--engine", help="vector (default) or durable (durable_rules; same results)."),
+    ] = ("vector"),
     backend: Annotated[
         str, typer.Option("--backend", help="polars (default), duckdb or spark.")
     ] = ("polars"),

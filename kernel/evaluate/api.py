@@ -16,7 +16,7 @@ import polars as pl
 
 from tierkit.contract import MONEY_SCALE, Window
 from tierkit.data import open_source, prepare_tables
-from tierkit.errors import EngineUnavailable, UsageError
+from tierkit.errors import UsageError
 from tierkit.evaluate.run import evaluate_tables
 from tierkit.history import HistoryStore, apply_overrides, compare_previous, override_summary
 from tierkit.registry import Registry, get_registry
@@ -78,9 +78,11 @@ def evaluate(
     if engine not in ENGINES:
         raise UsageError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
     if engine == "durable":
-        raise EngineUnavailable(
-            "the durable engine is not available in this release; use --engine vector"
-        )
+        from tierkit.engines import load_durable
+
+        load_durable()  # says clearly when durable_rules cannot run here
+        if backend != "polars":
+            raise UsageError("the durable engine runs with the polars backend")
     if backend not in BACKENDS:
         raise UsageError(f"unknown backend '{backend}'; choose one of {', '.join(BACKENDS)}")
     as_of = as_of or default_as_of()
@@ -121,7 +123,7 @@ def evaluate(
     previous = history.results(previous_id) if history is not None and previous_id else None
     manifest["previous_run"] = previous_id
     say("deciding every customer")
-    evaluated = evaluate_tables(compiled, registry, tables, as_of, previous)
+    evaluated = evaluate_tables(compiled, registry, tables, as_of, previous, engine)
     lap("decide")
     decided = evaluated.results
     if history is not None:

@@ -55,6 +55,11 @@ class Frames:
             )
         return frames
 
+    def replace_customers(self, customers: pl.DataFrame) -> None:
+        """Take per-customer values back from another engine (public names, polars)."""
+        self.customers = nw.from_native(customers.rename(_spelled(customers.columns)).lazy())
+        self.scalar_columns.update(internal(c) for c in customers.columns if c != ID)
+
     def col(self, name: str) -> nw.Expr:
         return nw.col(internal(name))
 

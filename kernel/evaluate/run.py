@@ -44,8 +44,13 @@ def evaluate_tables(
     tables: Mapping[str, nw.LazyFrame[Any]],
     as_of: date,
     previous: pl.DataFrame | None = None,
+    engine: str = "vector",
 ) -> EvaluationResult:
-    """Decide every customer of ``tables['customers']``."""
+    """Decide every customer of ``tables['customers']``.
+
+    ``engine`` decides the decision tables: ``vector`` (frame expressions) or ``durable``
+    (durable_rules, one fact per customer; derived facts are still computed as frames).
+    """
     criteria = {b.criterion: registry.criteria[b.criterion] for b in ruleset.criteria.values()}
     customers = tables["customers"]
     frames = compute_criteria(ruleset, criteria, tables, customers, as_of)
@@ -54,6 +59,13 @@ def evaluate_tables(
     for step in ruleset.order:
         if step.kind == "derive":
             compiler.column(ruleset.derived[step.name].expr, step.name)
+        elif engine == "durable":
+            from tierkit.engines import add_decision  # imports this module: not at the top
+
+            decided = add_decision(
+                ruleset.decisions[step.name], registry, frames.collect_customers()
+            )
+            frames.replace_customers(decided)
         else:
             decide(compiler, ruleset.decisions[step.name])
     used = _used_columns(ruleset)

@@ -1,0 +1,526 @@
+/* tierkit report: draws the charts with Apache ECharts and runs the customer table.
+   Everything it shows comes from the JSON in #tierkit-report-data; nothing is fetched. */
+(function () {
+  "use strict";
+
+  const data = JSON.parse(document.getElementById("tierkit-report-data").textContent);
+  const errors = [];
+  const charts = [];
+  const count = new Intl.NumberFormat("en-US");
+  const money = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const short = new Intl.NumberFormat("en-US", { maximumFractionDigits: 3 });
+  const outcomes = data.outcomes;
+  const AXIS = { color: "#5d6b7a" };
+  const GRID_LINE = { lineStyle: { color: "#eef1f4" } };
+
+  function pct(x, digits) {
+    return x === null || x === undefined ? "—" : (x * 100).toFixed(digits === undefined ? 1 : digits) + "%";
+  }
+  function colorOf(category) {
+    const i = outcomes.indexOf(category);
+    return data.colors[(i < 0 ? outcomes.length : i) % data.colors.length];
+  }
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+  function num(x) {
+    return x === null || x === undefined ? "—" : short.format(x);
+  }
+
+  function draw(id, option) {
+    const el = document.getElementById(id);
+    if (!el) return;
+    try {
+      if (typeof echarts === "undefined") throw new Error("the chart library did not load");
+      const chart = echarts.init(el, null, { renderer: "svg" });
+      option.animation = false;
+      option.textStyle = Object.assign({ fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" }, option.textStyle || {});
+      chart.setOption(option);
+      charts.push(chart);
+      el.setAttribute("data-rendered", "true");
+    } catch (e) {
+      errors.push(id + ": " + e.message);
+      el.classList.add("chart-error");
+      el.setAttribute("data-error", String(e.message));
+      el.textContent = "This chart could not be drawn: " + e.message;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // categories: share of customers and share of value
+
+  function categoriesChart() {
+    const rows = data.categories;
+    const label = (key) => ({ show: true, position: "top", formatter: (p) => rows[p.dataIndex][key], fontSize: 12 });
+    draw("chart-categories", {
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "shadow" },
+        formatter: (items) => {
+          const row = rows[items[0].dataIndex];
+          return "<b>" + escapeHtml(row.category) + "</b><br>" + count.format(row.customers) + " customers (" +
+            row.customer_share_text + ")<br>value " + money.format(row.value) + " (" + row.value_share_text + ")";
+        },
+      },
+      legend: { top: 0 },
+      grid: { left: 48, right: 16, top: 40, bottom: 28 },
+      xAxis: { type: "category", data: rows.map((r) => r.category), axisLabel: { fontWeight: "bold", fontSize: 13 } },
+      yAxis: { type: "value", axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE },
+      series: [
+        {
+          name: "share of customers", type: "bar", label: label("customer_share_text"),
+          itemStyle: { color: "#9fb7c4" },
+          data: rows.map((r) => +(r.customer_share * 100).toFixed(1)),
+        },
+        {
+          name: "share of value", type: "bar", label: label("value_share_text"),
+          data: rows.map((r) => ({
+            value: r.value_share === null ? 0 : +(r.value_share * 100).toFixed(1),
+            itemStyle: { color: colorOf(r.category) },
+          })),
+          itemStyle: { color: data.colors[0] },
+        },
+      ],
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Pareto curve with the category bands
+
+  function paretoChart() {
+    const p = data.pareto;
+    if (!p.points.length) return;
+    const top = Math.max(100, ...p.points.map((pt) => pt[1] * 100));
+    draw("chart-pareto", {
+      tooltip: {
+        trigger: "axis",
+        formatter: (items) => {
+          const v = items[0].value;
+          return "top " + v[0].toFixed(1) + "% of customers<br>hold " + v[1].toFixed(1) + "% of value";
+        },
+      },
+      grid: { left: 56, right: 24, top: 24, bottom: 48 },
+      xAxis: {
+        type: "value", min: 0, max: 100, name: "share of customers, largest value first",
+        nameLocation: "middle", nameGap: 30, axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE,
+      },
+      yAxis: {
+        type: "value", min: 0, max: Math.ceil(top / 10) * 10, name: "cumulative share of value",
+        nameLocation: "middle", nameGap: 42, axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE,
+      },
+      series: [
+        {
+          name: "cumulative share of value", type: "line", showSymbol: false, smooth: false,
+          lineStyle: { width: 3, color: "#16303f" }, itemStyle: { color: "#16303f" },
+          data: p.points.map((pt) => [pt[0] * 100, pt[1] * 100]),
+          markArea: {
+            silent: true,
+            data: p.bands.map((b) => [
+              {
+                name: b.category, xAxis: b.from * 100,
+                itemStyle: { color: colorOf(b.category), opacity: 0.16 },
+                label: { show: true, position: "insideTop", color: colorOf(b.category), fontWeight: "bold", fontSize: 14 },
+              },
+              { xAxis: b.to * 100 },
+            ]),
+          },
+          markLine: {
+            silent: true, symbol: "none", label: { show: false },
+            lineStyle: { type: "dashed", color: "#9aa7b4", width: 1 },
+            data: [[{ coord: [0, 0] }, { coord: [100, 100] }]],
+          },
+        },
+      ],
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // criteria per category
+
+  function criteriaCharts() {
+    data.criteria.forEach((criterion, index) => {
+      const id = "chart-criterion-" + index;
+      const stats = criterion.per_category;
+      const xAxis = { type: "category", data: stats.map((s) => s.category), axisLabel: { fontWeight: "bold" } };
+      if (criterion.kind === "number") {
+        draw(id, {
+          tooltip: {
+            trigger: "item",
+            formatter: (item) => {
+              const s = stats[item.dataIndex];
+              if (!s.count) return escapeHtml(s.category) + ": no values";
+              return "<b>" + escapeHtml(criterion.name) + " · " + escapeHtml(s.category) + "</b><br>" +
+                count.format(s.count) + " values" + (s.missing ? ", " + count.format(s.missing) + " missing" : "") +
+                "<br>min " + num(s.min) + " · 5% " + num(s.p5) + " · 25% " + num(s.q1) +
+                "<br>median " + num(s.median) + " · mean " + num(s.mean) +
+                "<br>75% " + num(s.q3) + " · 95% " + num(s.p95) + " · max " + num(s.max);
+            },
+          },
+          grid: { left: 58, right: 12, top: 12, bottom: 26 },
+          xAxis: xAxis,
+          yAxis: { type: "value", scale: true, axisLabel: { color: AXIS.color }, splitLine: GRID_LINE },
+          series: [
+            {
+              name: criterion.name, type: "boxplot", boxWidth: ["20%", "45%"],
+              data: stats.map((s) => ({
+                value: s.count ? [s.p5, s.q1, s.median, s.q3, s.p95] : ["-", "-", "-", "-", "-"],
+                itemStyle: { color: colorOf(s.category) + "33", borderColor: colorOf(s.category), borderWidth: 1.6 },
+              })),
+            },
+            {
+              name: "mean", type: "scatter", symbol: "diamond", symbolSize: 9, itemStyle: { color: "#16303f" },
+              data: stats.map((s, i) => [i, s.count ? s.mean : "-"]),
+            },
+          ],
+        });
+      } else if (criterion.kind === "boolean") {
+        draw(id, {
+          tooltip: {
+            trigger: "item",
+            formatter: (item) => {
+              const s = stats[item.dataIndex];
+              return "<b>" + escapeHtml(s.category) + "</b>: " + count.format(s.true || 0) + " of " +
+                count.format(s.count) + " true (" + pct(s.share) + ")" + (s.missing ? ", " + count.format(s.missing) + " missing" : "");
+            },
+          },
+          grid: { left: 48, right: 12, top: 22, bottom: 26 },
+          xAxis: xAxis,
+          yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE },
+          series: [{
+            name: criterion.name + " is true", type: "bar", barMaxWidth: 48,
+            label: { show: true, position: "top", formatter: (q) => q.value.toFixed(1) + "%" },
+            data: stats.map((s) => ({ value: s.share === null || s.share === undefined ? 0 : +(s.share * 100).toFixed(1), itemStyle: { color: colorOf(s.category) } })),
+          }],
+        });
+      } else {
+        const values = [];
+        stats.forEach((s) => (s.order || []).forEach((v) => { if (!values.includes(v)) values.push(v); }));
+        draw(id, {
+          tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+          legend: { top: 0, type: "scroll" },
+          grid: { left: 48, right: 12, top: 32, bottom: 26 },
+          xAxis: xAxis,
+          yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE },
+          series: values.map((v) => ({
+            name: v, type: "bar", stack: "share",
+            data: stats.map((s) => (s.count ? +((100 * ((s.values || {})[v] || 0)) / s.count).toFixed(1) : 0)),
+          })),
+        });
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // transitions since the previous run
+
+  function sankeyChart() {
+    const t = data.transitions;
+    if (!t) return;
+    const before = "(" + t.previous.as_of + ")";
+    const after = "(" + data.run.as_of + ")";
+    const nodes = [];
+    const links = [];
+    const used = new Set();
+    t.matrix.rows.forEach((from, i) => {
+      t.matrix.columns.forEach((to, j) => {
+        const n = t.matrix.counts[i][j];
+        if (!n) return;
+        links.push({ source: from + " " + before, target: to + " " + after, value: n });
+        used.add("a" + i);
+        used.add("b" + j);
+      });
+    });
+    t.matrix.rows.forEach((from, i) => {
+      if (used.has("a" + i)) nodes.push({ name: from + " " + before, depth: 0, itemStyle: { color: colorOf(from) }, short: from });
+    });
+    t.matrix.columns.forEach((to, j) => {
+      if (used.has("b" + j)) nodes.push({ name: to + " " + after, depth: 1, itemStyle: { color: colorOf(to) }, short: to });
+    });
+    draw("chart-sankey", {
+      tooltip: {
+        trigger: "item",
+        formatter: (item) => item.dataType === "edge"
+          ? escapeHtml(item.data.source) + " → " + escapeHtml(item.data.target) + ": " + count.format(item.data.value) + " customers"
+          : escapeHtml(item.name) + ": " + count.format(item.value) + " customers",
+      },
+      series: [{
+        type: "sankey", left: 76, right: 96, top: 30, bottom: 12, nodeWidth: 18, nodeGap: 10,
+        layoutIterations: 0, draggable: false,
+        emphasis: { focus: "adjacency" },
+        data: nodes, links: links,
+        label: { formatter: (item) => item.data.short + "  " + count.format(item.value), fontWeight: "bold" },
+        levels: [{ depth: 0, label: { position: "left" } }, { depth: 1, label: { position: "right" } }],
+        lineStyle: { color: "gradient", curveness: 0.5, opacity: 0.35 },
+      }],
+      graphic: [
+        { type: "text", left: 76, top: 6, style: { text: "as of " + t.previous.as_of, fill: "#5d6b7a", fontSize: 12 } },
+        { type: "text", right: 96, top: 6, style: { text: "as of " + data.run.as_of, fill: "#5d6b7a", fontSize: 12 } },
+      ],
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // strategies
+
+  function strategiesChart() {
+    const s = data.strategies;
+    if (!s.others.length) return;
+    const series = [{ strategy: s.strategy, categories: data.categories }].concat(s.others);
+    const palette = ["#16303f", "#8fb3c6", "#c9a227", "#8e5ea2", "#c94f4f"];
+    draw("chart-strategies", {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0 },
+      grid: { left: 56, right: 16, top: 40, bottom: 28 },
+      xAxis: { type: "category", data: outcomes, axisLabel: { fontWeight: "bold" } },
+      yAxis: { type: "value", name: "customers", axisLabel: { color: AXIS.color }, splitLine: GRID_LINE },
+      series: series.map((run, i) => ({
+        name: run.strategy + (i === 0 ? " (this run)" : ""), type: "bar",
+        itemStyle: { color: palette[i % palette.length] },
+        label: { show: true, position: "top", formatter: (p) => count.format(p.value), fontSize: 11 },
+        data: outcomes.map((o) => {
+          const row = run.categories.find((c) => c.category === o);
+          return row ? row.customers : 0;
+        }),
+      })),
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // the customer table: sortable, searchable, paginated on the page
+
+  function customerTable() {
+    const table = document.getElementById("customer-table");
+    if (!table) return;
+    const spec = data.customers;
+    const columns = spec.columns;
+    const n = spec.shown;
+    const text = columns.map((c) => (i) => {
+      if (c.dict) { const code = c.codes[i]; return code === null ? "" : c.dict[code]; }
+      const v = c.values[i];
+      return v === null || v === undefined ? "" : String(v);
+    });
+    const shown = columns.map((c) => {
+      if (c.type === "number") return (i) => (c.values[i] === null ? "" : money.format(c.values[i]));
+      if (c.type === "int") return (i) => (c.values[i] === null ? "" : String(c.values[i]));
+      return text[columns.indexOf(c)];
+    });
+    const haystack = new Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = "";
+      for (let k = 0; k < columns.length; k++) {
+        if (columns[k].type === "text") s += text[k](i) + "\u0001";
+      }
+      haystack[i] = s.toLowerCase();
+    }
+    const decision = columns.findIndex((c) => c.key === data.decision);
+    const change = columns.findIndex((c) => c.key === data.decision + ".change");
+    const state = { q: "", cat: "", change: "", sort: -1, desc: false, page: 1, size: 50 };
+    const search = document.getElementById("customer-search");
+    const catSelect = document.getElementById("customer-category");
+    const changeSelect = document.getElementById("customer-change");
+    const sizeSelect = document.getElementById("customer-page-size");
+    const status = document.getElementById("customer-status");
+    const pageInfo = document.getElementById("customer-page");
+    const thead = table.querySelector("thead");
+    const tbody = table.querySelector("tbody");
+
+    function readHash() {
+      const params = new URLSearchParams(location.hash.replace(/^#customers\??/, ""));
+      if (!location.hash.startsWith("#customers")) return;
+      state.q = params.get("q") || "";
+      state.cat = params.get("category") || "";
+      state.change = params.get("change") || "";
+      const sortKey = params.get("sort");
+      state.sort = sortKey ? columns.findIndex((c) => c.key === sortKey) : -1;
+      state.desc = params.get("desc") === "1";
+      state.page = Math.max(1, parseInt(params.get("page") || "1", 10) || 1);
+      const size = parseInt(params.get("size") || "", 10);
+      if ([25, 50, 100, 250].includes(size)) state.size = size;
+    }
+
+    let order = null;
+    let orderKey = "";
+    function sorted() {
+      const key = state.sort + ":" + state.desc;
+      if (order && orderKey === key) return order;
+      const idx = new Array(n);
+      for (let i = 0; i < n; i++) idx[i] = i;
+      if (state.sort >= 0) {
+        const c = columns[state.sort];
+        let get;
+        if (c.dict) {
+          const rank = c.ordered ? c.dict.map((_, j) => j) : c.dict.map((_, j) => j).sort((a, b) => c.dict[a].localeCompare(c.dict[b]));
+          const pos = new Array(c.dict.length);
+          rank.forEach((j, p) => { pos[j] = p; });
+          get = (i) => (c.codes[i] === null ? null : pos[c.codes[i]]);
+        } else {
+          get = (i) => c.values[i];
+        }
+        const sign = state.desc ? -1 : 1;
+        const isText = c.type === "text" && !c.dict;
+        idx.sort((a, b) => {
+          const x = get(a), y = get(b);
+          if (x === y) return a - b;
+          if (x === null || x === undefined || x === "") return 1;
+          if (y === null || y === undefined || y === "") return -1;
+          if (isText) return sign * String(x).localeCompare(String(y));
+          return x < y ? -sign : sign;
+        });
+      }
+      order = idx;
+      orderKey = key;
+      return idx;
+    }
+
+    function filtered() {
+      const q = state.q.trim().toLowerCase();
+      const cat = state.cat === "" ? null : columns[decision].dict.indexOf(state.cat);
+      const chg = state.change === "" || change < 0 ? null : columns[change].dict.indexOf(state.change);
+      const all = sorted();
+      if (!q && cat === null && chg === null) return all;
+      const words = q.split(/\s+/).filter(Boolean);
+      return all.filter((i) =>
+        (cat === null || columns[decision].codes[i] === cat) &&
+        (chg === null || columns[change].codes[i] === chg) &&
+        words.every((w) => haystack[i].includes(w)));
+    }
+
+    function header() {
+      thead.innerHTML = "";
+      const tr = document.createElement("tr");
+      columns.forEach((c, k) => {
+        const th = document.createElement("th");
+        th.textContent = c.title;
+        th.title = "Sort by " + c.title;
+        th.setAttribute("data-key", c.key);
+        if (c.type !== "text") th.className = "num";
+        if (state.sort === k) {
+          const arrow = document.createElement("span");
+          arrow.className = "arrow";
+          arrow.textContent = state.desc ? "▼" : "▲";
+          th.appendChild(arrow);
+          th.setAttribute("aria-sort", state.desc ? "descending" : "ascending");
+        }
+        th.addEventListener("click", () => {
+          if (state.sort === k) state.desc = !state.desc;
+          else { state.sort = k; state.desc = c.type === "number"; }
+          state.page = 1;
+          update();
+        });
+        tr.appendChild(th);
+      });
+      thead.appendChild(tr);
+    }
+
+    function remember() {
+      const params = new URLSearchParams();
+      if (state.q) params.set("q", state.q);
+      if (state.cat) params.set("category", state.cat);
+      if (state.change) params.set("change", state.change);
+      if (state.sort >= 0) params.set("sort", columns[state.sort].key);
+      if (state.desc) params.set("desc", "1");
+      if (state.page > 1) params.set("page", String(state.page));
+      if (state.size !== 50) params.set("size", String(state.size));
+      const text = params.toString();
+      try { history.replaceState(null, "", "#customers" + (text ? "?" + text : "")); } catch (e) { /* a sandboxed viewer */ }
+    }
+
+    function update() {
+      render();
+      remember();
+    }
+
+    function render() {
+      header();
+      const rows = filtered();
+      const pages = Math.max(1, Math.ceil(rows.length / state.size));
+      state.page = Math.min(state.page, pages);
+      const start = (state.page - 1) * state.size;
+      const slice = rows.slice(start, start + state.size);
+      const fragment = document.createDocumentFragment();
+      slice.forEach((i) => {
+        const tr = document.createElement("tr");
+        columns.forEach((c, k) => {
+          const td = document.createElement("td");
+          const value = shown[k](i);
+          td.textContent = value;
+          if (c.type !== "text") td.className = "num";
+          if (k === decision && value) {
+            const sw = document.createElement("span");
+            sw.className = "swatch";
+            sw.style.background = colorOf(value);
+            td.prepend(sw);
+          }
+          if (k === change) td.className = value === "up" ? "up" : value === "down" ? "down" : "";
+          if (c.key.endsWith(".because")) td.className = "because";
+          tr.appendChild(td);
+        });
+        fragment.appendChild(tr);
+      });
+      tbody.replaceChildren(fragment);
+      const from = rows.length ? start + 1 : 0;
+      status.textContent = "Showing " + count.format(from) + "–" + count.format(start + slice.length) + " of " +
+        count.format(rows.length) + (rows.length === n ? " customers" : " matching customers (" + count.format(n) + " in the table)");
+      status.setAttribute("data-matching", String(rows.length));
+      pageInfo.textContent = "page " + count.format(state.page) + " of " + count.format(pages);
+      document.getElementById("customer-first").disabled = state.page <= 1;
+      document.getElementById("customer-prev").disabled = state.page <= 1;
+      document.getElementById("customer-next").disabled = state.page >= pages;
+      document.getElementById("customer-last").disabled = state.page >= pages;
+      table.setAttribute("data-page", String(state.page));
+      table.setAttribute("data-pages", String(pages));
+    }
+
+    function toCsv() {
+      const rows = filtered();
+      const quote = (v) => (/[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v);
+      const lines = [columns.map((c) => quote(c.key)).join(",")];
+      rows.forEach((i) => lines.push(columns.map((c, k) => {
+        if (c.type === "number" || c.type === "int") return c.values[i] === null ? "" : String(c.values[i]);
+        return quote(text[k](i));
+      }).join(",")));
+      const blob = new Blob([lines.join("\n") + "\n"], { type: "text/csv;charset=utf-8" });
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = "customers-" + data.run.ruleset + "-" + data.run.as_of + ".csv";
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    }
+
+    readHash();
+    search.value = state.q;
+    catSelect.value = state.cat;
+    if (changeSelect) changeSelect.value = state.change;
+    sizeSelect.value = String(state.size);
+    let timer = null;
+    search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { state.q = search.value; state.page = 1; update(); }, 150);
+    });
+    catSelect.addEventListener("change", () => { state.cat = catSelect.value; state.page = 1; update(); });
+    if (changeSelect) changeSelect.addEventListener("change", () => { state.change = changeSelect.value; state.page = 1; update(); });
+    sizeSelect.addEventListener("change", () => { state.size = parseInt(sizeSelect.value, 10); state.page = 1; update(); });
+    document.getElementById("customer-first").addEventListener("click", () => { state.page = 1; update(); });
+    document.getElementById("customer-prev").addEventListener("click", () => { state.page -= 1; update(); });
+    document.getElementById("customer-next").addEventListener("click", () => { state.page += 1; update(); });
+    document.getElementById("customer-last").addEventListener("click", () => { state.page = 1e9; update(); });
+    document.getElementById("customer-csv").addEventListener("click", toCsv);
+    render();
+  }
+
+  function run(step) {
+    try { step(); } catch (e) { errors.push(step.name + ": " + e.message); }
+  }
+  [categoriesChart, paretoChart, criteriaCharts, sankeyChart, strategiesChart, customerTable].forEach(run);
+  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+  if (errors.length) {
+    const banner = document.createElement("div");
+    banner.className = "banner";
+    banner.id = "report-errors";
+    banner.textContent = "Some parts of this report could not be drawn: " + errors.join("; ");
+    document.body.prepend(banner);
+  }
+  document.body.setAttribute("data-charts", String(charts.length));
+  document.body.setAttribute("data-report-ready", errors.length ? "error" : "true");
+})();
