@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from tierkit.evaluate.examples import ExampleResult
+    from tierkit.evaluation.examples import ExampleResult
     from tierkit.registry import Registry
     from tierkit.ruleset.compiled import CompiledRuleset
 
@@ -58,7 +58,7 @@ class RulesetFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         from tierkit.errors import RulesetInvalid, TierkitError
-        from tierkit.evaluate.examples import example_lines
+        from tierkit.evaluation.examples import example_lines
         from tierkit.registry import get_registry
         from tierkit.ruleset import load_ruleset
 
@@ -113,7 +113,7 @@ class ExampleItem(pytest.Item):
         self.line = line
 
     def runtest(self) -> None:
-        from tierkit.evaluate.examples import run_example
+        from tierkit.evaluation.examples import run_example
 
         result = run_example(self.ruleset, self.registry, self.index, line=self.line)
         if not result.passed:
@@ -125,7 +125,7 @@ class ExampleItem(pytest.Item):
         style: Any = None,
     ) -> str:
         if isinstance(excinfo.value, ExampleFailed):
-            from tierkit.evaluate.examples import describe_result
+            from tierkit.evaluation.examples import describe_result
 
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
             return where + "\n".join(describe_result(excinfo.value.result))

@@ -35,7 +35,7 @@ from tierkit.engines import (
 )
 from tierkit.engines.conditions import translate
 from tierkit.errors import EngineUnavailable, RulesetInvalid, TierkitError
-from tierkit.evaluate.run import decide_vector
+from tierkit.evaluation.run import decide_vector
 from tierkit.hookspecs import hookimpl
 from tierkit.registry import build_registry, make_plugin_manager
 from tierkit.ruleset import load_ruleset_text

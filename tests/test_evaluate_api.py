@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from tierkit.cli import app
 from tierkit.errors import UsageError
-from tierkit.evaluate import evaluate, write_results
+from tierkit.evaluation import evaluate, write_results
 
 AS_OF = date(2026, 4, 1)
 RULESET = """

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from tierkit.contract import Column, ColumnType, Criterion, TableNeed, ValueType
-from tierkit.evaluate import evaluate_tables
+from tierkit.evaluation import evaluate_tables
 from tierkit.hookspecs import hookimpl
 from tierkit.registry import Registry, build_registry, make_plugin_manager
 from tierkit.ruleset import load_ruleset_text
@@ -239,7 +239,7 @@ decisions:
 
 
 def test_decide_vector_on_given_inputs(registry: Registry) -> None:
-    from tierkit.evaluate.run import decide_vector
+    from tierkit.evaluation.run import decide_vector
 
     ruleset = load_ruleset_text(
         "tierkit: 1\nname: t\ncriteria: {v: {use: fact.value}, r: {use: fact.rate}}\n"

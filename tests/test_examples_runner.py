@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from tierkit.cli.test_cmd import register
 from tierkit.demo import DemoFormat, DemoSpec, generate_demo
-from tierkit.evaluate import evaluate
-from tierkit.evaluate.examples import (
+from tierkit.evaluation import evaluate
+from tierkit.evaluation.examples import (
     ExampleResult,
     criteria_from_transactions,
     describe_result,
@@ -388,7 +388,7 @@ def test_numbers_compare_with_a_tolerance_and_types_strictly(registry: Registry)
 
 
 def test_example_lines_point_into_the_file(tmp_path: Path, registry: Registry) -> None:
-    from tierkit.evaluate.examples import example_lines
+    from tierkit.evaluation.examples import example_lines
     from tierkit.ruleset import load_ruleset
 
     path = tmp_path / "r.yaml"

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from tierkit.cli import app
 from tierkit.errors import UsageError
-from tierkit.evaluate import evaluate
-from tierkit.evaluate.explain import describe, explain_customers
+from tierkit.evaluation import evaluate
+from tierkit.evaluation.explain import describe, explain_customers
 from tierkit.registry import get_registry
 
 RULESET = """

@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from tierkit.cli import report_cmd
 from tierkit.demo import DemoFormat, DemoSpec, generate_demo
-from tierkit.evaluate import evaluate
+from tierkit.evaluation import evaluate
 from tierkit.history import (
     HistoryStore,
     StoredDecision,

@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from tierkit.demo import DemoFormat, DemoSpec, generate_demo
-from tierkit.evaluate import Run, evaluate
-from tierkit.evaluate.examples import describe_result, run_examples
+from tierkit.evaluation import Run, evaluate
+from tierkit.evaluation.examples import describe_result, run_examples
 from tierkit.registry import Registry
 from tierkit.ruleset import load_ruleset
 from tierkit.ruleset.compiled import CompiledRuleset

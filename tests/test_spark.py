@@ -19,8 +19,8 @@ if shutil.which("java") is None:  # pragma: no cover - CI machines have Java 17
 
 from tierkit.data import open_source, prepare_tables
 from tierkit.demo import DemoFormat, DemoSpec, generate_demo
-from tierkit.evaluate import evaluate
-from tierkit.evaluate.spark import spark_frames
+from tierkit.evaluation import evaluate
+from tierkit.evaluation.spark import spark_frames
 from tierkit.registry import get_registry
 from tierkit.shipped import shipped_rulesets
 

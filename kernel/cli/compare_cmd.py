@@ -21,7 +21,7 @@ from tierkit.cli.options import (
     existing_store,
 )
 from tierkit.errors import UsageError
-from tierkit.evaluate import Run, evaluate
+from tierkit.evaluation import Run, evaluate
 from tierkit.history import change_counts, movers, transition_matrix
 from tierkit.registry import get_registry
 from tierkit.shipped import resolve_ruleset_paths

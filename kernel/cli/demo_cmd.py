@@ -23,7 +23,7 @@ from tierkit.cli.evaluate_cmd import print_summary
 from tierkit.demo import TABLES, DemoFormat, DemoSpec, WrittenTable, default_as_of, generate_demo
 from tierkit.demo.generate import ProgressFn
 from tierkit.errors import UsageError
-from tierkit.evaluate import evaluate, write_results
+from tierkit.evaluation import evaluate, write_results
 from tierkit.history import DEFAULT_STORE
 from tierkit.report import write_report
 from tierkit.shipped import resolve_ruleset_paths

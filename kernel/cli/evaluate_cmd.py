@@ -23,7 +23,7 @@ from tierkit.cli.options import (
     StrategyOption,
     as_of_date,
 )
-from tierkit.evaluate import evaluate, write_results
+from tierkit.evaluation import evaluate, write_results
 from tierkit.shipped import resolve_ruleset_paths
 
 

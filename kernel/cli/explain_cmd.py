@@ -19,8 +19,8 @@ from tierkit.cli.options import (
     as_of_date,
     existing_store,
 )
-from tierkit.evaluate import evaluate
-from tierkit.evaluate.explain import describe, explain_customers
+from tierkit.evaluation import evaluate
+from tierkit.evaluation.explain import describe, explain_customers
 from tierkit.registry import get_registry
 from tierkit.shipped import resolve_ruleset_paths
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tierkit.errors import UsageError
-from tierkit.evaluate import default_as_of
+from tierkit.evaluation import default_as_of
 from tierkit.history import DEFAULT_STORE
 
 RulesetsArgument = Annotated[

@@ -9,7 +9,7 @@ import typer
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import JsonOption, RulesetsArgument
 from tierkit.errors import RulesetInvalid
-from tierkit.evaluate.examples import describe_result, example_lines, run_examples
+from tierkit.evaluation.examples import describe_result, example_lines, run_examples
 from tierkit.exitcodes import ExitCode
 from tierkit.registry import get_registry
 from tierkit.ruleset import load_ruleset

@@ -1,6 +1,6 @@
 """A decision's result columns, built from the rules durable_rules fired.
 
-They are built with the same expressions as the vector engine (:mod:`tierkit.evaluate.decide`),
+They are built with the same expressions as the vector engine (:mod:`tierkit.evaluation.decide`),
 only on "which rule decided" instead of on the conditions, so their types match exactly:
 the value, ``NAME.rule`` (0 for the default) and ``NAME.because`` for ``hit: first``; one
 ``NAME::VALUE`` flag per value and ``NAME`` (the matching values, ``", "``-joined in table
@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from tierkit.engines.runner import UNDECIDED
-from tierkit.evaluate.decide import BECAUSE, RULE
+from tierkit.evaluation.decide import BECAUSE, RULE
 from tierkit.ruleset.compiled import CompiledDecision
 
 _RULE_NO = "__durable_rule"

@@ -27,8 +27,8 @@ from tierkit.engines.conditions import columns_read, translate
 from tierkit.engines.facts import encode, fact_frame, facts, needs_keys
 from tierkit.engines.runner import Run, fact_ids
 from tierkit.errors import EngineUnavailable
-from tierkit.evaluate.frames import ID
-from tierkit.evaluate.run import decision_columns
+from tierkit.evaluation.frames import ID
+from tierkit.evaluation.run import decision_columns
 from tierkit.registry import Registry
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
 
@@ -61,7 +61,7 @@ def decide_durable(
 ) -> pl.DataFrame:
     """Decide every customer of ``inputs`` with durable_rules.
 
-    Same contract as :func:`tierkit.evaluate.run.decide_vector`: ``inputs`` holds
+    Same contract as :func:`tierkit.evaluation.run.decide_vector`: ``inputs`` holds
     ``customer_id`` and every per-customer value the decisions read (see
     :func:`required_inputs`); the result has the same columns, types, values and row order (by
     ``customer_id``). ``timeout`` bounds the wait for late results of each decision.

@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 from tierkit.contract import Window
 from tierkit.errors import PluginError
-from tierkit.evaluate import evaluate
+from tierkit.evaluation import evaluate
 from tierkit.registry import Registry, build_registry, make_plugin_manager
 
 from tierkit_visits import plugin

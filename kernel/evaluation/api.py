@@ -1,4 +1,4 @@
-"""``tierkit.evaluate``: run a ruleset over a data source, from Python or the command line."""
+"""``tierkit.evaluation``: run a ruleset over a data source, from Python or the command line."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ import polars as pl
 from tierkit.contract import MONEY_SCALE, Window
 from tierkit.data import open_source, prepare_tables
 from tierkit.errors import UsageError
-from tierkit.evaluate.run import evaluate_tables
+from tierkit.evaluation.run import evaluate_tables
 from tierkit.history import HistoryStore, apply_overrides, compare_previous, override_summary
 from tierkit.registry import Registry, get_registry
 from tierkit.ruleset import load_ruleset
 from tierkit.ruleset.compiled import CompiledRuleset
+from tierkit.shipped import resolve_ruleset_paths
 
 BACKENDS = ("polars", "duckdb", "spark")
 ENGINES = ("vector", "durable")
@@ -48,7 +49,7 @@ def evaluate(
     ruleset: str | Path | CompiledRuleset,
     data: str | Path,
     *,
-    as_of: date | None = None,
+    as_of: date | str | None = None,
     strategy: str | None = None,
     engine: str = "vector",
     backend: str = "polars",
@@ -85,12 +86,17 @@ def evaluate(
             raise UsageError("the durable engine runs with the polars backend")
     if backend not in BACKENDS:
         raise UsageError(f"unknown backend '{backend}'; choose one of {', '.join(BACKENDS)}")
+    if isinstance(as_of, str):
+        try:
+            as_of = date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(f"as_of: '{as_of}' is not a date in the form YYYY-MM-DD") from None
     as_of = as_of or default_as_of()
     say("loading the ruleset")
     compiled = (
         ruleset
         if isinstance(ruleset, CompiledRuleset)
-        else load_ruleset(ruleset, registry, strategy=strategy)
+        else load_ruleset(resolve_ruleset_paths([str(ruleset)])[0], registry, strategy=strategy)
     )
     lap("load")
     manifest: dict[str, Any] = {
@@ -155,7 +161,7 @@ def _to_backend(tables: Mapping[str, pl.LazyFrame], backend: str) -> dict[str, n
     if backend == "polars":
         return {name: nw.from_native(frame) for name, frame in tables.items()}
     if backend == "spark":
-        from tierkit.evaluate.spark import spark_frames
+        from tierkit.evaluation.spark import spark_frames
 
         return spark_frames(tables)
     import duckdb

@@ -18,7 +18,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 
 from tierkit.contract import MONEY_SCALE, Function
-from tierkit.evaluate.frames import ID, PERIOD, Frames
+from tierkit.evaluation.frames import ID, PERIOD, Frames
 from tierkit.ruleset.compiled import CompiledExpr
 from tierkit.ruleset.expr import Binary, Call, Expr, ListLit, Literal, Name, Previous, Unary
 from tierkit.ruleset.language import AGGREGATES, RANKING

@@ -14,7 +14,7 @@ import narwhals.stable.v2 as nw
 
 from tierkit.contract import Criterion, ValueType, Window
 from tierkit.errors import PluginError
-from tierkit.evaluate.frames import ID, PERIOD, Frames
+from tierkit.evaluation.frames import ID, PERIOD, Frames
 from tierkit.ruleset.compiled import CompiledRuleset, CriterionBinding
 
 VALUE = "value"

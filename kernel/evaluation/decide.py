@@ -12,7 +12,7 @@ from typing import Any
 
 import narwhals.stable.v2 as nw
 
-from tierkit.evaluate.expressions import Compiler
+from tierkit.evaluation.expressions import Compiler
 from tierkit.ruleset.compiled import CompiledDecision
 
 RULE = ".rule"

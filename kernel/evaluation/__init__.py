@@ -1,7 +1,7 @@
 """Evaluate a ruleset over data: criteria, derived facts, decisions, results."""
 
-from tierkit.evaluate.api import Run, default_as_of, evaluate, write_results
-from tierkit.evaluate.run import EvaluationResult, evaluate_tables
+from tierkit.evaluation.api import Run, default_as_of, evaluate, write_results
+from tierkit.evaluation.run import EvaluationResult, evaluate_tables
 
 __all__ = [
     "EvaluationResult",

@@ -15,8 +15,8 @@ from typing import Any
 import polars as pl
 
 from tierkit.errors import UsageError
-from tierkit.evaluate.expressions import Compiler
-from tierkit.evaluate.frames import ID, Frames
+from tierkit.evaluation.expressions import Compiler
+from tierkit.evaluation.frames import ID, Frames
 from tierkit.registry import Registry
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRule, CompiledRuleset
 from tierkit.ruleset.expr import Binary, Call, Expr, Literal, Name
@@ -54,6 +54,10 @@ class Explanation:
     values: dict[str, Any]
     decisions: tuple[DecisionExplanation, ...]
     near_miss: tuple[str, ...] = field(default_factory=tuple)
+
+    def describe(self) -> str:
+        """The explanation as text, as ``tierkit explain`` prints it."""
+        return describe(self)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -384,3 +388,14 @@ def describe(explanation: Explanation) -> str:
     for miss in explanation.near_miss:
         lines.append(f"  near miss: {miss}")
     return "\n".join(lines)
+
+
+def explain_run(
+    run: Any, customer_ids: Sequence[str], registry: Registry | None = None
+) -> list[Explanation]:
+    """Explanations for some customers of an evaluation (a :class:`~tierkit.evaluation.Run`)."""
+    from tierkit.registry import get_registry
+
+    registry = registry or get_registry()
+    units = {n: registry.criteria[b.criterion].unit for n, b in run.ruleset.criteria.items()}
+    return explain_customers(run.ruleset, registry, run.values, list(customer_ids), units)

@@ -5,8 +5,8 @@ per-period criterion), for derived facts (used as they are, not computed) and fo
 ``previous.NAME``. Its rows are the ``population`` (``given`` values apply to every row, a row's
 own value wins), or one customer called ``example`` made of ``given``. From those values the
 runner builds the two evaluation frames directly and then runs the ruleset's derived facts and
-decisions with the same :class:`~tierkit.evaluate.expressions.Compiler` and
-:func:`~tierkit.evaluate.decide.decide` as a real run, so an example tests the exact meaning.
+decisions with the same :class:`~tierkit.evaluation.expressions.Compiler` and
+:func:`~tierkit.evaluation.decide.decide` as a real run, so an example tests the exact meaning.
 
 Filling, as in a real run:
 
@@ -42,10 +42,10 @@ import polars as pl
 from tierkit.contract import Criterion, OpenedSource, ValueType
 from tierkit.data.prepare import needed_columns, prepare_tables
 from tierkit.errors import DataInvalid, TierkitError
-from tierkit.evaluate.criteria import compute_criteria
-from tierkit.evaluate.decide import BECAUSE, RULE, decide
-from tierkit.evaluate.expressions import Compiler
-from tierkit.evaluate.frames import ID, PERIOD, Frames
+from tierkit.evaluation.criteria import compute_criteria
+from tierkit.evaluation.decide import BECAUSE, RULE, decide
+from tierkit.evaluation.expressions import Compiler
+from tierkit.evaluation.frames import ID, PERIOD, Frames
 from tierkit.registry import Registry
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, CriterionBinding
 from tierkit.ruleset.model import Example

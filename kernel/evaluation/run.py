@@ -11,10 +11,10 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from tierkit.errors import TierkitError
-from tierkit.evaluate.criteria import compute_criteria
-from tierkit.evaluate.decide import BECAUSE, RULE, decide
-from tierkit.evaluate.expressions import Compiler
-from tierkit.evaluate.frames import ID, Frames
+from tierkit.evaluation.criteria import compute_criteria
+from tierkit.evaluation.decide import BECAUSE, RULE, decide
+from tierkit.evaluation.expressions import Compiler
+from tierkit.evaluation.frames import ID, Frames
 from tierkit.registry import Registry
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
 
