@@ -10,7 +10,7 @@ from test_evaluate_api import RULESET, make_data
 from typer.testing import CliRunner
 
 from tierkit.cli import app
-from tierkit.cli.compare_cmd import category_overlap
+from tierkit.history import category_overlap
 
 
 def test_category_overlap_by_hand() -> None:
@@ -20,6 +20,9 @@ def test_category_overlap_by_hand() -> None:
         {"category": "A", "in_first": 2, "in_second": 2, "in_both": 1, "overlap": round(1 / 3, 6)},
         {"category": "B", "in_first": 1, "in_second": 2, "in_both": 1, "overlap": 0.5},
         {"category": "C", "in_first": 1, "in_second": 0, "in_both": 0, "overlap": 0.0},
+    ]
+    assert category_overlap(a, b, "c", ["D"]) == [
+        {"category": "D", "in_first": 0, "in_second": 0, "in_both": 0, "overlap": None},
     ]
 
 

@@ -137,7 +137,7 @@ def test_the_report_data_is_the_runs(runs: Runs) -> None:
     # the same ruleset and date under another strategy is in the store
     [other] = data["strategies"]["others"]
     assert (other["strategy"], other["run_id"]) == ("net-profit", runs.other)
-    assert sum(o["in_this"] for o in other["overlap"]) == manifest["customers"]
+    assert sum(o["in_first"] for o in other["overlap"]) == manifest["customers"]
     # policies read back from the results
     assert data["policies"]["keys"] == ["account_manager", "payment_terms_days"]
     assert data["policies"]["rows"][0]["values"] == {

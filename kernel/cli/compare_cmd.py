@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import polars as pl
 import typer
 
 from tierkit.cli.common import guarded, print_json
@@ -22,7 +21,7 @@ from tierkit.cli.options import (
 )
 from tierkit.errors import UsageError
 from tierkit.evaluation import Run, evaluate
-from tierkit.history import change_counts, movers, transition_matrix
+from tierkit.history import category_overlap, change_counts, movers, transition_matrix
 from tierkit.registry import get_registry
 from tierkit.shipped import resolve_ruleset_paths
 
@@ -117,36 +116,13 @@ def compare(
         return
     lines = [
         f"{o['category']}: {o['in_first']:,} under the first, {o['in_second']:,} under the second, "
-        f"{o['in_both']:,} under both ({o['overlap']:.0%} of either)"
+        f"{o['in_both']:,} under both ("
+        + ("-" if o["overlap"] is None else f"{o['overlap']:.0%}")
+        + " of either)"
         for o in overlap
     ]
     typer.echo(f"first:  {labels[0]}\nsecond: {labels[1]}\n" + "\n".join(lines))
     show_comparison(f"{name}: first → second", name, matrix, counts, top)
-
-
-def category_overlap(
-    a: pl.DataFrame, b: pl.DataFrame, decision: str, outcomes: list[str]
-) -> list[dict[str, Any]]:
-    """Per category: customers in it under the first, the second, both, and both / either."""
-    rows = []
-    pairs = a.select("customer_id", pl.col(decision).cast(pl.String).alias("a")).join(
-        b.select("customer_id", pl.col(decision).cast(pl.String).alias("b")), on="customer_id"
-    )
-    for outcome in outcomes:
-        in_a = int((pairs["a"] == outcome).sum())
-        in_b = int((pairs["b"] == outcome).sum())
-        both = int(((pairs["a"] == outcome) & (pairs["b"] == outcome)).sum())
-        either = in_a + in_b - both
-        rows.append(
-            {
-                "category": outcome,
-                "in_first": in_a,
-                "in_second": in_b,
-                "in_both": both,
-                "overlap": round(both / either, 6) if either else 1.0,
-            }
-        )
-    return rows
 
 
 def _label(run: Run) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tierkit.history.compare import (
     Decision,
     StoredDecision,
+    category_overlap,
     change_counts,
     compare_previous,
     movers,
@@ -46,6 +47,7 @@ __all__ = [
     "UnknownCustomer",
     "UnknownRun",
     "apply_overrides",
+    "category_overlap",
     "change_counts",
     "compare_previous",
     "current_user",

@@ -8,6 +8,7 @@ only when equal values compare *same*.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -224,3 +225,29 @@ def _rank(column: str, dtype: pl.DataType, decision: Decision) -> pl.Expr:
     """The outcome position of a value (0 is the best), missing for a value not listed."""
     order = {label(o): i for i, o in enumerate(decision.outcomes)}
     return label_expr(column, dtype).replace_strict(order, default=None, return_dtype=pl.Int64)
+
+
+def category_overlap(
+    a: pl.DataFrame, b: pl.DataFrame, decision: str, outcomes: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Per value of ``decision``: customers with it in ``a``, in ``b``, in both, and the overlap
+    (both / either; ``None`` when no customer has it in either). Customers in both only."""
+    pairs = a.select(ID, label_expr(decision, a.schema[decision]).alias("a")).join(
+        b.select(ID, label_expr(decision, b.schema[decision]).alias("b")), on=ID
+    )
+    rows = []
+    for outcome in outcomes:
+        in_a = int((pairs["a"] == outcome).sum())
+        in_b = int((pairs["b"] == outcome).sum())
+        both = int(((pairs["a"] == outcome) & (pairs["b"] == outcome)).sum())
+        either = in_a + in_b - both
+        rows.append(
+            {
+                "category": outcome,
+                "in_first": in_a,
+                "in_second": in_b,
+                "in_both": both,
+                "overlap": round(both / either, 6) if either else None,
+            }
+        )
+    return rows

@@ -23,6 +23,7 @@ from tierkit.history import (
     RunInfo,
     StoredDecision,
     UnknownRun,
+    category_overlap,
     change_counts,
     movers,
     transition_matrix,
@@ -535,7 +536,7 @@ def strategies_section(
                 "run_id": run.run_id,
                 "created_at": run.created_at.strftime("%Y-%m-%d %H:%M UTC"),
                 "categories": category_rows(store.run(run.run_id), theirs, primary.name, outcomes),
-                "overlap": overlap(results, theirs, primary.name, outcomes),
+                "overlap": category_overlap(results, theirs, primary.name, outcomes),
                 "changes": change_counts(results, theirs, primary),
             }
         )
@@ -574,35 +575,6 @@ def data_location(manifest: Mapping[str, Any]) -> str:
         return "DATA"
     place = places.pop()
     return shlex.quote(place) if place not in ("", ".") else "."
-
-
-def overlap(
-    a: pl.DataFrame, b: pl.DataFrame, decision: str, outcomes: Sequence[str]
-) -> list[dict[str, Any]]:
-    """Per category: customers in it in ``a``, in ``b``, in both, and both / either."""
-    pairs = a.select(ID, label_expr(decision, a.schema[decision]).alias("a")).join(
-        b.select(ID, label_expr(decision, b.schema[decision]).alias("b")), on=ID
-    )
-    rows = []
-    for outcome in outcomes:
-        in_a = int((pairs["a"] == outcome).sum())
-        in_b = int((pairs["b"] == outcome).sum())
-        both = int(((pairs["a"] == outcome) & (pairs["b"] == outcome)).sum())
-        either = in_a + in_b - both
-        rows.append(
-            {
-                "category": outcome,
-                "in_this": in_a,
-                "in_other": in_b,
-                "in_both": both,
-                "overlap": round(both / either, 6) if either else None,
-            }
-        )
-    return rows
-
-
-# --------------------------------------------------------------------------------------------
-# policies
 
 
 def policies(results: pl.DataFrame, decision: str, outcomes: list[str]) -> dict[str, Any]:

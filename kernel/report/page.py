@@ -552,8 +552,8 @@ def _strategies(data: Mapping[str, Any]) -> str:
             rows.append(
                 f'<tr data-category="{escape(o["category"])}">'
                 + td(swatch(o["category"], outcomes) + escape(o["category"]), "cat")
-                + td(count(o["in_this"]), "num", value=o["in_this"])
-                + td(count(o["in_other"]), "num", value=o["in_other"])
+                + td(count(o["in_first"]), "num", value=o["in_first"])
+                + td(count(o["in_second"]), "num", value=o["in_second"])
                 + td(count(o["in_both"]), "num", value=o["in_both"])
                 + td(share(o["overlap"]), "num")
                 + td(share(mine.get("value_share")), "num")
