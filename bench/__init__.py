@@ -1,0 +1,1 @@
+"""The benchmark: tierkit against hand-written polars and pandas (docs/performance.md)."""
