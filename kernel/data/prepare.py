@@ -232,7 +232,8 @@ def _parse(
     fallible = [
         n
         for n, c in columns.items()
-        if schema[n] == pl.String or (c.type == ColumnType.INTEGER and schema[n].is_float())
+        if (schema[n] == pl.String and c.type not in (ColumnType.ID, ColumnType.TEXT))
+        or (c.type == ColumnType.INTEGER and schema[n].is_float())
     ]
     raw = {f"__raw_{n}": pl.col(n).cast(pl.String) for n in fallible}
     with_raw = frame.select(*keep, **exprs, **raw).collect().lazy()

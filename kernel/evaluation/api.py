@@ -139,7 +139,7 @@ def evaluate(
         for decision in compiled.decisions.values():
             if decision.hit == "first":
                 decided = compare_previous(decided, previous, decision)
-    results = _with_value_and_policies(compiled, registry, tables, as_of, decided)
+    results = _with_value_and_policies(compiled, registry, tables, as_of, decided, evaluated.values)
     manifest["customers"] = results.height
     manifest["categories"] = _category_summary(compiled, results)
     manifest["decisions"] = {
@@ -180,22 +180,41 @@ def _with_value_and_policies(
     tables: Mapping[str, nw.LazyFrame[Any]],
     as_of: date,
     results: pl.DataFrame,
+    computed_values: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Add the strategy's value over the window and the policy of each customer's category."""
+    """Add the strategy's value over the window and the policy of each customer's category.
+
+    When the ruleset already computed ``value`` over its whole window (``use: value`` with one
+    value per customer), that column is reused instead of computing the criterion again.
+    """
     strategy = registry.strategies[ruleset.strategy]
     criterion = registry.criteria[strategy.value]
-    window = Window(as_of, ruleset.period, ruleset.periods)
     params = {
         **{p.name: p.default for p in criterion.params},
         **strategy.params,
         "_per_period": False,
     }
-    computed = criterion.compute(tables, window, params).select("customer_id", "value")
-    values = nw.to_native(computed.collect(backend="polars"))
-    assert isinstance(values, pl.DataFrame)
-    values = values.with_columns(
-        pl.col("customer_id").cast(pl.String), pl.col("value").cast(pl.Float64)
+    same = next(
+        (
+            b.name
+            for b in ruleset.criteria.values()
+            if b.uses_value
+            and not b.per_period
+            and b.periods == ruleset.periods
+            and dict(b.params) == {k: v for k, v in params.items() if k != "_per_period"}
+        ),
+        None,
     )
+    if computed_values is not None and same is not None and same in computed_values.columns:
+        values = computed_values.select("customer_id", pl.col(same).alias("value"))
+    else:
+        window = Window(as_of, ruleset.period, ruleset.periods)
+        computed = criterion.compute(tables, window, params).select("customer_id", "value")
+        native = nw.to_native(computed.collect(backend="polars"))
+        assert isinstance(native, pl.DataFrame)
+        values = native.with_columns(
+            pl.col("customer_id").cast(pl.String), pl.col("value").cast(pl.Float64)
+        )
     results = results.join(values, on="customer_id", how="left")
     if criterion.neutral is not None:  # a rate or score stays missing
         results = results.with_columns(pl.col("value").fill_null(float(criterion.neutral)))
