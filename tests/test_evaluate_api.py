@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import polars as pl
 import pytest
@@ -14,6 +17,7 @@ from typer.testing import CliRunner
 from tierkit.cli import app
 from tierkit.errors import UsageError
 from tierkit.evaluation import evaluate, write_results
+from tierkit.registry import Registry
 
 AS_OF = date(2026, 4, 1)
 RULESET = """
@@ -114,6 +118,39 @@ def test_strategy_swaps_what_value_means(ruleset: Path, tmp_path: Path) -> None:
     assert run.manifest["strategy"] == "market-expansion"
     rows = {r["customer_id"]: r["category"] for r in run.results.iter_rows(named=True)}
     assert rows == {"e": "A", "d": "B", "a": "C", "b": "C", "c": "C"}
+
+
+def _counting_registry(registry: Registry, name: str, calls: list[int]) -> Registry:
+    """``registry`` with criterion ``name`` counting how many periods each call asked for."""
+    original = registry.criteria[name]
+
+    def compute(tables: Any, window: Any, params: Any) -> Any:
+        calls.append(window.periods)
+        return original.compute(tables, window, params)
+
+    criteria = {**registry.criteria, name: dataclasses.replace(original, compute=compute)}
+    return dataclasses.replace(registry, criteria=MappingProxyType(criteria))
+
+
+@pytest.mark.parametrize(
+    ("binding", "expected_calls"),
+    [
+        ("{use: value}", [3]),
+        ("{use: payments.received}", [3]),  # the strategy's criterion named directly
+        ("{use: payments.received, periods: 2}", [2, 3]),  # another window: computed again
+    ],
+)
+def test_the_strategy_value_is_taken_from_the_ruleset_when_it_is_the_same(
+    tmp_path: Path, registry: Registry, binding: str, expected_calls: list[int]
+) -> None:
+    path = tmp_path / "abc.yaml"
+    path.write_text(RULESET.replace("{use: value}", binding))
+    calls: list[int] = []
+    counting = _counting_registry(registry, "payments.received", calls)
+    run = evaluate(path, make_data(tmp_path / "data"), as_of=AS_OF, registry=counting)
+    assert calls == expected_calls
+    values = dict(run.results.select("customer_id", "value").iter_rows())
+    assert values == {"a": 600.0, "b": 250.0, "c": 100.0, "d": 50.0, "e": 0.0}
 
 
 def test_backends_and_row_order_give_identical_results(ruleset: Path, tmp_path: Path) -> None:

@@ -184,8 +184,9 @@ def _with_value_and_policies(
 ) -> pl.DataFrame:
     """Add the strategy's value over the window and the policy of each customer's category.
 
-    When the ruleset already computed ``value`` over its whole window (``use: value`` with one
-    value per customer), that column is reused instead of computing the criterion again.
+    When the ruleset already computed the strategy's criterion with the same parameters over its
+    whole window (``use: value``, or the criterion by name, with one value per customer), that
+    column is reused instead of computing the criterion again.
     """
     strategy = registry.strategies[ruleset.strategy]
     criterion = registry.criteria[strategy.value]
@@ -198,7 +199,7 @@ def _with_value_and_policies(
         (
             b.name
             for b in ruleset.criteria.values()
-            if b.uses_value
+            if b.criterion == criterion.name
             and not b.per_period
             and b.periods == ruleset.periods
             and dict(b.params) == {k: v for k, v in params.items() if k != "_per_period"}
