@@ -15,7 +15,7 @@ import narwhals.stable.v2 as nw
 from tierkit.contract import ComputeFn, Criterion, Param, Tables, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, NUMBER, need
-from tierkit.plugins._window import FIXED_SCALE, KEYS, Frame, fixed, keyed, ratio, result
+from tierkit.plugins._window import FIXED_SCALE, Frame, fixed, keyed, keys, ratio, result
 
 ASSESSMENTS = need("assessments", ("customer_id", ID), ("assessed_at", DATE), ("topic", ID),
                    ("score", NUMBER))
@@ -38,10 +38,11 @@ def score(topic: str) -> ComputeFn:
         )
         if params.get("how", "latest") == "mean":
             rows = rows.with_columns(score=fixed(nw.col("score")))
-            totals = rows.group_by(*KEYS).agg(nw.col("score").sum(), nw.len().alias("n"))
+            totals = rows.group_by(*keys(params)).agg(nw.col("score").sum(), nw.len().alias("n"))
             return result(totals, ratio(nw.col("score"), nw.col("n") * FIXED_SCALE))
-        latest = rows.filter(nw.col("assessed_at") == nw.col("assessed_at").max().over(*KEYS))
-        return result(latest.group_by(*KEYS).agg(nw.col("score").max()), nw.col("score"))
+        last = nw.col("assessed_at").max().over(*keys(params))
+        latest = rows.filter(nw.col("assessed_at") == last)
+        return result(latest.group_by(*keys(params)).agg(nw.col("score").max()), nw.col("score"))
 
     return compute
 

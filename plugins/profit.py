@@ -15,7 +15,7 @@ import narwhals.stable.v2 as nw
 from tierkit.contract import Criterion, Tables, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, MONEY, need
-from tierkit.plugins._window import KEYS, Frame, keyed, ratio, result, scaled
+from tierkit.plugins._window import Frame, keyed, keys, ratio, result, scaled
 
 INVOICES = need("invoices", ("customer_id", ID), ("issued_at", DATE), ("amount", MONEY),
                 ("cost", MONEY))
@@ -25,7 +25,7 @@ def _totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
     rows = keyed(tables["invoices"], "issued_at", window, params).filter(
         ~nw.col("amount").is_null() & ~nw.col("cost").is_null()
     )
-    return rows.group_by(*KEYS).agg(
+    return rows.group_by(*keys(params)).agg(
         (nw.col("amount") - nw.col("cost")).sum().alias("total"),
         nw.col("amount").sum().alias("amount"),
     )
@@ -33,7 +33,7 @@ def _totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
 
 def net_totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
     """``customer_id``, ``period``, ``total``: exact net profit in ten-thousandths."""
-    return _totals(tables, window, params).select(*KEYS, "total")
+    return _totals(tables, window, params).select(*keys(params), "total")
 
 
 def net(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:

@@ -17,11 +17,11 @@ from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, NUMBER, need
 from tierkit.plugins._window import (
     FIXED_SCALE,
-    KEYS,
     Frame,
     day_number,
     fixed,
     keyed,
+    keys,
     ratio,
     result,
     scaled,
@@ -36,7 +36,7 @@ def units_totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
         ~nw.col("units").is_null()
     )
     rows = rows.with_columns(units=fixed(nw.col("units")))
-    return rows.group_by(*KEYS).agg(nw.col("units").sum().alias("total"))
+    return rows.group_by(*keys(params)).agg(nw.col("units").sum().alias("total"))
 
 
 def units(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
@@ -64,7 +64,7 @@ def on_time_rate(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
         on_time=nw.when(delivered & (day_number(nw.col("delivered_at")) <= deadline))
         .then(1).otherwise(0),
     ).filter(nw.col("judged") == 1)
-    totals = rows.group_by(*KEYS).agg(
+    totals = rows.group_by(*keys(params)).agg(
         nw.col("on_time").sum().alias("on_time"), nw.len().alias("judged")
     )
     return result(totals, ratio(nw.col("on_time"), nw.col("judged")))
@@ -77,7 +77,7 @@ def completeness(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
     )
     rows = rows.with_columns(units=fixed(nw.col("units")),
                              ordered=fixed(nw.col("ordered_units")))
-    totals = rows.group_by(*KEYS).agg(
+    totals = rows.group_by(*keys(params)).agg(
         nw.col("units").sum().alias("units"), nw.col("ordered").sum().alias("ordered")
     )
     share = ratio(nw.col("units"), nw.col("ordered"))

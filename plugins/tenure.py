@@ -11,7 +11,7 @@ import narwhals.stable.v2 as nw
 from tierkit.contract import Criterion, Tables, ValueType, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, need
-from tierkit.plugins._window import KEYS, WHOLE_WINDOW, Frame, empty, has_column, keyed, result
+from tierkit.plugins._window import WHOLE_WINDOW, Frame, empty, has_column, keyed, keys, result
 
 CONTRACTS = need("contracts", ("customer_id", ID), ("contract_id", ID), ("started_at", DATE),
                  ("ended_at", DATE, True), ("terminated_at", DATE, True))
@@ -68,7 +68,7 @@ def terminated(tables: Tables, window: Window, params: Mapping[str, Any]) -> Fra
     if not has_column(contracts, "terminated_at"):
         return empty(contracts, nw.Boolean)
     rows = keyed(contracts, "terminated_at", window, params)
-    per_key = rows.group_by(*KEYS).agg(nw.len().alias("n"))
+    per_key = rows.group_by(*keys(params)).agg(nw.len().alias("n"))
     return result(per_key, nw.col("n") > 0, nw.Boolean)
 
 

@@ -252,10 +252,10 @@ def test_unknown_location_says_what_can_be_opened(registry: Registry, tmp_path: 
     )
 )
 def test_money_text_is_read_exactly(amount: Decimal) -> None:
-    from tierkit.data.prepare import _money
+    from tierkit.data.parse import money
 
     text = format(amount, "f")
-    parsed = pl.DataFrame({"a": [text]}).select(_money(pl.col("a"), pl.String)).item()
+    parsed = pl.DataFrame({"a": [text]}).select(money(pl.col("a"), pl.String)).item()
     assert parsed == int(amount * MONEY_SCALE)
 
 

@@ -7,6 +7,7 @@ docs/data-formats.md, and reports what it read and skipped.
 """
 
 from tierkit.data.open import open_source
-from tierkit.data.prepare import DataReport, PreparedTables, prepare_tables
+from tierkit.data.prepare import PreparedTables, prepare_tables
+from tierkit.data.report import DataReport
 
 __all__ = ["DataReport", "PreparedTables", "open_source", "prepare_tables"]

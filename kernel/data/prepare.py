@@ -16,14 +16,17 @@ Money is parsed exactly into whole ten-thousandths (:data:`~tierkit.contract.MON
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from tierkit.contract import MONEY_SCALE, Column, ColumnType, Criterion, OpenedSource
+from tierkit.contract import Column, ColumnType, Criterion, OpenedSource
+from tierkit.data.parse import can_fail, must_not_be_negative, parse_columns, shown, wanted
+from tierkit.data.report import DataReport, TableReport
+from tierkit.data.scan import LazyTable, can_stay_lazy
 from tierkit.errors import DataInvalid, DataProblem
 
 ROW = "_row"
@@ -40,38 +43,6 @@ MAIN_DATE: dict[str, str] = {
 
 CUSTOMERS = "customers"
 POPULATION_COLUMNS = (Column("customer_id", ColumnType.ID), Column("name", ColumnType.TEXT))
-NON_NEGATIVE = {ColumnType.MONEY, ColumnType.NUMBER, ColumnType.INTEGER}
-NEGATIVE_ALLOWED = {("invoices", "cost")}
-
-
-@dataclass
-class TableReport:
-    """What was read from one table and what was skipped, for the run manifest."""
-
-    origin: str
-    rows: int = 0
-    used: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    first_date: date | None = None
-    last_date: date | None = None
-
-
-@dataclass
-class DataReport:
-    tables: dict[str, TableReport] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            name: {
-                "origin": t.origin,
-                "rows": t.rows,
-                "used": t.used,
-                "skipped": dict(t.skipped),
-                "first_date": t.first_date.isoformat() if t.first_date else None,
-                "last_date": t.last_date.isoformat() if t.last_date else None,
-            }
-            for name, t in self.tables.items()
-        }
 
 
 @dataclass(frozen=True)
@@ -114,9 +85,20 @@ def _type_conflict(
 
 
 def prepare_tables(
-    opened: OpenedSource, criteria: Iterable[Criterion], as_of: date, location: str
+    opened: OpenedSource,
+    criteria: Iterable[Criterion],
+    as_of: date,
+    location: str,
+    *,
+    lazy_scans: bool = True,
 ) -> PreparedTables:
-    """Check, parse and clean every table ``criteria`` need; raise :class:`DataInvalid`."""
+    """Check, parse and clean every table ``criteria`` need; raise :class:`DataInvalid`.
+
+    A table read from a Parquet file with typed columns stays a lazy scan, checked by
+    aggregations (:mod:`tierkit.data.scan`); other tables are parsed into memory once.
+    ``lazy_scans=False`` reads every table into memory (the reference the scans must agree
+    with).
+    """
     needs = needed_columns(criteria)
     problems: list[DataProblem] = []
     frames: dict[str, pl.LazyFrame] = {}
@@ -153,10 +135,20 @@ def prepare_tables(
 
     report = DataReport()
     parsed: dict[str, pl.LazyFrame] = {}
+    lazy: dict[str, LazyTable] = {}
     for table, native in frames.items():
         origin = opened.origins.get(table, f"{location}:{table}")
         schema = native.collect_schema()
         present_columns = {n: c for n, (c, _) in needs[table].items() if n in schema}
+        if table != CUSTOMERS and lazy_scans and can_stay_lazy(native, schema, present_columns):
+            exprs, table_problems = parse_columns(origin, schema, present_columns)
+            if not table_problems:
+                date_column = _date_column(table, needs, set(schema.names()))
+                scan = LazyTable(table, origin, native, schema, present_columns, exprs, date_column)
+                table_problems = scan.value_problems()
+                lazy[table] = scan
+            problems.extend(table_problems)
+            continue
         parsed_frame, table_problems = _parse(table, origin, native, schema, present_columns)
         if table_problems:
             problems.extend(table_problems)
@@ -172,27 +164,29 @@ def prepare_tables(
     )
     ids = customers.lazy().select("customer_id")
     clean: dict[str, pl.LazyFrame] = {CUSTOMERS: customers.lazy()}
-    for table, parsed_frame in parsed.items():
+    for table in frames:
         if table == CUSTOMERS:
             continue
+        if table in lazy:
+            clean[table], report.tables[table] = lazy[table].clean(customers["customer_id"], as_of)
+            continue
         origin = opened.origins.get(table, table)
-        present = set(parsed_frame.collect_schema().names())
-        date_column = (
-            MAIN_DATE.get(table)
-            if MAIN_DATE.get(table) in present
-            else next(
-                (
-                    n
-                    for n, (c, _) in needs[table].items()
-                    if c.type == ColumnType.DATE and n in present
-                ),
-                None,
-            )
-        )
+        date_column = _date_column(table, needs, set(parsed[table].collect_schema().names()))
         clean[table], report.tables[table] = _clean_rows(
-            parsed_frame, ids, date_column, as_of, origin
+            parsed[table], ids, date_column, as_of, origin
         )
     return PreparedTables(clean, report)
+
+
+def _date_column(table: str, needs: Needs, present: set[str]) -> str | None:
+    """The date that places the table's rows in time: its main date, or its first date."""
+    main = MAIN_DATE.get(table)
+    if main in present:
+        return main
+    return next(
+        (n for n, (c, _) in needs[table].items() if c.type == ColumnType.DATE and n in present),
+        None,
+    )
 
 
 def _to_polars(frame: Any) -> pl.LazyFrame:
@@ -216,25 +210,13 @@ def _parse(
     columns: Mapping[str, Column],
 ) -> tuple[pl.LazyFrame, list[DataProblem]]:
     """Parse each column into its contract type; report values that do not parse or are negative."""
-    exprs: dict[str, pl.Expr] = {}
-    problems: list[DataProblem] = []
-    for name, column in columns.items():
-        expr, problem = _parse_expr(name, column.type, schema[name])
-        if problem:
-            problems.append(DataProblem(origin, problem, column=name))
-        else:
-            exprs[name] = expr
+    exprs, problems = parse_columns(origin, schema, columns)
     if problems:
         return frame, problems
     keep = [pl.col(ROW)] if ROW in schema else []
     # The text as given is kept only where parsing can fail: text columns, and decimals read
     # as whole numbers. Everything is read once, into memory, for the checks and the run.
-    fallible = [
-        n
-        for n, c in columns.items()
-        if (schema[n] == pl.String and c.type not in (ColumnType.ID, ColumnType.TEXT))
-        or (c.type == ColumnType.INTEGER and schema[n].is_float())
-    ]
+    fallible = [n for n, c in columns.items() if can_fail(c.type, schema[n])]
     raw = {f"__raw_{n}": pl.col(n).cast(pl.String) for n in fallible}
     with_raw = frame.select(*keep, **exprs, **raw).collect().lazy()
     checks: list[tuple[str, pl.Expr, str]] = []  # column, condition of a bad row, what is wrong
@@ -242,9 +224,9 @@ def _parse(
         if name in fallible:
             given = pl.col(f"__raw_{name}").str.strip_chars().fill_null("") != ""
             checks.append(
-                (name, pl.col(name).is_null() & given, f"cannot be read as {_wanted(column.type)}")
+                (name, pl.col(name).is_null() & given, f"cannot be read as {wanted(column.type)}")
             )
-        if column.type in NON_NEGATIVE and (table, name) not in NEGATIVE_ALLOWED:
+        if must_not_be_negative(table, name, column.type):
             checks.append((name, (pl.col(name) < 0).fill_null(False), "must not be negative"))
     if not checks:
         return with_raw, problems
@@ -259,9 +241,9 @@ def _parse(
         if not count:
             continue
         examples = with_raw.filter(condition).head(EXAMPLES).collect()
-        shown = [
+        rows = [
             (f"row {r[ROW]}: " if ROW in r else "")
-            + f"{name} = {r.get(f'__raw_{name}', r[name])!r}"
+            + f"{name} = {shown(r.get(f'__raw_{name}', r[name]), columns[name].type)}"
             for r in examples.iter_rows(named=True)
         ]
         plural = "s" if count != 1 else ""
@@ -271,105 +253,10 @@ def _parse(
                 f"column '{name}': {count} value{plural} {wrong}",
                 column=name,
                 count=int(count),
-                examples=shown,
+                examples=rows,
             )
         )
     return with_raw.drop(list(raw)), problems
-
-
-def _wanted(kind: ColumnType) -> str:
-    return {
-        ColumnType.DATE: "a date (YYYY-MM-DD)",
-        ColumnType.MONEY: "an amount (like 1234.50)",
-        ColumnType.NUMBER: "a number",
-        ColumnType.INTEGER: "a whole number",
-        ColumnType.BOOLEAN: "true or false",
-        ColumnType.ID: "an identifier",
-        ColumnType.TEXT: "text",
-    }[kind]
-
-
-def _parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr, str | None]:
-    """The expression that parses column ``name`` into its contract type, or why it can't."""
-    col = pl.col(name)
-    text = dtype == pl.String
-    if kind in (ColumnType.ID, ColumnType.TEXT):
-        if dtype.is_float():
-            return col, f"column '{name}' holds decimal numbers, expected an identifier or text"
-        return col.cast(pl.String).str.strip_chars(), None
-    if kind == ColumnType.DATE:
-        if text:
-            stripped = col.str.strip_chars()
-            iso = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}([T ]\S*)?$")
-            return pl.when(iso).then(
-                stripped.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-            ), None
-        if dtype == pl.Date:
-            return col, None
-        if isinstance(dtype, pl.Datetime):
-            return col.dt.date(), None
-        return col, f"column '{name}' holds {_dtype_name(dtype)}, expected dates"
-    if kind == ColumnType.BOOLEAN:
-        if dtype == pl.Boolean:
-            return col, None
-        if text:
-            lowered = col.str.strip_chars().str.to_lowercase()
-            return (
-                pl.when(lowered.is_in(["true", "1", "yes"]))
-                .then(True)
-                .when(lowered.is_in(["false", "0", "no"]))
-                .then(False)
-                .otherwise(None)
-            ), None
-        return col, f"column '{name}' holds {_dtype_name(dtype)}, expected true or false"
-    if not (text or dtype.is_numeric()):
-        return col, f"column '{name}' holds {_dtype_name(dtype)}, expected a number"
-    if kind == ColumnType.MONEY:
-        return _money(col, dtype), None
-    if kind == ColumnType.INTEGER:
-        number = (
-            col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
-        )
-        return pl.when(number.is_finite() & (number == number.round(0))).then(
-            number.cast(pl.Int64)
-        ), None
-    number = col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
-    return pl.when(number.is_finite()).then(number), None  # 'nan' and 'inf' are not numbers
-
-
-def _money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """Exact integer ten-thousandths: text and decimals are read digit by digit, not as floats."""
-    if dtype.is_integer():
-        return col.cast(pl.Int64) * MONEY_SCALE
-    if isinstance(dtype, pl.Decimal):
-        return (col.cast(pl.Decimal(38, 4)) * MONEY_SCALE).cast(pl.Int64)
-    if dtype.is_float():
-        return (col * MONEY_SCALE).round(0).cast(pl.Int64)
-    text = col.str.strip_chars().str.replace_all(r"^\+", "")
-    valid = text.str.contains(r"^-?(\d+\.?\d{0,4}|\.\d{1,4})$")
-    negative = text.str.starts_with("-")
-    digits = text.str.replace("-", "")
-    whole = digits.str.split(".").list.get(0, null_on_oob=True).replace("", "0")
-    fraction = digits.str.split(".").list.get(1, null_on_oob=True).fill_null("")
-    units = whole.cast(pl.Int64, strict=False) * MONEY_SCALE + fraction.str.pad_end(4, "0").replace(
-        "", "0000"
-    ).cast(pl.Int64, strict=False)
-    return pl.when(valid).then(pl.when(negative).then(-units).otherwise(units))
-
-
-def _dtype_name(dtype: pl.DataType) -> str:
-    if dtype == pl.String:
-        return "text"
-    if dtype.is_numeric():
-        return "numbers"
-    if dtype == pl.Boolean:
-        return "true/false values"
-    if dtype in (pl.Date,) or isinstance(dtype, pl.Datetime):
-        return "dates"
-    return str(dtype)
-
-
-# rows ------------------------------------------------------------------------------------------
 
 
 def _check_customers(raw: pl.LazyFrame, origin: str) -> list[DataProblem]:
@@ -380,6 +267,9 @@ def _check_customers(raw: pl.LazyFrame, origin: str) -> list[DataProblem]:
         .with_columns(pl.col("customer_id").cast(pl.String).str.strip_chars())
         .collect()
     )
+    ids = customers["customer_id"]
+    if not ids.is_null().any() and not (ids == "").any() and ids.n_unique() == ids.len():
+        return []  # the usual case, without looking for the rows to show (twice as fast)
     problems = []
     null_ids = customers.filter(pl.col("customer_id").is_null() | (pl.col("customer_id") == ""))
     if null_ids.height:

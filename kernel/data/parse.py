@@ -1,0 +1,157 @@
+"""Parse a column into its contract type (docs/data-formats.md), as polars expressions.
+
+Each expression gives null where a value cannot be read; the caller decides what a null means
+(a bad value when the text was not empty). Money is read exactly into whole ten-thousandths
+(:data:`~tierkit.contract.MONEY_SCALE`): text digit by digit, decimals by scaling, never
+through a float unless the column holds floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from tierkit.contract import MONEY_SCALE, Column, ColumnType
+from tierkit.errors import DataProblem
+
+
+def wanted(kind: ColumnType) -> str:
+    """What a value of ``kind`` looks like, for messages."""
+    return {
+        ColumnType.DATE: "a date (YYYY-MM-DD)",
+        ColumnType.MONEY: "an amount (like 1234.50)",
+        ColumnType.NUMBER: "a number",
+        ColumnType.INTEGER: "a whole number",
+        ColumnType.BOOLEAN: "true or false",
+        ColumnType.ID: "an identifier",
+        ColumnType.TEXT: "text",
+    }[kind]
+
+
+def parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr, str | None]:
+    """The expression that parses column ``name`` into its contract type, or why it can't."""
+    col = pl.col(name)
+    text = dtype == pl.String
+    if kind in (ColumnType.ID, ColumnType.TEXT):
+        if dtype.is_float():
+            return col, f"column '{name}' holds decimal numbers, expected an identifier or text"
+        return col.cast(pl.String).str.strip_chars(), None
+    if kind == ColumnType.DATE:
+        if text:
+            stripped = col.str.strip_chars()
+            iso = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}([T ]\S*)?$")
+            return pl.when(iso).then(
+                stripped.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+            ), None
+        if dtype == pl.Date:
+            return col, None
+        if isinstance(dtype, pl.Datetime):
+            return col.dt.date(), None
+        return col, f"column '{name}' holds {dtype_name(dtype)}, expected dates"
+    if kind == ColumnType.BOOLEAN:
+        if dtype == pl.Boolean:
+            return col, None
+        if text:
+            lowered = col.str.strip_chars().str.to_lowercase()
+            return (
+                pl.when(lowered.is_in(["true", "1", "yes"]))
+                .then(True)
+                .when(lowered.is_in(["false", "0", "no"]))
+                .then(False)
+                .otherwise(None)
+            ), None
+        return col, f"column '{name}' holds {dtype_name(dtype)}, expected true or false"
+    if not (text or dtype.is_numeric()):
+        return col, f"column '{name}' holds {dtype_name(dtype)}, expected a number"
+    if kind == ColumnType.MONEY:
+        return money(col, dtype), None
+    if kind == ColumnType.INTEGER:
+        number = (
+            col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
+        )
+        return pl.when(number.is_finite() & (number == number.round(0))).then(
+            number.cast(pl.Int64)
+        ), None
+    number = col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
+    return pl.when(number.is_finite()).then(number), None  # 'nan' and 'inf' are not numbers
+
+
+def money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Exact integer ten-thousandths: text and decimals are read digit by digit, not as floats."""
+    if dtype.is_integer():
+        return col.cast(pl.Int64) * MONEY_SCALE
+    if isinstance(dtype, pl.Decimal):
+        return (col.cast(pl.Decimal(38, 4)) * MONEY_SCALE).cast(pl.Int64)
+    if dtype.is_float():
+        return (col * MONEY_SCALE).round(0).cast(pl.Int64)
+    text = col.str.strip_chars().str.replace_all(r"^\+", "")
+    valid = text.str.contains(r"^-?(\d+\.?\d{0,4}|\.\d{1,4})$")
+    negative = text.str.starts_with("-")
+    digits = text.str.replace("-", "")
+    whole = digits.str.split(".").list.get(0, null_on_oob=True).replace("", "0")
+    fraction = digits.str.split(".").list.get(1, null_on_oob=True).fill_null("")
+    units = whole.cast(pl.Int64, strict=False) * MONEY_SCALE + fraction.str.pad_end(4, "0").replace(
+        "", "0000"
+    ).cast(pl.Int64, strict=False)
+    return pl.when(valid).then(pl.when(negative).then(-units).otherwise(units))
+
+
+def dtype_name(dtype: pl.DataType) -> str:
+    if dtype == pl.String:
+        return "text"
+    if dtype.is_numeric():
+        return "numbers"
+    if dtype == pl.Boolean:
+        return "true/false values"
+    if dtype in (pl.Date,) or isinstance(dtype, pl.Datetime):
+        return "dates"
+    return str(dtype)
+
+
+# rows ------------------------------------------------------------------------------------------
+
+
+NON_NEGATIVE = frozenset({ColumnType.MONEY, ColumnType.NUMBER, ColumnType.INTEGER})
+NEGATIVE_ALLOWED = frozenset({("invoices", "cost")})
+"""Columns where a negative value is meaningful (a credit note's cost)."""
+
+
+def parse_columns(
+    origin: str, schema: pl.Schema, columns: Mapping[str, Column]
+) -> tuple[dict[str, pl.Expr], list[DataProblem]]:
+    """The parsing expression of every column, or why a column's type cannot be read."""
+    exprs: dict[str, pl.Expr] = {}
+    problems: list[DataProblem] = []
+    for name, column in columns.items():
+        expr, problem = parse_expr(name, column.type, schema[name])
+        if problem:
+            problems.append(DataProblem(origin, problem, column=name))
+        else:
+            exprs[name] = expr
+    return exprs, problems
+
+
+def can_fail(kind: ColumnType, dtype: pl.DataType) -> bool:
+    """Whether reading a stored value of ``dtype`` as ``kind`` can fail (text, or a decimal
+    read as a whole number): then the value as given is kept to show it."""
+    return (dtype == pl.String and kind not in (ColumnType.ID, ColumnType.TEXT)) or (
+        kind == ColumnType.INTEGER and dtype.is_float()
+    )
+
+
+def must_not_be_negative(table: str, name: str, kind: ColumnType) -> bool:
+    return kind in NON_NEGATIVE and (table, name) not in NEGATIVE_ALLOWED
+
+
+def shown(value: Any, kind: ColumnType) -> str:
+    """A value in an example row: text as given (quoted), money in currency units."""
+    if isinstance(value, str):
+        return repr(value)
+    if kind == ColumnType.MONEY and isinstance(value, int):
+        amount = Decimal(value).scaleb(-4)
+        cents = amount.quantize(Decimal("0.01"))
+        return str(cents if cents == amount else amount)
+    return str(value)

@@ -1,0 +1,37 @@
+"""What was read from each table and what was skipped, for the run manifest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass
+class TableReport:
+    """What was read from one table and what was skipped, for the run manifest."""
+
+    origin: str
+    rows: int = 0
+    used: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    first_date: date | None = None
+    last_date: date | None = None
+
+
+@dataclass
+class DataReport:
+    tables: dict[str, TableReport] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            name: {
+                "origin": t.origin,
+                "rows": t.rows,
+                "used": t.used,
+                "skipped": dict(t.skipped),
+                "first_date": t.first_date.isoformat() if t.first_date else None,
+                "last_date": t.last_date.isoformat() if t.last_date else None,
+            }
+            for name, t in self.tables.items()
+        }
