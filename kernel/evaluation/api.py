@@ -216,7 +216,10 @@ def _with_value_and_policies(
         values = native.with_columns(
             pl.col("customer_id").cast(pl.String), pl.col("value").cast(pl.Float64)
         )
-    results = results.join(values, on="customer_id", how="left")
+    if results["customer_id"].equals(values["customer_id"]):
+        results = results.with_columns(values["value"])  # same customers in the same order
+    else:
+        results = results.join(values, on="customer_id", how="left")
     if criterion.neutral is not None:  # a rate or score stays missing
         results = results.with_columns(pl.col("value").fill_null(float(criterion.neutral)))
     primary = ruleset.primary_decision

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import narwhals.stable.v2 as nw
+import polars as pl
 
 from tierkit.contract import MONEY_SCALE, Function
 from tierkit.evaluation.frames import ID, PERIOD, Frames
@@ -27,7 +28,6 @@ from tierkit.ruleset.types import Type
 SCALE = MONEY_SCALE
 DIGITS = 12
 """Ranking results are rounded to this many decimals."""
-ALL = "__all"
 
 
 class Compiler:
@@ -237,58 +237,129 @@ class Compiler:
         frames.add(member, condition & ~nw.col(value).is_null(), per_period=level)
         frame = frames.periods if level else frames.customers
         assert frame is not None
-        keys = [ID, PERIOD] if level else [ID]
-        part = PERIOD if level else ALL
-        members = frame.filter(nw.col(member)).select(*keys, nw.col(value).alias("__x"))
-        if not level:
-            members = members.with_columns(nw.lit(0).alias(ALL))
-        order = ["__neg", ID]
-        members = members.with_columns(
-            __neg=-nw.col("__x"), __xi=(nw.col("__x") * SCALE).round(0).cast(self.exact)
-        ).with_columns(
-            __pos=nw.col("__xi").cum_count().over(part, order_by=order).cast(nw.Float64),
-            __n=nw.col("__xi").count().over(part).cast(nw.Float64),
-            __tot=nw.col("__xi").sum().over(part),
-            __cum=nw.col("__xi").cum_sum().over(part, order_by=order),
-            __min=nw.col("__x").min().over(part),
-            __max=nw.col("__x").max().over(part),
-            __sq=(nw.col("__xi") * nw.col("__xi")).sum().over(part),
-        )
         out = frames.temp()
-        # Ratios of exact integers, rounded so that 3/5 is 0.6 on every backend (polars may
-        # divide by multiplying with the reciprocal) and `top_share(x) <= 0.6` holds for it.
-        members = members.select(*keys, _rank(node.func).round(DIGITS).alias(out))
-        if level:
-            frames.join_periods(members, [out])
-        else:
-            frames.join_scalar(members, [out])
+        if frame.implementation.is_polars():
+            ranked = _rank_by_sorting(nw.to_native(frame), node.func, value, member, out, level)
+            frames.replace(nw.from_native(ranked), [out], per_period=level)
+            return out
+        frames.replace(
+            _rank_by_windows(frame, node.func, value, member, out, level, self.exact),
+            [out],
+            per_period=level,
+        )
         return out
 
 
-def _rank(func: str) -> nw.Expr:
-    pos, n = nw.col("__pos"), nw.col("__n")
-    tot = nw.col("__tot").cast(nw.Float64)
+RANK_TEMPORARIES = (
+    *("__x", "__neg", "__xi", "__pos", "__n"),
+    *("__tot", "__cum", "__min", "__max", "__sq"),
+)
+
+
+def _rank_by_windows(
+    frame: nw.LazyFrame[Any],
+    func: str,
+    value: str,
+    member: str,
+    out: str,
+    per_period: bool,
+    exact: Any,
+) -> nw.LazyFrame[Any]:
+    """The ranking with window functions over the whole frame (DuckDB, Spark).
+
+    Customers that are not ranked get null values: window sums and counts skip them, so where
+    they fall in the order does not matter. Working on the whole frame, not on a filtered copy
+    joined back, keeps the query plan linear: with a join per ranking, DuckDB's plan doubled
+    with each ranking (eight rankings took 20 s on 12 customers).
+    """
+    part = [PERIOD] if per_period else []
+    order = ["__neg", ID]
+
+    def over(expr: nw.Expr, *, ordered: bool = False) -> nw.Expr:
+        if ordered:
+            return expr.over(*part, order_by=order)
+        return expr.over(*part) if part else expr
+
+    xi = nw.col("__xi")
+    ranked = (
+        frame.with_columns(__x=nw.when(nw.col(member)).then(nw.col(value)))
+        .with_columns(__neg=-nw.col("__x"), __xi=(nw.col("__x") * SCALE).round(0).cast(exact))
+        .with_columns(
+            __pos=over(xi.cum_count(), ordered=True).cast(nw.Float64),
+            __n=over(xi.count()).cast(nw.Float64),
+            __tot=over(xi.sum()),
+            __cum=over(xi.cum_sum(), ordered=True),
+            __min=over(nw.col("__x").min()),
+            __max=over(nw.col("__x").max()),
+            __sq=over((xi * xi).sum()),
+        )
+    )
+    # Ratios of exact integers, rounded so that 3/5 is 0.6 on every backend (polars may
+    # divide by multiplying with the reciprocal) and `top_share(x) <= 0.6` holds for it.
+    rank = nw.when(nw.col(member)).then(_rank(func, nw).round(DIGITS)).alias(out)
+    return ranked.with_columns(rank).drop(*RANK_TEMPORARIES)
+
+
+def _rank_by_sorting(
+    frame: pl.LazyFrame, func: str, value: str, member: str, out: str, per_period: bool
+) -> pl.LazyFrame:
+    """The ranking on polars: the frame sorted by value, then running sums in row order.
+
+    The same numbers as the window functions with ``order_by`` used on the other backends
+    (the tests compare them), without their cost: polars' ordered windows take 0.24 s for 1M
+    customers where a sort and a running sum take 0.11 s, and no join brings the ranks back.
+    Customers that are not ranked (not in ``among``, or no value) get null values, sort last
+    and add nothing to the running sums.
+    """
+    inside = pl.col(member)
+
+    def over(expr: pl.Expr) -> pl.Expr:
+        return expr.over(PERIOD) if per_period else expr  # keeps the row order in each period
+
+    xi = pl.col("__xi")
+    ranked = (
+        frame.with_columns(__x=pl.when(inside).then(pl.col(value)))
+        .with_columns(__neg=-pl.col("__x"), __xi=(pl.col("__x") * SCALE).round(0).cast(pl.Int128))
+        .sort(*([PERIOD] if per_period else []), "__neg", ID, nulls_last=True)
+        .with_columns(
+            __pos=over(xi.cum_count()).cast(pl.Float64),
+            __n=over(xi.count()).cast(pl.Float64),
+            __tot=over(xi.sum()),
+            __cum=over(xi.cum_sum()),
+            __min=over(pl.col("__x").min()),
+            __max=over(pl.col("__x").max()),
+            __sq=over((xi * xi).sum()),
+        )
+    )
+    rank = pl.when(inside).then(_rank(func, pl).round(DIGITS)).alias(out)
+    return ranked.with_columns(rank).drop(RANK_TEMPORARIES)
+
+
+def _rank(func: str, ns: Any) -> Any:
+    """The ranking function ``func`` from the running columns, in narwhals or polars (``ns``)."""
+    pos, n = ns.col("__pos"), ns.col("__n")
+    tot = ns.col("__tot").cast(ns.Float64)
     if func == "top_share":
         return pos / n
     if func == "pct_rank":
-        return nw.when(n > 1).then((n - pos) / (n - 1)).otherwise(nw.lit(1.0))
+        return ns.when(n > 1).then((n - pos) / (n - 1)).otherwise(ns.lit(1.0))
     if func == "cum_share":
-        ahead = (nw.col("__cum") - nw.col("__xi")).cast(nw.Float64)
-        return nw.when(tot != 0).then(ahead / tot)
+        ahead = (ns.col("__cum") - ns.col("__xi")).cast(ns.Float64)
+        return ns.when(tot != 0).then(ahead / tot)
     if func == "share":
-        return nw.when(tot != 0).then(nw.col("__xi").cast(nw.Float64) / tot)
+        return ns.when(tot != 0).then(ns.col("__xi").cast(ns.Float64) / tot)
     if func == "minmax":
-        spread = nw.col("__max") - nw.col("__min")
+        spread = ns.col("__max") - ns.col("__min")
         return (
-            nw.when(spread > 0)
-            .then((nw.col("__x") - nw.col("__min")) / spread)
-            .otherwise(nw.lit(0.0))
+            ns.when(spread > 0)
+            .then((ns.col("__x") - ns.col("__min")) / spread)
+            .otherwise(ns.lit(0.0))
         )
     # zscore from exact totals: variance = E[x²] - E[x]², in units of 1/SCALE
     mean = tot / n
-    variance = nw.col("__sq").cast(nw.Float64) / n - mean * mean
-    deviation = nw.col("__xi").cast(nw.Float64) - mean
-    return nw.when(variance > 0).then(deviation / variance.sqrt()).otherwise(nw.lit(0.0))
+    variance = ns.col("__sq").cast(ns.Float64) / n - mean * mean
+    deviation = ns.col("__xi").cast(ns.Float64) - mean
+    return ns.when(variance > 0).then(deviation / variance.sqrt()).otherwise(ns.lit(0.0))
 
 
 def _constant(node: Expr) -> str | float | bool:

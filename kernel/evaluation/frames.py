@@ -77,6 +77,15 @@ class Frames:
             self.customers = self.customers.with_columns(expr.alias(column))
             self.scalar_columns.add(column)
 
+    def replace(self, frame: nw.LazyFrame[Any], columns: list[str], *, per_period: bool) -> None:
+        """Take the customers (or periods) frame back with ``columns`` added to it."""
+        if per_period:
+            self.periods = frame
+            self.period_columns.update(internal(c) for c in columns)
+        else:
+            self.customers = frame
+            self.scalar_columns.update(internal(c) for c in columns)
+
     def join_scalar(self, frame: nw.LazyFrame[Any], columns: list[str]) -> None:
         """Left-join per-customer ``columns`` of ``frame`` into the customers frame."""
         renamed = frame.select(ID, *(nw.col(c).alias(internal(c)) for c in columns))
