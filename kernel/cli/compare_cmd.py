@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,10 +20,10 @@ from tierkit.cli.options import (
     existing_store,
 )
 from tierkit.errors import UsageError
-from tierkit.evaluation import Run, evaluate
-from tierkit.history import category_overlap, change_counts, movers, transition_matrix
-from tierkit.registry import get_registry
 from tierkit.shipped import resolve_ruleset_paths
+
+if TYPE_CHECKING:
+    from tierkit.evaluation import Run
 
 
 def register(app: typer.Typer) -> None:
@@ -69,6 +69,10 @@ def compare(
       tierkit compare vip-monthly --strategy working-capital --strategy net-profit --data demo
       tierkit compare rules-2025.yaml rules-2026.yaml --data demo
     """
+    from tierkit.evaluation import evaluate
+    from tierkit.history import category_overlap, change_counts, movers, transition_matrix
+    from tierkit.registry import get_registry
+
     chosen = strategies or []
     paths = resolve_ruleset_paths(rulesets)
     if len(paths) == 1 and len(chosen) == 2:

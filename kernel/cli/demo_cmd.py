@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,13 +20,14 @@ from rich.progress import (
 
 from tierkit.cli.common import guarded
 from tierkit.cli.evaluate_cmd import print_summary
-from tierkit.demo import TABLES, DemoFormat, DemoSpec, WrittenTable, default_as_of, generate_demo
-from tierkit.demo.generate import ProgressFn
+from tierkit.defaults import DEFAULT_STORE
+from tierkit.demo.formats import DemoFormat
 from tierkit.errors import UsageError
-from tierkit.evaluation import evaluate, write_results
-from tierkit.history import DEFAULT_STORE
-from tierkit.report import write_report
 from tierkit.shipped import resolve_ruleset_paths
+
+if TYPE_CHECKING:
+    from tierkit.demo import WrittenTable
+    from tierkit.demo.generate import ProgressFn
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +37,8 @@ def register(app: typer.Typer) -> None:
 def _parse_as_of(text: str | None) -> date:
     """The ``--as-of`` date, or the first day of the current month when not given."""
     if text is None:
+        from tierkit.demo import default_as_of
+
         return default_as_of()
     try:
         return date.fromisoformat(text)
@@ -48,6 +51,8 @@ def _parse_as_of(text: str | None) -> date:
 @contextmanager
 def _progress_bars(customers: int) -> Iterator[ProgressFn]:
     """One progress bar per table on standard error (only when it is a terminal)."""
+    from tierkit.demo import TABLES
+
     console = Console(stderr=True)
     bars = Progress(
         TextColumn("{task.fields[table]:<12}"),
@@ -125,6 +130,10 @@ def demo(
 
     Example: tierkit demo --customers 10000 --seed 7 --as-of 2026-01-01 --out demo --format parquet
     """
+    from tierkit.demo import DemoSpec, generate_demo
+    from tierkit.evaluation import evaluate, write_results
+    from tierkit.report import write_report
+
     spec = DemoSpec(customers=customers, months=months, seed=seed, as_of=_parse_as_of(as_of))
     with _progress_bars(customers) as progress:
         written = generate_demo(spec, out, fmt, progress)

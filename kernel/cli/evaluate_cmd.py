@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -23,8 +22,10 @@ from tierkit.cli.options import (
     StrategyOption,
     as_of_date,
 )
-from tierkit.evaluation import evaluate, write_results
 from tierkit.shipped import resolve_ruleset_paths
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def register(app: typer.Typer) -> None:
@@ -58,6 +59,8 @@ def evaluate_command(
 
     Example: tierkit evaluate vip-monthly --data ./tierkit-demo --out results.csv
     """
+    from tierkit.evaluation import evaluate, write_results
+
     [path] = resolve_ruleset_paths([ruleset])[:1]
     err = Console(stderr=True, highlight=False)
     with err.status("starting") as status:

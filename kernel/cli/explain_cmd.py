@@ -19,9 +19,6 @@ from tierkit.cli.options import (
     as_of_date,
     existing_store,
 )
-from tierkit.evaluation import evaluate
-from tierkit.evaluation.explain import describe, explain_customers
-from tierkit.registry import get_registry
 from tierkit.shipped import resolve_ruleset_paths
 
 
@@ -48,6 +45,10 @@ def explain(
 
     Example: tierkit explain vip-monthly C0000042 --data ./tierkit-demo
     """
+    from tierkit.evaluation import evaluate
+    from tierkit.evaluation.explain import describe, explain_customers
+    from tierkit.registry import get_registry
+
     [path] = resolve_ruleset_paths([ruleset])[:1]
     registry = get_registry()
     run = evaluate(

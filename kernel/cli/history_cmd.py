@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -14,18 +13,11 @@ from rich.table import Table
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption, parse_date
 from tierkit.errors import UsageError, did_you_mean
-from tierkit.history import (
-    HistoryStore,
-    OverrideError,
-    RunInfo,
-    StoredDecision,
-    change_counts,
-    current_user,
-    movers,
-    parse_value,
-    transition_matrix,
-)
-from tierkit.history.compare import label
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from tierkit.history import HistoryStore, RunInfo, StoredDecision
 
 overrides_app = typer.Typer(
     help="Manual values for a customer's decision, with who approved them, until when, and an "
@@ -57,6 +49,8 @@ def _console() -> Console:
 
 
 def _text(value: Any) -> str:
+    from tierkit.history.compare import label
+
     if value is None:
         return ""
     if isinstance(value, list):
@@ -89,6 +83,8 @@ def runs_command(
 
     Example: tierkit runs --store history.duckdb --ruleset vip-monthly
     """
+    from tierkit.history import HistoryStore
+
     found = HistoryStore(store).runs(ruleset)
     shown = found[:limit] if limit > 0 else found
     if as_json:
@@ -138,6 +134,8 @@ def history_command(
 
     Example: tierkit history C-1042 --ruleset vip-monthly
     """
+    from tierkit.history import HistoryStore
+
     frame = HistoryStore(store).customer_history(customer, ruleset)
     if as_json:
         print_json({"customer_id": customer, "runs": _rows(frame)})
@@ -170,6 +168,8 @@ def history_command(
 
 
 def _why(row: dict[str, Any], name: str) -> str:
+    from tierkit.history.compare import label
+
     override = row.get(f"{name}.override")
     if override:
         decided = row.get(f"{name}.decided")
@@ -215,6 +215,8 @@ def diff_command(
 
     Example: tierkit diff previous latest --decision category
     """
+    from tierkit.history import HistoryStore, change_counts, movers, transition_matrix
+
     history = HistoryStore(store)
     info_a = history.run_info(run_a, ruleset)
     info_b = history.run_info(run_b, ruleset)
@@ -358,6 +360,10 @@ def add_override(
     Example: tierkit overrides add C-1042 --decision category --value A --reason "Merger"
     --approved-by "J. Doe" --until 2026-12-31
     """
+    import polars as pl
+
+    from tierkit.history import HistoryStore
+
     valid_until = parse_date(until, "--until")
     assert valid_until is not None
     if valid_until < date.today():
@@ -400,6 +406,8 @@ def _check_target(
     history: HistoryStore, customer: str, decision: str, value: str, ruleset: str | None
 ) -> list[str]:
     """Check the value against the newest run with the decision; warnings for the rest."""
+    from tierkit.history import OverrideError, parse_value
+
     runs = history.runs(ruleset)
     having = [r for r in runs if decision in r.decisions]
     if not having:
@@ -447,6 +455,10 @@ def list_overrides(
 
     Example: tierkit overrides list --all --customer C-1042
     """
+    import polars as pl
+
+    from tierkit.history import HistoryStore
+
     day = parse_date(on, "--on") or date.today()
     history = HistoryStore(store)
     frame = history.list_overrides(None if show_all else day, customer)
@@ -513,6 +525,8 @@ def expire_overrides(
 
     Example: tierkit overrides expire --store /srv/tierkit/history.duckdb
     """
+    from tierkit.history import HistoryStore, OverrideError, current_user
+
     history = HistoryStore(store)
     who = by or current_user()
     if ids:
@@ -549,6 +563,8 @@ def audit_overrides(
 
     Example: tierkit overrides audit 12
     """
+    from tierkit.history import HistoryStore
+
     frame = HistoryStore(store).audit(override_id)
     if as_json:
         print_json({"audit": _rows(frame)})

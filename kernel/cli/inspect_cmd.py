@@ -11,9 +11,6 @@ from rich.table import Table
 
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import JsonOption
-from tierkit.registry import get_registry
-from tierkit.ruleset.language import BUILTINS
-from tierkit.ruleset.model import json_schema
 from tierkit.shipped import shipped_rulesets
 
 
@@ -30,6 +27,9 @@ def plugins(as_json: JsonOption = False) -> None:
     Set TIERKIT_PLUGINS=name,name to load only some plugins; TIERKIT_TRACE_HOOKS=1 prints
     every hook call.
     """
+    from tierkit.registry import get_registry
+    from tierkit.ruleset.language import BUILTINS
+
     registry = get_registry()
     if as_json:
         print_json(
@@ -111,6 +111,8 @@ def plugins(as_json: JsonOption = False) -> None:
 @guarded
 def schema() -> None:
     """Print the JSON Schema of ruleset files (for editors: see docs/ruleset-reference.md)."""
+    from tierkit.ruleset.model import json_schema
+
     typer.echo(json.dumps(json_schema(), indent=2))
 
 

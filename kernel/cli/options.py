@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
+from tierkit.defaults import DEFAULT_STORE
 from tierkit.errors import UsageError
-from tierkit.evaluation import default_as_of
-from tierkit.history import DEFAULT_STORE
 
 RulesetsArgument = Annotated[
     list[str],
@@ -77,6 +76,8 @@ def parse_date(text: str | None, option: str) -> date | None:
 
 def as_of_date(text: str | None) -> date:
     """``--as-of``, or the first day of the current month."""
+    from tierkit.evaluation import default_as_of
+
     return parse_date(text, "--as-of") or default_as_of()
 
 

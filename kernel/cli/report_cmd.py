@@ -10,7 +10,7 @@ from rich.console import Console
 
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption
-from tierkit.report import MAX_CUSTOMERS, MOVERS, ReportOptions, write_report
+from tierkit.defaults import REPORT_MAX_CUSTOMERS, REPORT_MOVERS
 
 
 def register(app: typer.Typer) -> None:
@@ -42,11 +42,11 @@ def report_command(
             help="The most customers the page's table holds; beyond it, the most valuable are "
             "kept and the page says so (charts and counts always cover every customer).",
         ),
-    ] = MAX_CUSTOMERS,
+    ] = REPORT_MAX_CUSTOMERS,
     movers: Annotated[
         int,
         typer.Option("--movers", min=0, help="How many of the biggest movers to list (0: all)."),
-    ] = MOVERS,
+    ] = REPORT_MOVERS,
     as_json: JsonOption = False,
 ) -> None:
     """Write an HTML report of a stored run that opens offline, e.g. from an e-mail.
@@ -58,6 +58,8 @@ def report_command(
 
     Example: tierkit report latest --store history.duckdb --out report.html
     """
+    from tierkit.report import ReportOptions, write_report
+
     options = ReportOptions(max_customers=max_customers, movers=movers)
     with Console(stderr=True).status("writing the report"):
         written = write_report(store, run, out, ruleset=ruleset, options=options)

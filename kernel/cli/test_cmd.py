@@ -9,10 +9,7 @@ import typer
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import JsonOption, RulesetsArgument
 from tierkit.errors import RulesetInvalid
-from tierkit.evaluation.examples import describe_result, example_lines, run_examples
 from tierkit.exitcodes import ExitCode
-from tierkit.registry import get_registry
-from tierkit.ruleset import load_ruleset
 from tierkit.shipped import resolve_ruleset_paths
 
 
@@ -33,6 +30,10 @@ def test(
 
     Example: tierkit test rulesets/ my-rules.yaml
     """
+    from tierkit.evaluation.examples import describe_result, example_lines, run_examples
+    from tierkit.registry import get_registry
+    from tierkit.ruleset import load_ruleset
+
     registry = get_registry()
     report: list[dict[str, Any]] = []
     invalid = failed = total = 0

@@ -8,7 +8,6 @@ from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import JsonOption, RulesetsArgument
 from tierkit.errors import RulesetInvalid
 from tierkit.exitcodes import ExitCode
-from tierkit.ruleset import load_ruleset
 from tierkit.shipped import resolve_ruleset_paths
 
 
@@ -28,6 +27,8 @@ def validate(
 
     Example: tierkit validate rulesets/vip-monthly.yaml my-rules.yaml
     """
+    from tierkit.ruleset import load_ruleset
+
     report = []
     failed = False
     for path in resolve_ruleset_paths(rulesets):

@@ -11,8 +11,28 @@ progress callback; ``tierkit demo`` is its command line. See docs/demo-data.md f
 data models.
 """
 
-from tierkit.demo.generate import WrittenTable, demo_frames, generate_demo
-from tierkit.demo.spec import TABLES, TOPICS, DemoFormat, DemoSpec, default_as_of
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from tierkit.demo.formats import DemoFormat
+
+if TYPE_CHECKING:
+    from tierkit.demo.generate import WrittenTable, demo_frames, generate_demo
+    from tierkit.demo.spec import TABLES, TOPICS, DemoSpec, default_as_of
+
+_LAZY = {
+    "TABLES": "tierkit.demo.spec",
+    "TOPICS": "tierkit.demo.spec",
+    "DemoSpec": "tierkit.demo.spec",
+    "WrittenTable": "tierkit.demo.generate",
+    "default_as_of": "tierkit.demo.spec",
+    "demo_frames": "tierkit.demo.generate",
+    "generate_demo": "tierkit.demo.generate",
+}
+"""Names imported when first used (PEP 562): the generators import numpy, which the command
+line only needs for ``tierkit demo`` (it imports :class:`DemoFormat` at start-up)."""
 
 __all__ = [
     "TABLES",
@@ -24,3 +44,11 @@ __all__ = [
     "demo_frames",
     "generate_demo",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

@@ -10,6 +10,8 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
+from tierkit.demo.formats import DemoFormat as DemoFormat
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -19,13 +21,6 @@ EPOCH = date(1970, 1, 1)
 CHUNK_SIZE = 25_000
 """Customers generated and written together. A constant on purpose: every chunk draws from its
 own random stream seeded by (seed, chunk index), so changing it would change the data."""
-
-
-class DemoFormat(StrEnum):
-    """File format of the written tables."""
-
-    CSV = "csv"
-    PARQUET = "parquet"
 
 
 class ColumnKind(StrEnum):

@@ -7,11 +7,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from tierkit.history.errors import NotAStore, StoreLocked, StoreTooNew, StoreUnreadable
+
+if TYPE_CHECKING:
+    import duckdb
 
 SCHEMA_VERSION = 1
 """The version of the tables below; a store with a higher version is refused."""
@@ -109,6 +110,8 @@ def first_row(
 
 
 def _open(path: Path, write: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    import duckdb  # only when a store is opened: importing it takes about 0.1 s
+
     deadline = time.monotonic() + timeout
     while True:
         try:

@@ -18,18 +18,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import polars as pl
 
+from tierkit import defaults
 from tierkit.history.compare import ID, Decision, StoredDecision
 from tierkit.history.database import connect, first_row
 from tierkit.history.errors import OverrideError, StoreError, UnknownCustomer, UnknownRun
 from tierkit.history.frames import ROW, decode_results, encode_results, quote, stored_name
 from tierkit.history.overrides import OVERRIDE_SCHEMA, in_force
 
-DEFAULT_STORE = "tierkit.duckdb"
+if TYPE_CHECKING:
+    import duckdb
+
+DEFAULT_STORE = defaults.DEFAULT_STORE
 """The store's file name in the working directory when none is given."""
 
 SUFFIXES = (".rule", ".because", ".decided", ".override", ".previous", ".change")

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from tierkit import __version__
+from tierkit import __version__, defaults
 from tierkit.history import (
     HistoryStore,
     RunInfo,
@@ -33,9 +33,9 @@ from tierkit.history.store import SUFFIXES
 
 ID = "customer_id"
 VALUE = "value"
-MAX_CUSTOMERS = 100_000
+MAX_CUSTOMERS = defaults.REPORT_MAX_CUSTOMERS
 """The most customers the report's table embeds; more are cut, the most valuable kept."""
-MOVERS = 25
+MOVERS = defaults.REPORT_MOVERS
 """How many of the biggest movers the report lists."""
 PARETO_POINTS = 400
 """About how many points draw the Pareto curve, whatever the number of customers."""
