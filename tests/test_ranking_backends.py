@@ -68,9 +68,10 @@ rows = st.lists(
 )
 
 
-def _values(registry: Registry, facts: pl.DataFrame, backend: str) -> pl.DataFrame:
+def _values(
+    registry: Registry, facts: pl.DataFrame, backend: str, customers: pl.DataFrame
+) -> pl.DataFrame:
     ruleset = load_ruleset_text(RULESET, registry=registry)
-    customers = pl.DataFrame({"customer_id": IDS, "name": IDS})
     frames: dict[str, Any] = {"customers": customers, "facts": facts}
     if backend == "duckdb":
         con = duckdb.connect()
@@ -88,17 +89,27 @@ def _values(registry: Registry, facts: pl.DataFrame, backend: str) -> pl.DataFra
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(facts=rows)
+@given(facts=rows, listed=st.permutations(IDS), numbered=st.booleans())
 def test_polars_ranks_like_the_window_functions(
-    facts_registry: Registry, facts: list[tuple[str, int, float | None]]
+    facts_registry: Registry,
+    facts: list[tuple[str, int, float | None]],
+    listed: list[str],
+    numbered: bool,
 ) -> None:
+    # customers in any order; prepared tables number them in id order (ties are broken by
+    # that number on polars, by the id on DuckDB)
+    customers = pl.DataFrame({"customer_id": listed, "name": listed})
+    if numbered:
+        customers = customers.with_columns(
+            pl.col("customer_id").rank("ordinal").cast(pl.Int64).sub(1).alias("__order")
+        )
     frame = pl.DataFrame(
         facts,
         schema={"customer_id": pl.String, "period": pl.Int64, "value": pl.Float64},
         orient="row",
     ).with_columns(rate=pl.lit(None, pl.Float64), flag=pl.lit(None, pl.Boolean))
-    on_polars = _values(facts_registry, frame, "polars")
-    on_duckdb = _values(facts_registry, frame, "duckdb")
+    on_polars = _values(facts_registry, frame, "polars", customers)
+    on_duckdb = _values(facts_registry, frame, "duckdb", customers)
     assert on_polars.columns == on_duckdb.columns
     for column in on_polars.columns:
         assert on_polars[column].to_list() == on_duckdb[column].to_list(), column

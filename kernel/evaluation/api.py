@@ -244,22 +244,20 @@ def _text(value: Any) -> str:
 def _category_summary(ruleset: CompiledRuleset, results: pl.DataFrame) -> list[dict[str, Any]]:
     primary = ruleset.primary_decision
     exact = (pl.col("value") * MONEY_SCALE).round(0).cast(pl.Int128)  # sums independent of order
-    total = float(results.select(exact.sum()).item() or 0) / MONEY_SCALE
-    summary = results.group_by(primary).agg(
-        pl.len().alias("customers"),
-        (exact.sum().cast(pl.Float64) / MONEY_SCALE).round(4).alias("value"),
-    )
+    summary = results.group_by(primary).agg(pl.len().alias("customers"), exact.sum().alias("units"))
     order = {str(o): i for i, o in enumerate(ruleset.decisions[primary].outcomes)}
     rows = sorted(summary.iter_rows(named=True), key=lambda r: order.get(str(r[primary]), 99))
+    units = [int(r["units"] or 0) for r in rows]  # exact totals in ten-thousandths
+    total = sum(units)
     return [
         {
             "category": r[primary],
             "customers": r["customers"],
             "customer_share": round(r["customers"] / results.height, 6) if results.height else 0,
-            "value": r["value"],
-            "value_share": round(r["value"] / total, 6) if total else None,
+            "value": round(u / MONEY_SCALE, 4),
+            "value_share": round(u / total, 6) if total else None,
         }
-        for r in rows
+        for r, u in zip(rows, units, strict=True)
     ]
 
 

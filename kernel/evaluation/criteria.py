@@ -14,7 +14,7 @@ import narwhals.stable.v2 as nw
 
 from tierkit.contract import Criterion, ValueType, Window
 from tierkit.errors import PluginError
-from tierkit.evaluation.frames import ID, PERIOD, Frames
+from tierkit.evaluation.frames import ID, ORDER, PERIOD, Frames
 from tierkit.ruleset.compiled import CompiledRuleset, CriterionBinding
 
 VALUE = "value"
@@ -28,7 +28,8 @@ def compute_criteria(
     as_of: date,
 ) -> Frames:
     """Frames holding every criterion of the ruleset, under the ruleset's names."""
-    frames = Frames(customers.select(ID, "name"))
+    keep = [ID, "name", *([ORDER] if ORDER in customers.collect_schema().names() else [])]
+    frames = Frames(customers.select(keep))
     window = Window(as_of, ruleset.period, ruleset.periods)
     period_bindings = [b for b in ruleset.criteria.values() if b.per_period]
     if period_bindings:

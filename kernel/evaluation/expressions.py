@@ -19,7 +19,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from tierkit.contract import MONEY_SCALE, Function
-from tierkit.evaluation.frames import ID, PERIOD, Frames
+from tierkit.evaluation.frames import ID, ORDER, PERIOD, Frames
 from tierkit.ruleset.compiled import CompiledExpr
 from tierkit.ruleset.expr import Binary, Call, Expr, ListLit, Literal, Name, Previous, Unary
 from tierkit.ruleset.language import AGGREGATES, RANKING
@@ -239,7 +239,9 @@ class Compiler:
         assert frame is not None
         out = frames.temp()
         if frame.implementation.is_polars():
-            ranked = _rank_by_sorting(nw.to_native(frame), node.func, value, member, out, level)
+            native = nw.to_native(frame)
+            ties = ORDER if ORDER in native.collect_schema().names() else ID
+            ranked = _rank_by_sorting(native, node.func, value, member, out, level, ties)
             frames.replace(nw.from_native(ranked), [out], per_period=level)
             return out
         frames.replace(
@@ -301,7 +303,13 @@ def _rank_by_windows(
 
 
 def _rank_by_sorting(
-    frame: pl.LazyFrame, func: str, value: str, member: str, out: str, per_period: bool
+    frame: pl.LazyFrame,
+    func: str,
+    value: str,
+    member: str,
+    out: str,
+    per_period: bool,
+    ties: str = ID,
 ) -> pl.LazyFrame:
     """The ranking on polars: the frame sorted by value, then running sums in row order.
 
@@ -309,7 +317,8 @@ def _rank_by_sorting(
     (the tests compare them), without their cost: polars' ordered windows take 0.24 s for 1M
     customers where a sort and a running sum take 0.11 s, and no join brings the ranks back.
     Customers that are not ranked (not in ``among``, or no value) get null values, sort last
-    and add nothing to the running sums.
+    and add nothing to the running sums. Ties are broken by ``ties``: the id, or the customer's
+    place in id order (:data:`~tierkit.evaluation.frames.ORDER`), which sorts faster.
     """
     inside = pl.col(member)
 
@@ -320,7 +329,7 @@ def _rank_by_sorting(
     ranked = (
         frame.with_columns(__x=pl.when(inside).then(pl.col(value)))
         .with_columns(__neg=-pl.col("__x"), __xi=(pl.col("__x") * SCALE).round(0).cast(pl.Int128))
-        .sort(*([PERIOD] if per_period else []), "__neg", ID, nulls_last=True)
+        .sort(*([PERIOD] if per_period else []), "__neg", ties, nulls_last=True)
         .with_columns(
             __pos=over(xi.cum_count()).cast(pl.Float64),
             __n=over(xi.count()).cast(pl.Float64),

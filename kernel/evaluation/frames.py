@@ -19,6 +19,8 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from tierkit.data.prepare import ORDER
+
 ID = "customer_id"
 PERIOD = "period"
 
@@ -112,9 +114,14 @@ class Frames:
 
     def collect_customers(self) -> pl.DataFrame:
         """The customers frame as a polars frame with public column names, by customer_id."""
-        frame = nw.to_native(self.customers.sort(ID).collect(backend="polars"))
+        frame = nw.to_native(self.customers.sort(self.id_order).collect(backend="polars"))
         assert isinstance(frame, pl.DataFrame)
         return frame.rename({c: public(c) for c in frame.columns})
+
+    @property
+    def id_order(self) -> str:
+        """The column that sorts customers by id: :data:`ORDER` if the frame has it."""
+        return ORDER if ORDER in self.customers.collect_schema().names() else ID
 
     def collect_periods(self) -> pl.DataFrame | None:
         if self.periods is None:
