@@ -19,7 +19,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from tierkit.data.prepare import ORDER
+from tierkit.data.prepare import ORDER as ORDER
 
 ID = "customer_id"
 PERIOD = "period"
