@@ -26,9 +26,16 @@ def compute_criteria(
     tables: Mapping[str, nw.LazyFrame[Any]],
     customers: nw.LazyFrame[Any],
     as_of: date,
+    *,
+    names: bool = True,
 ) -> Frames:
-    """Frames holding every criterion of the ruleset, under the ruleset's names."""
-    keep = [ID, "name", *([ORDER] if ORDER in customers.collect_schema().names() else [])]
+    """Frames holding every criterion of the ruleset, under the ruleset's names.
+
+    With ``names=False`` the customers' names stay out of the frames (the caller adds them to
+    the result): carrying a text column through every join and sort costs time and memory.
+    """
+    present = customers.collect_schema().names()
+    keep = [ID, *(["name"] if names else []), *([ORDER] if ORDER in present else [])]
     frames = Frames(customers.select(keep))
     window = Window(as_of, ruleset.period, ruleset.periods)
     period_bindings = [b for b in ruleset.criteria.values() if b.per_period]
