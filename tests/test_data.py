@@ -278,6 +278,27 @@ def test_nan_and_inf_are_not_numbers(registry: Registry, tmp_path: Path) -> None
     assert "column 'units': 2 values cannot be read as a number" in problem
 
 
+def test_nan_and_infinity_stored_as_floats_are_rejected(registry: Registry, tmp_path: Path) -> None:
+    """Float columns of a Parquet file (a pandas export) are checked like text: NaN and
+    infinity are not amounts or numbers, and stopped the run with a polars error before."""
+    pl.DataFrame({"customer_id": ["C1"], "name": ["A"]}).write_parquet(
+        tmp_path / "customers.parquet"
+    )
+    day = date(2026, 1, 5)
+    pl.DataFrame(
+        {"customer_id": ["C1"] * 3, "paid_at": [day] * 3, "amount": [1.5, float("nan"), 2.0]}
+    ).write_parquet(tmp_path / "payments.parquet")
+    pl.DataFrame(
+        {"customer_id": ["C1"] * 2, "shipped_at": [day] * 2, "units": [float("inf"), 3.0]}
+    ).write_parquet(tmp_path / "shipments.parquet")
+    assert invalid(registry, tmp_path, "payments.received", "shipments.units") == [
+        f"{tmp_path / 'payments.parquet'}: column 'amount': 1 value cannot be read as an amount "
+        "(like 1234.50)\n    row 2: amount = 'NaN'",
+        f"{tmp_path / 'shipments.parquet'}: column 'units': 1 value cannot be read as a number"
+        "\n    row 1: units = 'inf'",
+    ]
+
+
 def test_criteria_must_agree_on_a_column_type(registry: Registry, good: Path) -> None:
     from dataclasses import replace
 

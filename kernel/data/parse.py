@@ -85,8 +85,8 @@ def money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return col.cast(pl.Int64) * MONEY_SCALE
     if isinstance(dtype, pl.Decimal):
         return (col.cast(pl.Decimal(38, 4)) * MONEY_SCALE).cast(pl.Int64)
-    if dtype.is_float():
-        return (col * MONEY_SCALE).round(0).cast(pl.Int64)
+    if dtype.is_float():  # NaN and infinity are not amounts: null, reported by the caller
+        return pl.when(col.is_finite()).then((col * MONEY_SCALE).round(0).cast(pl.Int64))
     text = col.str.strip_chars().str.replace_all(r"^\+", "")
     valid = text.str.contains(r"^-?(\d+\.?\d{0,4}|\.\d{1,4})$")
     negative = text.str.starts_with("-")
@@ -135,10 +135,11 @@ def parse_columns(
 
 
 def can_fail(kind: ColumnType, dtype: pl.DataType) -> bool:
-    """Whether reading a stored value of ``dtype`` as ``kind`` can fail (text, or a decimal
-    read as a whole number): then the value as given is kept to show it."""
+    """Whether reading a stored value of ``dtype`` as ``kind`` can fail (text; floats, which
+    may hold NaN or infinity, or a fraction where a whole number is wanted): then the value as
+    given is kept to show it."""
     return (dtype == pl.String and kind not in (ColumnType.ID, ColumnType.TEXT)) or (
-        kind == ColumnType.INTEGER and dtype.is_float()
+        kind in NON_NEGATIVE and dtype.is_float()  # NaN, infinity, or a fraction for a count
     )
 
 

@@ -321,27 +321,34 @@ def _rank_by_sorting(
     place in id order (:data:`~tierkit.evaluation.frames.ORDER`), which sorts faster.
     """
     inside = pl.col(member)
+    part = PERIOD if per_period else "__all"
 
-    def over(expr: pl.Expr) -> pl.Expr:
+    def running(expr: pl.Expr) -> pl.Expr:
         return expr.over(PERIOD) if per_period else expr  # keeps the row order in each period
+
+    def total(expr: pl.Expr) -> pl.Expr:
+        # A column, not a broadcast scalar: polars divides by a scalar by multiplying with its
+        # reciprocal, which overflows for tiny spreads (minmax of 2.2e-311 gave inf and NaN)
+        # and is not correctly rounded; DuckDB and Spark divide.
+        return expr.over(part)
 
     xi = pl.col("__xi")
     ranked = (
-        frame.with_columns(__x=pl.when(inside).then(pl.col(value)))
+        frame.with_columns(__x=pl.when(inside).then(pl.col(value)), __all=pl.lit(0))
         .with_columns(__neg=-pl.col("__x"), __xi=(pl.col("__x") * SCALE).round(0).cast(pl.Int128))
         .sort(*([PERIOD] if per_period else []), "__neg", ties, nulls_last=True)
         .with_columns(
-            __pos=over(xi.cum_count()).cast(pl.Float64),
-            __n=over(xi.count()).cast(pl.Float64),
-            __tot=over(xi.sum()),
-            __cum=over(xi.cum_sum()),
-            __min=over(pl.col("__x").min()),
-            __max=over(pl.col("__x").max()),
-            __sq=over((xi * xi).sum()),
+            __pos=running(xi.cum_count()).cast(pl.Float64),
+            __n=total(xi.count()).cast(pl.Float64),
+            __tot=total(xi.sum()),
+            __cum=running(xi.cum_sum()),
+            __min=total(pl.col("__x").min()),
+            __max=total(pl.col("__x").max()),
+            __sq=total((xi * xi).sum()),
         )
     )
     rank = pl.when(inside).then(_rank(func, pl).round(DIGITS)).alias(out)
-    return ranked.with_columns(rank).drop(RANK_TEMPORARIES)
+    return ranked.with_columns(rank).drop(*RANK_TEMPORARIES, "__all")
 
 
 def _rank(func: str, ns: Any) -> Any:
@@ -359,9 +366,13 @@ def _rank(func: str, ns: Any) -> Any:
         return ns.when(tot != 0).then(ns.col("__xi").cast(ns.Float64) / tot)
     if func == "minmax":
         spread = ns.col("__max") - ns.col("__min")
+        # polars divides by a column holding one value by multiplying with its reciprocal,
+        # which overflows for a tiny spread (2.2e-311 gave inf): "x * 0 + spread" is a full
+        # column, so the division is a division (as in plugins/_window.divide)
+        divisor = ns.col("__x") * 0.0 + spread
         return (
             ns.when(spread > 0)
-            .then((ns.col("__x") - ns.col("__min")) / spread)
+            .then((ns.col("__x") - ns.col("__min")) / divisor)
             .otherwise(ns.lit(0.0))
         )
     # zscore from exact totals: variance = E[x²] - E[x]², in units of 1/SCALE
