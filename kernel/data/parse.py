@@ -17,6 +17,11 @@ import polars as pl
 from tierkit.contract import MONEY_SCALE, Column, ColumnType
 from tierkit.errors import DataProblem
 
+ROW = "_row"
+"""The row number a user sees in the file, added by the built-in sources (docs/data-formats.md)."""
+EXAMPLES = 5
+"""Example rows shown with each problem."""
+
 
 def wanted(kind: ColumnType) -> str:
     """What a value of ``kind`` looks like, for messages."""

@@ -24,16 +24,22 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from tierkit.contract import Column, ColumnType, Criterion, OpenedSource
-from tierkit.data.parse import can_fail, must_not_be_negative, parse_columns, shown, wanted
+from tierkit.data.parse import (
+    EXAMPLES,
+    ROW,
+    can_fail,
+    must_not_be_negative,
+    parse_columns,
+    shown,
+    wanted,
+)
 from tierkit.data.report import DataReport, TableReport
 from tierkit.data.scan import SEED, LazyTable, can_stay_lazy
 from tierkit.errors import DataInvalid, DataProblem
 
-ROW = "_row"
 ORDER = "__order"
 """A column of the prepared customers table: each customer's place in id order (0, 1, ...).
 The evaluation sorts results and breaks ranking ties by it when it is there."""
-EXAMPLES = 5
 
 MAIN_DATE: dict[str, str] = {
     "payments": "paid_at",

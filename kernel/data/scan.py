@@ -26,18 +26,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import reduce
 
 import polars as pl
 
 from tierkit.contract import Column
-from tierkit.data.parse import can_fail, must_not_be_negative, shown
+from tierkit.data.parse import EXAMPLES, ROW, can_fail, must_not_be_negative, shown
 from tierkit.data.report import TableReport
 from tierkit.errors import DataProblem
 
 ID = "customer_id"
-ROW = "_row"
-EXAMPLES = 5
 SEED = 20_261_123
 """Any fixed seed: hashes are only compared within one process."""
 
@@ -74,7 +71,7 @@ class LazyTable:
         if not checks:
             return []
         # stored < 0 holds for every row whose parsed value is < 0, and statistics can rule it out
-        candidates = self.frame.filter(_any([stored for _, _, stored in checks]))
+        candidates = self.frame.filter(pl.any_horizontal(stored for _, _, stored in checks))
         counts = (
             candidates.select(
                 [condition.sum().alias(f"c{i}") for i, (_, condition, _) in enumerate(checks)]
@@ -185,7 +182,7 @@ class LazyTable:
         parsed = dict(self.parsed)
         if not padded and self.schema[ID] == pl.String:
             parsed[ID] = stored  # every kept id is a customer's id as it is: nothing to strip
-        frame = self.frame.filter(_all(keep)) if keep else self.frame
+        frame = self.frame.filter(pl.all_horizontal(keep)) if keep else self.frame
         return frame.select(**parsed), report
 
     def _misses(self, text: pl.Expr, hashed: pl.Expr) -> pl.DataFrame:
@@ -196,11 +193,3 @@ class LazyTable:
             .agg(pl.len().alias("rows"))
             .collect()
         )
-
-
-def _any(conditions: list[pl.Expr]) -> pl.Expr:
-    return reduce(lambda a, b: a | b, conditions)
-
-
-def _all(conditions: list[pl.Expr]) -> pl.Expr:
-    return reduce(lambda a, b: a & b, conditions)
