@@ -11,10 +11,11 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from tierkit.errors import TierkitError
+from tierkit.evaluation.collect import collect_results
 from tierkit.evaluation.criteria import compute_criteria
 from tierkit.evaluation.decide import BECAUSE, RULE, decide
 from tierkit.evaluation.expressions import Compiler
-from tierkit.evaluation.frames import ID, ORDER, Frames
+from tierkit.evaluation.frames import ID, Frames
 from tierkit.registry import Registry
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
 
@@ -56,6 +57,7 @@ def evaluate_tables(
     frames = compute_criteria(ruleset, criteria, tables, customers, as_of, names=False)
     _add_previous(frames, ruleset, previous)
     compiler = Compiler(frames, registry.functions)
+    by_vector: list[CompiledDecision] = []  # their text is put back after sorting
     for step in ruleset.order:
         if step.kind == "derive":
             compiler.column(ruleset.derived[step.name].expr, step.name)
@@ -68,12 +70,13 @@ def evaluate_tables(
             frames.replace_customers(decided)
         else:
             decide(compiler, ruleset.decisions[step.name])
+            by_vector.append(ruleset.decisions[step.name])
     used = _used_columns(ruleset)
     keep = [ID, "name"]
     for decision in ruleset.decisions.values():
         keep += decision_columns(decision)  # a collect decision keeps one flag per value
     keep += [c for c in used if c not in keep]
-    everything = _with_names(frames.collect_customers(), customers)
+    everything = collect_results(frames, customers, by_vector)
     values = everything.select([c for c in everything.columns if not c.startswith("__")])
     result = values.select(keep)
     _check_complete(ruleset, result)
@@ -81,24 +84,6 @@ def evaluate_tables(
     if result.height != count_in:
         raise CountMismatch(f"{count_in} customers in but {result.height} out; this is a bug")
     return EvaluationResult(result, tuple(used), values)
-
-
-def _with_names(values: pl.DataFrame, customers: nw.LazyFrame[Any]) -> pl.DataFrame:
-    """``values`` (sorted like :meth:`Frames.collect_customers`) with the customers' names."""
-    present = customers.collect_schema().names()
-    order = ORDER if ORDER in present and ORDER in values.columns else ID
-    names = nw.to_native(
-        customers.select(*dict.fromkeys([ID, "name", order])).collect(backend="polars")
-    )
-    assert isinstance(names, pl.DataFrame)
-    names = names.sort(order)  # already in that order when tierkit.data prepared the table
-    if names[ID].equals(values[ID]):
-        return values.insert_column(1, names["name"])  # the same customers, in the same order
-    return (
-        names.select(ID, "name")
-        .join(values, on=ID, how="right")
-        .select(ID, "name", *(c for c in values.columns if c != ID))
-    )
 
 
 def decide_vector(
