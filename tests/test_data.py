@@ -317,3 +317,16 @@ def test_criteria_must_agree_on_a_column_type(registry: Registry, good: Path) ->
     assert "column 'amount' is read as money by payments.received but as number by x.count" in (
         problem.message
     )
+
+
+def test_an_id_listed_twice_is_found_apart_and_with_spaces(
+    registry: Registry, tmp_path: Path
+) -> None:
+    # the customers parse cleanly; the two C1 rows are apart, one written with spaces
+    write(tmp_path, "customers.csv", "customer_id,name\nC2,B\n C1 ,A\nC3,C\nC1,A again\n")
+    [problem] = invalid(registry, tmp_path, "tenure.months")
+    assert problem == (
+        f"{tmp_path / 'customers.csv'}: 1 customer_id value appears more than once; each "
+        "customer must be listed once\n    row 3: customer_id='C1', name='A'\n"
+        "    row 5: customer_id='C1', name='A again'"
+    )

@@ -164,10 +164,13 @@ def prepare_tables(
         else:
             parsed[table] = parsed_frame
     origin = opened.origins.get(CUSTOMERS, CUSTOMERS)
-    problems[:0] = _check_customers(frames[CUSTOMERS], origin)
+    customers = _in_id_order(parsed[CUSTOMERS].collect()) if CUSTOMERS in parsed else None
+    if customers is None or not _listed_once(customers["customer_id"]):
+        # the rows to show are looked for in the table as given
+        problems[:0] = _check_customers(frames[CUSTOMERS], origin)
     if problems:
         raise DataInvalid(problems)
-    customers = _in_id_order(parsed[CUSTOMERS].collect())
+    assert customers is not None, "customer ids failed a check that found no problem"
     report.tables[CUSTOMERS] = TableReport(
         opened.origins.get(CUSTOMERS, CUSTOMERS), customers.height, customers.height
     )
@@ -197,6 +200,17 @@ def _in_id_order(customers: pl.DataFrame) -> pl.DataFrame:
     if not customers["customer_id"].is_sorted():
         customers = customers.sort("customer_id")
     return customers.with_row_index(ORDER).with_columns(pl.col(ORDER).cast(pl.Int64))
+
+
+def _listed_once(ids: pl.Series) -> bool:
+    """No id missing, blank or listed twice; ``ids`` are sorted, so equal ids are neighbours.
+
+    The same test as :func:`_check_customers` (both read the ids stripped of spaces), on the
+    table already parsed and sorted: it saves reading the table a second time.
+    """
+    if ids.null_count() or (ids == "").any():
+        return False
+    return ids.len() < 2 or not (ids.slice(1) == ids.slice(0, ids.len() - 1)).any()
 
 
 def _date_column(table: str, needs: Needs, present: set[str]) -> str | None:
