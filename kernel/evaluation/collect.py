@@ -27,6 +27,8 @@ def collect_results(
 ) -> pl.DataFrame:
     """Every per-customer column under public names, in id order, ``name`` second.
 
+    Columns whose name starts with ``__`` (the evaluation's working columns) may be left out.
+
     ``decided`` are the decisions the vector engine added to ``frames`` (their value and reason
     columns are functions of their rule column).
     """
@@ -37,7 +39,9 @@ def collect_results(
     schema = plan.collect_schema()
     rebuilt = [d for d in decided if d.hit == "first"]
     text = [internal(n) for d in rebuilt for n in (d.name, d.name + BECAUSE)]
-    numbers = plan.drop(ID, *text).collect().sort(ORDER)
+    # the evaluation's own working columns (``__t1``…) are left out too: nobody reads them
+    working = [c for c in schema.names() if c.startswith("__") and c != ORDER]
+    numbers = plan.drop(ID, *text, *working).collect().sort(ORDER)
     if ORDER not in names.columns or not names[ORDER].equals(numbers[ORDER]):
         return _with_names(frames.collect_customers(), names)  # not the prepared customers
     columns = {c: numbers[c] for c in numbers.columns} | {ID: names[ID]}
@@ -48,7 +52,7 @@ def collect_results(
             columns[internal(column)] = from_rule(rule, outcomes, schema[internal(column)]).alias(
                 internal(column)
             )
-    frame = pl.DataFrame([columns[c] for c in schema.names()])
+    frame = pl.DataFrame([columns[c] for c in schema.names() if c in columns])
     frame = frame.rename({c: public(c) for c in frame.columns})
     return frame.insert_column(1, names["name"])
 
