@@ -5,8 +5,8 @@ for their text columns: the id, and each decision's value and reason. When tierk
 prepared the customers (sorted by id and numbered in :data:`ORDER`), the plan is collected
 without them and sorted by the number; the id and name are then taken from the customers
 table, which is in that order already, and each decision's value and reason from its rule
-number (``NAME.rule``), since a rule's value and reason are constants. At 1M customers the sort
-takes half the time (measured in docs/performance.md).
+number (``NAME.rule``), since a rule's value and reason are constants. At 1M customers this
+takes 0.06 s off the 0.95 s of deciding (docs/performance.md).
 """
 
 from __future__ import annotations
