@@ -138,3 +138,19 @@ def test_evaluate_imports_nothing_it_does_not_need(evaluated: tuple[Path, str, l
     # (importlib.util.find_spec, in polars._dependencies), and DataFrame.write_parquet writes
     # without them. duckdb is imported only to open a DuckDB file or the history store.
     assert [m for m in loaded if m in FORBIDDEN] == []
+
+
+def test_the_console_entry_point_keeps_exit_codes_and_output(tmp_path: Path) -> None:
+    # main() freezes the objects alive at exit (a faster exit); the command's exit code and
+    # output are unchanged, for success and for bad input
+    ok = subprocess.run(
+        [sys.executable, "-m", "tierkit", "--version"], capture_output=True, text=True
+    )
+    assert ok.returncode == 0 and ok.stdout.startswith("tierkit ")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("tierkit: 1\nname: [\n")
+    bad = subprocess.run(
+        [sys.executable, "-m", "tierkit", "validate", str(broken)], capture_output=True, text=True
+    )
+    assert bad.returncode == 2
+    assert f"{broken}:" in bad.stdout + bad.stderr
