@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
+from test_evaluate_api import AS_OF, make_data
 
 import tierkit.evaluation.run as run_module
 from tierkit.evaluation import collect, evaluate
 
-AS_OF = date(2026, 4, 1)
 # Decisions of every shape whose text is rebuilt from the rule number: string, number and
 # true/false values; a rule without a reason; a default with and without a reason; a decision
 # without a default that decides everyone; one that reads an earlier decision; and a collect
@@ -46,20 +45,6 @@ decisions:
       - {when: cash > 300, then: big}
       - {when: category == 'C', then: watch}
 """
-PAYMENTS = [("a", "2026-01-10", "600"), ("b", "2026-02-01", "250"), ("c", "2026-01-01", "100")]
-PAYMENTS += [("d", "2026-03-01", "50")]
-
-
-def _data(folder: Path) -> Path:
-    folder.mkdir()
-    # customers out of id order in the file: the results come back in id order
-    (folder / "customers.csv").write_text(
-        "customer_id,name\nd,D Co\nb,B Co\ne,E Co\na,A Co\nc,C Co\n"
-    )
-    (folder / "payments.csv").write_text(
-        "customer_id,paid_at,amount\n" + "".join(f"{c},{d},{a}\n" for c, d, a in PAYMENTS)
-    )
-    return folder
 
 
 @pytest.fixture
@@ -70,7 +55,8 @@ def ruleset(tmp_path: Path) -> Path:
 
 
 def test_rebuilt_text_is_what_the_rules_say(ruleset: Path, tmp_path: Path) -> None:
-    results = evaluate(ruleset, _data(tmp_path / "data"), as_of=AS_OF, store=None).results
+    data = make_data(tmp_path / "data", shuffle=3)  # customers out of id order
+    results = evaluate(ruleset, data, as_of=AS_OF, store=None).results
     # total 1000: a 600 (ahead 0), b 250 (.6), c 100 (.85), d 50 (.95), e 0 (1.0)
     assert results["customer_id"].to_list() == ["a", "b", "c", "d", "e"]
     assert results["name"].to_list() == ["A Co", "B Co", "C Co", "D Co", "E Co"]
@@ -92,7 +78,7 @@ def test_rebuilt_text_is_what_the_rules_say(ruleset: Path, tmp_path: Path) -> No
 def test_same_frame_as_collecting_everything(
     ruleset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = _data(tmp_path / "data")
+    data = make_data(tmp_path / "data", shuffle=3)  # customers out of id order
     rebuilt = evaluate(ruleset, data, as_of=AS_OF, store=None)
 
     def everything(frames, customers, decided):  # type: ignore[no-untyped-def]

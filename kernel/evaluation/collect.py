@@ -34,9 +34,11 @@ def collect_results(
     """
     plan = nw.to_native(frames.customers)
     names = _names(customers)
-    if not isinstance(plan, pl.LazyFrame) or ORDER not in plan.collect_schema().names():
+    if not isinstance(plan, pl.LazyFrame):
         return _with_names(frames.collect_customers(), names)
     schema = plan.collect_schema()
+    if ORDER not in schema:
+        return _with_names(frames.collect_customers(), names)
     rebuilt = [d for d in decided if d.hit == "first"]
     text = [internal(n) for d in rebuilt for n in (d.name, d.name + BECAUSE)]
     # the evaluation's own working columns (``__t1``…) are left out too: nobody reads them
