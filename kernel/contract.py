@@ -20,6 +20,12 @@ import narwhals.stable.v2 as nw
 MONEY_SCALE = 10_000
 """Money columns hold amounts times this, as integers, so sums are exact."""
 
+CUSTOMER_KEY = "customer_key"
+"""A column the kernel adds to every table on the polars backend: a 64-bit key of
+``customer_id`` (distinct for distinct customers). Grouping by it is about twice as fast as
+grouping by the id text; a criterion that groups by it returns it instead of ``customer_id``
+and the kernel puts the customer back. Other backends do not add it."""
+
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 """Criterion, strategy and function names: lower case, digits, ``_``, dotted groups."""
 

@@ -38,11 +38,14 @@ def score(topic: str) -> ComputeFn:
         )
         if params.get("how", "latest") == "mean":
             rows = rows.with_columns(score=fixed(nw.col("score")))
-            totals = rows.group_by(*keys(params)).agg(nw.col("score").sum(), nw.len().alias("n"))
+            totals = rows.group_by(*keys(rows, params)).agg(
+                nw.col("score").sum(), nw.len().alias("n")
+            )
             return result(totals, ratio(nw.col("score"), nw.col("n") * FIXED_SCALE))
-        last = nw.col("assessed_at").max().over(*keys(params))
+        last = nw.col("assessed_at").max().over(*keys(rows, params))
         latest = rows.filter(nw.col("assessed_at") == last)
-        return result(latest.group_by(*keys(params)).agg(nw.col("score").max()), nw.col("score"))
+        per_key = latest.group_by(*keys(latest, params)).agg(nw.col("score").max())
+        return result(per_key, nw.col("score"))
 
     return compute
 

@@ -13,6 +13,7 @@ from tierkit.plugins._columns import DATE, ID, MONEY, need
 from tierkit.plugins._window import (
     WHOLE_WINDOW,
     Frame,
+    customer,
     divide,
     empty,
     exact_float,
@@ -51,7 +52,7 @@ def trend(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
     weighted = totals.with_columns(
         weighted=(nw.col("period") * 2 - (n - 1)) * nw.col("total").cast(nw.Int64)
     )
-    per_customer = weighted.group_by("customer_id").agg(nw.col("weighted").sum())
+    per_customer = weighted.group_by(customer(weighted)).agg(nw.col("weighted").sum())
     denominator = n * (n * n - 1) // 6 * MONEY_SCALE
     return result(per_customer.with_columns(period=nw.lit(WHOLE_WINDOW)),
                   divide(exact_float(nw.col("weighted")), denominator))

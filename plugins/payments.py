@@ -23,9 +23,10 @@ PAYMENTS_DUE = need(
 
 
 def received_totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
-    """``customer_id``, ``period``, ``total``: the exact sum of amounts (ten-thousandths)."""
+    """The customer (:func:`customer`), ``period``, ``total``: the exact sum of amounts
+    (ten-thousandths)."""
     rows = keyed(tables["payments"], "paid_at", window, params)
-    return rows.group_by(*keys(params)).agg(nw.col("amount").sum().alias("total"))
+    return rows.group_by(*keys(rows, params)).agg(nw.col("amount").sum().alias("total"))
 
 
 def received(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
@@ -36,7 +37,7 @@ def received(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame
 def count(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
     """The number of payments made in the window or period."""
     rows = keyed(tables["payments"], "paid_at", window, params)
-    return result(rows.group_by(*keys(params)).agg(nw.len().alias("n")), nw.col("n"))
+    return result(rows.group_by(*keys(rows, params)).agg(nw.len().alias("n")), nw.col("n"))
 
 
 def _days_after_due() -> nw.Expr:
@@ -50,7 +51,7 @@ def days_late(tables: Tables, window: Window, params: Mapping[str, Any]) -> Fram
     )
     late = nw.when(_days_after_due() > 0).then(_days_after_due()).otherwise(0)
     rows = rows.with_columns(weighted=nw.col("amount") * late)
-    totals = rows.group_by(*keys(params)).agg(
+    totals = rows.group_by(*keys(rows, params)).agg(
         nw.col("weighted").sum().alias("weighted"), nw.col("amount").sum().alias("amount")
     )
     return result(totals, ratio(nw.col("weighted"), nw.col("amount")))
@@ -65,7 +66,7 @@ def on_time_share(tables: Tables, window: Window, params: Mapping[str, Any]) -> 
     rows = rows.with_columns(
         on_time=nw.when(_days_after_due() <= grace).then(nw.col("amount")).otherwise(0)
     )
-    totals = rows.group_by(*keys(params)).agg(
+    totals = rows.group_by(*keys(rows, params)).agg(
         nw.col("on_time").sum().alias("on_time"), nw.col("amount").sum().alias("amount")
     )
     return result(totals, ratio(nw.col("on_time"), nw.col("amount")))

@@ -25,15 +25,16 @@ def _totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
     rows = keyed(tables["invoices"], "issued_at", window, params).filter(
         ~nw.col("amount").is_null() & ~nw.col("cost").is_null()
     )
-    return rows.group_by(*keys(params)).agg(
+    return rows.group_by(*keys(rows, params)).agg(
         (nw.col("amount") - nw.col("cost")).sum().alias("total"),
         nw.col("amount").sum().alias("amount"),
     )
 
 
 def net_totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
-    """``customer_id``, ``period``, ``total``: exact net profit in ten-thousandths."""
-    return _totals(tables, window, params).select(*keys(params), "total")
+    """The customer, ``period``, ``total``: exact net profit in ten-thousandths."""
+    totals = _totals(tables, window, params)
+    return totals.select(*keys(totals, params), "total")
 
 
 def net(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:

@@ -31,12 +31,12 @@ SHIPMENTS = need("shipments", ("customer_id", ID), ("shipped_at", DATE), ("units
 
 
 def units_totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
-    """``customer_id``, ``period``, ``total``: units shipped, in exact ten-thousandths."""
+    """The customer, ``period``, ``total``: units shipped, in exact ten-thousandths."""
     rows = keyed(tables["shipments"], "shipped_at", window, params).filter(
         ~nw.col("units").is_null()
     )
     rows = rows.with_columns(units=fixed(nw.col("units")))
-    return rows.group_by(*keys(params)).agg(nw.col("units").sum().alias("total"))
+    return rows.group_by(*keys(rows, params)).agg(nw.col("units").sum().alias("total"))
 
 
 def units(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
@@ -64,7 +64,7 @@ def on_time_rate(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
         on_time=nw.when(delivered & (day_number(nw.col("delivered_at")) <= deadline))
         .then(1).otherwise(0),
     ).filter(nw.col("judged") == 1)
-    totals = rows.group_by(*keys(params)).agg(
+    totals = rows.group_by(*keys(rows, params)).agg(
         nw.col("on_time").sum().alias("on_time"), nw.len().alias("judged")
     )
     return result(totals, ratio(nw.col("on_time"), nw.col("judged")))
@@ -77,7 +77,7 @@ def completeness(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
     )
     rows = rows.with_columns(units=fixed(nw.col("units")),
                              ordered=fixed(nw.col("ordered_units")))
-    totals = rows.group_by(*keys(params)).agg(
+    totals = rows.group_by(*keys(rows, params)).agg(
         nw.col("units").sum().alias("units"), nw.col("ordered").sum().alias("ordered")
     )
     share = ratio(nw.col("units"), nw.col("ordered"))

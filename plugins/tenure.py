@@ -68,7 +68,7 @@ def terminated(tables: Tables, window: Window, params: Mapping[str, Any]) -> Fra
     if not has_column(contracts, "terminated_at"):
         return empty(contracts, nw.Boolean)
     rows = keyed(contracts, "terminated_at", window, params)
-    per_key = rows.group_by(*keys(params)).agg(nw.len().alias("n"))
+    per_key = rows.group_by(*keys(rows, params)).agg(nw.len().alias("n"))
     return result(per_key, nw.col("n") > 0, nw.Boolean)
 
 

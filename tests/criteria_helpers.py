@@ -11,10 +11,13 @@ import duckdb
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from tierkit.contract import MONEY_SCALE, Criterion, Window
+from tierkit.contract import CUSTOMER_KEY, MONEY_SCALE, Criterion, Window
+from tierkit.data.keys import key_of
 from tierkit.plugins import assessments, growth, payments, profit, shipments, tenure
 
-BACKENDS = ("polars", "duckdb")
+BACKENDS = ("polars", "polars-keyed", "duckdb")
+"""``polars-keyed``: polars tables with the kernel's ``customer_key`` column, which the
+built-in criteria group by when it is there (and return instead of ``customer_id``)."""
 
 Row = tuple[str, int, Any]
 
@@ -43,6 +46,9 @@ def table(backend: str, data: Mapping[str, Sequence[Any]], schema: Mapping[str, 
     frame = pl.DataFrame(dict(data), schema=dict(schema))
     if backend == "polars":
         return nw.from_native(frame.lazy())
+    if backend == "polars-keyed":
+        key = key_of(pl.col("customer_id")).alias(CUSTOMER_KEY)
+        return nw.from_native(frame.lazy().with_columns(key))
     connection = con if con is not None else duckdb.connect()
     return nw.from_native(connection.from_arrow(frame.to_arrow()))
 
@@ -58,9 +64,28 @@ def run(criterion: Criterion, tables: Mapping[str, nw.LazyFrame[Any]], window: W
     resolved["_per_period"] = per_period
     frame = criterion.compute(tables, window, resolved)
     assert isinstance(frame, nw.LazyFrame), type(frame)
+    if CUSTOMER_KEY in frame.collect_schema().names():
+        frame = _with_ids(frame, tables)
     collected = frame.collect()
     value_type = nw.Boolean if criterion.type.value == "boolean" else nw.Float64
     assert dict(collected.schema) == {
         "customer_id": nw.String, "period": nw.Int64, "value": value_type,
     }, collected.schema
     return sorted(collected.rows(), key=lambda row: (row[0], row[1]))
+
+
+def _with_ids(
+    frame: nw.LazyFrame[Any], tables: Mapping[str, nw.LazyFrame[Any]]
+) -> nw.LazyFrame[Any]:
+    """A result keyed by ``customer_key`` with ``customer_id`` back in its place (the ids of
+    every table, as the kernel takes them from the customers table)."""
+    pairs = pl.concat(
+        [
+            nw.to_native(t.select(CUSTOMER_KEY, "customer_id").collect())
+            for t in tables.values()
+            if CUSTOMER_KEY in t.collect_schema().names()
+        ]
+    ).unique()
+    ids = nw.from_native(pairs.lazy())
+    columns = [c if c != CUSTOMER_KEY else "customer_id" for c in frame.collect_schema().names()]
+    return frame.join(ids, on=CUSTOMER_KEY, how="inner").select(columns)

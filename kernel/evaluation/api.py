@@ -16,7 +16,9 @@ import polars as pl
 
 from tierkit.contract import MONEY_SCALE, Window
 from tierkit.data import open_source, prepare_tables
+from tierkit.data.keys import with_customer_keys
 from tierkit.errors import UsageError
+from tierkit.evaluation.criteria import with_customer_id
 from tierkit.evaluation.run import evaluate_tables
 from tierkit.history import HistoryStore, apply_overrides, compare_previous, override_summary
 from tierkit.registry import Registry, get_registry
@@ -159,7 +161,7 @@ def evaluate(
 def _to_backend(tables: Mapping[str, pl.LazyFrame], backend: str) -> dict[str, nw.LazyFrame[Any]]:
     """The prepared tables as lazy frames of ``backend``."""
     if backend == "polars":
-        return {name: nw.from_native(frame) for name, frame in tables.items()}
+        return {name: nw.from_native(frame) for name, frame in with_customer_keys(tables).items()}
     if backend == "spark":
         from tierkit.evaluation.spark import spark_frames
 
@@ -210,7 +212,9 @@ def _with_value_and_policies(
         values = computed_values.select("customer_id", pl.col(same).alias("value"))
     else:
         window = Window(as_of, ruleset.period, ruleset.periods)
-        computed = criterion.compute(tables, window, params).select("customer_id", "value")
+        computed = with_customer_id(
+            criterion.compute(tables, window, params), tables["customers"]
+        ).select("customer_id", "value")
         native = nw.to_native(computed.collect(backend="polars"))
         assert isinstance(native, pl.DataFrame)
         values = native.with_columns(

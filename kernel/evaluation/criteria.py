@@ -12,9 +12,9 @@ from typing import Any
 
 import narwhals.stable.v2 as nw
 
-from tierkit.contract import Criterion, ValueType, Window
+from tierkit.contract import CUSTOMER_KEY, Criterion, ValueType, Window
 from tierkit.errors import PluginError
-from tierkit.evaluation.frames import ID, ORDER, PERIOD, Frames
+from tierkit.evaluation.frames import ID, KEY, ORDER, PERIOD, Frames
 from tierkit.ruleset.compiled import CompiledRuleset, CriterionBinding
 
 VALUE = "value"
@@ -35,12 +35,18 @@ def compute_criteria(
     the result): carrying a text column through every join and sort costs time and memory.
     """
     present = customers.collect_schema().names()
-    keep = [ID, *(["name"] if names else []), *([ORDER] if ORDER in present else [])]
+    keyed = CUSTOMER_KEY in present
+    keep = [
+        nw.col(ID),
+        *([nw.col("name")] if names else []),
+        *([nw.col(ORDER)] if ORDER in present else []),
+        *([nw.col(CUSTOMER_KEY).alias(KEY)] if keyed else []),
+    ]
     frames = Frames(customers.select(keep))
     window = Window(as_of, ruleset.period, ruleset.periods)
     period_bindings = [b for b in ruleset.criteria.values() if b.per_period]
     if period_bindings:
-        frames.periods = _grid(customers, window, period_bindings)
+        frames.periods = _grid(frames.customers, window, period_bindings)
     for binding in ruleset.criteria.values():
         criterion = criteria[binding.criterion]
         own = window.with_periods(binding.periods)
@@ -54,32 +60,45 @@ def compute_criteria(
                 "compute",
                 f"criterion '{criterion.name}' failed: {type(exc).__name__}: {exc}",
             ) from exc
-        missing = {ID, VALUE} - set(columns)
-        if missing:
+        by_key = ID not in columns and CUSTOMER_KEY in columns and keyed
+        if VALUE not in columns or not (ID in columns or by_key):
+            expected = "customer_id (or customer_key)" if keyed else "customer_id"
             raise PluginError(
                 criterion.plugin,
                 "compute",
                 f"criterion '{criterion.name}' returned columns {columns}, "
-                "expected customer_id, period and value",
+                f"expected {expected}, period and value",
             )
+        on = KEY if by_key else ID
+        customer = nw.col(CUSTOMER_KEY).alias(KEY) if by_key else nw.col(ID).cast(nw.String)
         value = _typed(nw.col(VALUE), criterion).alias(binding.name)
         if binding.per_period:
             shift = ruleset.periods - binding.periods
             rows = computed.select(
-                nw.col(ID).cast(nw.String),
-                (nw.col(PERIOD).cast(nw.Int64) + shift).alias(PERIOD),
-                value,
+                customer, (nw.col(PERIOD).cast(nw.Int64) + shift).alias(PERIOD), value
             )
-            frames.join_periods(rows, [binding.name])
+            frames.join_periods(rows, [binding.name], on=on)
             frames.periods = frames.periods.with_columns(_fill(binding, criterion, shift))  # type: ignore[union-attr]
         else:
-            rows = computed.select(nw.col(ID).cast(nw.String), value)
-            frames.join_scalar(rows, [binding.name])
+            rows = computed.select(customer, value)
+            frames.join_scalar(rows, [binding.name], on=on)
             if criterion.neutral is not None:
                 frames.customers = frames.customers.with_columns(
                     nw.col(binding.name).fill_null(_neutral(criterion))
                 )
     return frames
+
+
+def with_customer_id(
+    computed: nw.LazyFrame[Any], customers: nw.LazyFrame[Any]
+) -> nw.LazyFrame[Any]:
+    """A criterion's result with ``customer_id``, also when it names customers by their
+    :data:`CUSTOMER_KEY` (the key is joined to the customers' ids, then dropped)."""
+    columns = computed.collect_schema().names()
+    if ID in columns or CUSTOMER_KEY not in columns:
+        return computed
+    ids = customers.select(CUSTOMER_KEY, ID)
+    return computed.join(ids, on=CUSTOMER_KEY, how="inner").drop(CUSTOMER_KEY)
 
 
 def _typed(expr: nw.Expr, criterion: Criterion) -> nw.Expr:
@@ -115,7 +134,7 @@ def _grid(
 ) -> nw.LazyFrame[Any]:
     """Every customer × every period any per-period criterion covers (same backend)."""
     low = min(window.periods - b.periods for b in bindings)
-    ids = customers.select(ID)
+    ids = customers.select(ID, *([KEY] if KEY in customers.collect_schema().names() else []))
     return nw.concat(
         [
             ids.with_columns(nw.lit(p, dtype=nw.Int64).alias(PERIOD))

@@ -40,6 +40,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from tierkit.contract import Criterion, OpenedSource, ValueType
+from tierkit.data.keys import with_customer_keys
 from tierkit.data.prepare import needed_columns, prepare_tables
 from tierkit.errors import DataInvalid, TierkitError
 from tierkit.evaluation.criteria import compute_criteria
@@ -632,7 +633,8 @@ def criteria_from_transactions(
         )
     except DataInvalid as exc:
         raise ExampleFailure(exc.render()) from None
-    frames_in = {name: nw.from_native(frame) for name, frame in prepared.tables.items()}
+    keyed = with_customer_keys(prepared.tables)
+    frames_in = {name: nw.from_native(frame) for name, frame in keyed.items()}
     frames = compute_criteria(ruleset, criteria, frames_in, frames_in["customers"], as_of)
     customers = frames.collect_customers()
     values: dict[str, dict[str, Any]] = {}

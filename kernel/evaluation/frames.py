@@ -23,6 +23,9 @@ from tierkit.data.prepare import ORDER as ORDER
 
 ID = "customer_id"
 PERIOD = "period"
+KEY = "__key"
+"""The customers' :data:`tierkit.contract.CUSTOMER_KEY` inside the frames (a working column,
+left out of the results)."""
 
 
 def internal(name: str) -> str:
@@ -88,16 +91,19 @@ class Frames:
             self.customers = frame
             self.scalar_columns.update(internal(c) for c in columns)
 
-    def join_scalar(self, frame: nw.LazyFrame[Any], columns: list[str]) -> None:
-        """Left-join per-customer ``columns`` of ``frame`` into the customers frame."""
-        renamed = frame.select(ID, *(nw.col(c).alias(internal(c)) for c in columns))
-        self.customers = self.customers.join(renamed, on=ID, how="left")
+    def join_scalar(self, frame: nw.LazyFrame[Any], columns: list[str], on: str = ID) -> None:
+        """Left-join per-customer ``columns`` of ``frame`` into the customers frame.
+
+        ``on`` is :data:`ID` or :data:`KEY`, the column ``frame`` names its customers by.
+        """
+        renamed = frame.select(on, *(nw.col(c).alias(internal(c)) for c in columns))
+        self.customers = self.customers.join(renamed, on=on, how="left")
         self.scalar_columns.update(internal(c) for c in columns)
 
-    def join_periods(self, frame: nw.LazyFrame[Any], columns: list[str]) -> None:
+    def join_periods(self, frame: nw.LazyFrame[Any], columns: list[str], on: str = ID) -> None:
         assert self.periods is not None
-        renamed = frame.select(ID, PERIOD, *(nw.col(c).alias(internal(c)) for c in columns))
-        self.periods = self.periods.join(renamed, on=[ID, PERIOD], how="left")
+        renamed = frame.select(on, PERIOD, *(nw.col(c).alias(internal(c)) for c in columns))
+        self.periods = self.periods.join(renamed, on=[on, PERIOD], how="left")
         self.period_columns.update(internal(c) for c in columns)
 
     def ensure_in_periods(self, name: str) -> None:
@@ -114,7 +120,9 @@ class Frames:
 
     def collect_customers(self) -> pl.DataFrame:
         """The customers frame as a polars frame with public column names, by customer_id."""
-        frame = nw.to_native(self.customers.sort(self.id_order).collect(backend="polars"))
+        frame = nw.to_native(
+            _without_key(self.customers).sort(self.id_order).collect(backend="polars")
+        )
         assert isinstance(frame, pl.DataFrame)
         return frame.rename({c: public(c) for c in frame.columns})
 
@@ -126,9 +134,15 @@ class Frames:
     def collect_periods(self) -> pl.DataFrame | None:
         if self.periods is None:
             return None
-        frame = nw.to_native(self.periods.sort(ID, PERIOD).collect(backend="polars"))
+        frame = nw.to_native(
+            _without_key(self.periods).sort(ID, PERIOD).collect(backend="polars")
+        )
         assert isinstance(frame, pl.DataFrame)
         return frame.rename({c: public(c) for c in frame.columns})
+
+
+def _without_key(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    return frame.drop(KEY) if KEY in frame.collect_schema().names() else frame
 
 
 def _spelled(columns: list[str]) -> dict[str, str]:
