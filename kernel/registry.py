@@ -24,6 +24,7 @@ import pluggy
 
 from tierkit import hookspecs
 from tierkit.contract import (
+    CUSTOMER_KEY,
     NAME_PATTERN,
     Criterion,
     Definition,
@@ -291,6 +292,12 @@ def _check_criterion(c: Criterion) -> str | None:
         return f"type must be a ValueType, not {c.type!r}"
     if not isinstance(c.needs, tuple) or not all(isinstance(n, TableNeed) for n in c.needs):
         return "needs must be a tuple of TableNeed"
+    reserved = [n.table for n in c.needs if any(col.name == CUSTOMER_KEY for col in n.columns)]
+    if reserved:
+        return (
+            f"needs a column '{CUSTOMER_KEY}' in table '{reserved[0]}'; that name is "
+            "tierkit's own (the key it adds beside customer_id), so a table may not bring it"
+        )
     if not isinstance(c.params, tuple) or not all(isinstance(p, Param) for p in c.params):
         return "params must be a tuple of Param"
     names = [p.name for p in c.params]

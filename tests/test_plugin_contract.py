@@ -141,6 +141,10 @@ def test_tierkit_criteria_wrong_shape_names_the_plugin(returned: object, found: 
         ({"better": "more"}, "better must be"),
         ({"compute": "not a function"}, "compute is not callable"),
         ({"needs": [TableNeed("visits", ())]}, "needs must be a tuple"),
+        (
+            {"needs": (TableNeed("visits", (Column("customer_key", ColumnType.ID),)),)},
+            "column 'customer_key' in table 'visits'; that name is tierkit's own",
+        ),
     ],
 )
 def test_tierkit_criteria_invalid_definition(changes: dict[str, Any], message: str) -> None:
