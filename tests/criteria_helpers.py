@@ -13,6 +13,7 @@ import polars as pl
 
 from tierkit.contract import CUSTOMER_KEY, MONEY_SCALE, Criterion, Window
 from tierkit.data.keys import key_of
+from tierkit.evaluation.criteria import with_customer_id
 from tierkit.plugins import assessments, growth, payments, profit, shipments, tenure
 
 BACKENDS = ("polars", "polars-keyed", "duckdb")
@@ -77,8 +78,8 @@ def run(criterion: Criterion, tables: Mapping[str, nw.LazyFrame[Any]], window: W
 def _with_ids(
     frame: nw.LazyFrame[Any], tables: Mapping[str, nw.LazyFrame[Any]]
 ) -> nw.LazyFrame[Any]:
-    """A result keyed by ``customer_key`` with ``customer_id`` back in its place (the ids of
-    every table, as the kernel takes them from the customers table)."""
+    """A result keyed by ``customer_key`` with ``customer_id`` back in its place, as the kernel
+    puts it back (here the ids of every table stand for the customers table)."""
     pairs = pl.concat(
         [
             nw.to_native(t.select(CUSTOMER_KEY, "customer_id").collect())
@@ -86,6 +87,5 @@ def _with_ids(
             if CUSTOMER_KEY in t.collect_schema().names()
         ]
     ).unique()
-    ids = nw.from_native(pairs.lazy())
     columns = [c if c != CUSTOMER_KEY else "customer_id" for c in frame.collect_schema().names()]
-    return frame.join(ids, on=CUSTOMER_KEY, how="inner").select(columns)
+    return with_customer_id(frame, nw.from_native(pairs.lazy())).select(columns)

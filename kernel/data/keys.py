@@ -20,15 +20,22 @@ from collections.abc import Mapping
 import polars as pl
 
 from tierkit.contract import CUSTOMER_KEY
-from tierkit.data.scan import SEED
 
 ID = "customer_id"
 CUSTOMERS = "customers"
+SEED = 20_261_123
+"""Any fixed seed: keys are only compared within one process."""
 
 
 def key_of(ids: pl.Expr) -> pl.Expr:
-    """The key of each id (text): its 64-bit hash, as the data check computes it."""
+    """The key of each id (text): its 64-bit hash. The data check looks rows' customers up by
+    it (:mod:`tierkit.data.scan`), and criteria group rows by it."""
     return ids.hash(SEED)
+
+
+def keys_of(ids: pl.Series) -> pl.Series:
+    """:func:`key_of` for a series of ids."""
+    return ids.to_frame().select(key_of(pl.col(ids.name))).to_series()
 
 
 def with_customer_keys(tables: Mapping[str, pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
@@ -40,13 +47,12 @@ def with_customer_keys(tables: Mapping[str, pl.LazyFrame]) -> dict[str, pl.LazyF
     if CUSTOMERS not in tables:
         return dict(tables)
     customers = tables[CUSTOMERS].collect()
-    keys = customers.select(key_of(pl.col(ID)).alias(CUSTOMER_KEY)).to_series()
+    keys = keys_of(customers[ID]).alias(CUSTOMER_KEY)
     if keys.n_unique() != keys.len():
         return dict(tables)  # two customers share a key: criteria group by the id text
-    keyed = {CUSTOMERS: customers.with_columns(keys).lazy()}
+    keyed = dict(tables)
     for name, frame in tables.items():
         if name != CUSTOMERS and ID in frame.collect_schema().names():
             keyed[name] = frame.with_columns(key_of(pl.col(ID)).alias(CUSTOMER_KEY))
-        elif name != CUSTOMERS:
-            keyed[name] = frame
+    keyed[CUSTOMERS] = customers.with_columns(keys).lazy()
     return keyed

@@ -24,6 +24,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from tierkit.contract import Column, ColumnType, Criterion, OpenedSource
+from tierkit.data.keys import keys_of
 from tierkit.data.parse import (
     EXAMPLES,
     ROW,
@@ -34,7 +35,7 @@ from tierkit.data.parse import (
     wanted,
 )
 from tierkit.data.report import DataReport, TableReport
-from tierkit.data.scan import SEED, LazyTable, can_stay_lazy
+from tierkit.data.scan import LazyTable, can_stay_lazy
 from tierkit.errors import DataInvalid, DataProblem
 
 ORDER = "__order"
@@ -339,7 +340,7 @@ def _check_customers(raw: pl.LazyFrame, origin: str) -> list[DataProblem]:
 def _distinct(ids: pl.Series) -> bool:
     """Whether no id is listed twice: distinct hashes prove it (5× faster than comparing text
     at 1M ids); equal hashes are settled by comparing the text."""
-    return ids.hash(SEED).n_unique() == ids.len() or ids.n_unique() == ids.len()
+    return keys_of(ids).n_unique() == ids.len() or ids.n_unique() == ids.len()
 
 
 def _rows(frame: pl.DataFrame) -> Sequence[str]:

@@ -32,13 +32,10 @@ from datetime import date
 import polars as pl
 
 from tierkit.contract import Column
+from tierkit.data.keys import ID, key_of, keys_of
 from tierkit.data.parse import EXAMPLES, ROW, can_fail, must_not_be_negative, shown
 from tierkit.data.report import TableReport
 from tierkit.errors import DataProblem
-
-ID = "customer_id"
-SEED = 20_261_123
-"""Any fixed seed: hashes are only compared within one process."""
 
 
 def is_file_scan(frame: pl.LazyFrame) -> bool:
@@ -111,8 +108,8 @@ class LazyTable:
         """
         stored = pl.col(ID)
         text = stored if self.schema[ID] == pl.String else stored.cast(pl.String)
-        hashes = customer_ids.hash(SEED)
-        id_hash = pl.when(stored.is_not_null()).then(text.hash(SEED))
+        hashes = keys_of(customer_ids)
+        id_hash = pl.when(stored.is_not_null()).then(key_of(text))
         day = self.parsed[self.date_column] if self.date_column else None
         # Rows whose id hash is not a customer's: an anti-join, which polars runs in parallel
         # (0.28 s for 20M rows here, against 0.36 s for is_in), and the rows and dates alongside.
