@@ -72,9 +72,9 @@ def load_ruleset(
 ) -> CompiledRuleset:
     """Load a ruleset file, or a shipped ruleset by name; raises :class:`RulesetInvalid`."""
     from tierkit.ruleset.load import load_ruleset as load_file
-    from tierkit.shipped import resolve_ruleset_paths
+    from tierkit.shipped import resolve_ruleset_path
 
-    [path] = resolve_ruleset_paths([str(ruleset)])[:1]
+    path = resolve_ruleset_path(str(ruleset))
     return load_file(path, registry, strategy=strategy)
 
 

@@ -20,6 +20,18 @@ def shipped_rulesets() -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
+def resolve_ruleset_path(argument: str) -> Path:
+    """The one file for a ruleset argument (a file or a shipped ruleset name); a folder is
+    refused, since a command that evaluates one ruleset cannot choose among several."""
+    if Path(argument).is_dir():
+        raise UsageError(
+            f"{argument}: is a folder; name one ruleset file in it (tierkit validate and"
+            " tierkit test take a folder)"
+        )
+    [path] = resolve_ruleset_paths([argument])
+    return path
+
+
 def resolve_ruleset_paths(arguments: Iterable[str]) -> list[Path]:
     """Files for ruleset arguments: a file, a folder of ``*.yaml``, or a shipped ruleset name."""
     paths: list[Path] = []

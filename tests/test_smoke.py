@@ -36,3 +36,19 @@ def test_misspelled_shipped_ruleset_suggests_the_name() -> None:
     assert result.exit_code == 2
     assert "no ruleset file or shipped ruleset named 'vip-montly'" in result.output
     assert "did you mean 'vip-monthly'?" in result.output
+
+
+def test_a_command_of_one_ruleset_refuses_a_folder(tmp_path: object) -> None:
+    """`evaluate rulesets/` once evaluated the folder's first file without a word."""
+    from pathlib import Path
+
+    folder = Path(str(tmp_path)) / "rules"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("tierkit: 1\nname: a\ndecisions: {c: {default: {then: C}}}\n")
+    for command in (["evaluate", str(folder)], ["explain", str(folder), "C1"]):
+        result = CliRunner().invoke(app, [*command, "--data", str(tmp_path)])
+        assert result.exit_code == 2, result.output
+        assert f"{folder}: is a folder" in result.output
+    # validate takes a folder: every file in it
+    result = CliRunner().invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 0, result.output

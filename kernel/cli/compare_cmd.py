@@ -20,7 +20,7 @@ from tierkit.cli.options import (
     existing_store,
 )
 from tierkit.errors import UsageError
-from tierkit.shipped import resolve_ruleset_paths
+from tierkit.shipped import resolve_ruleset_path
 
 if TYPE_CHECKING:
     from tierkit.evaluation import Run
@@ -74,7 +74,7 @@ def compare(
     from tierkit.registry import get_registry
 
     chosen = strategies or []
-    paths = resolve_ruleset_paths(rulesets)
+    paths = [resolve_ruleset_path(ruleset) for ruleset in rulesets]
     if len(paths) == 1 and len(chosen) == 2:
         plans: list[tuple[Path, str | None]] = [(paths[0], chosen[0]), (paths[0], chosen[1])]
     elif len(paths) == 2 and len(chosen) <= 1:

@@ -23,7 +23,7 @@ from tierkit.cli.evaluate_cmd import print_summary
 from tierkit.defaults import DEFAULT_STORE
 from tierkit.demo.formats import DemoFormat
 from tierkit.errors import UsageError
-from tierkit.shipped import resolve_ruleset_paths
+from tierkit.shipped import resolve_ruleset_path
 
 if TYPE_CHECKING:
     from tierkit.demo import WrittenTable
@@ -140,7 +140,7 @@ def demo(
     _summary(written)
     if not run_evaluation:
         return
-    [path] = resolve_ruleset_paths([ruleset])[:1]
+    path = resolve_ruleset_path(ruleset)
     with Console(stderr=True).status("evaluating"):
         run = evaluate(path, out, as_of=spec.as_of, store=out / DEFAULT_STORE)
     target = out / "results.csv"

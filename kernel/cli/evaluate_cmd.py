@@ -22,7 +22,7 @@ from tierkit.cli.options import (
     StrategyOption,
     as_of_date,
 )
-from tierkit.shipped import resolve_ruleset_paths
+from tierkit.shipped import resolve_ruleset_path
 
 if TYPE_CHECKING:
     import polars as pl
@@ -61,7 +61,7 @@ def evaluate_command(
     """
     from tierkit.evaluation import evaluate, write_results
 
-    [path] = resolve_ruleset_paths([ruleset])[:1]
+    path = resolve_ruleset_path(ruleset)
     err = Console(stderr=True, highlight=False)
     with err.status("starting") as status:
         run = evaluate(

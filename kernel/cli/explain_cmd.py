@@ -19,7 +19,7 @@ from tierkit.cli.options import (
     as_of_date,
     existing_store,
 )
-from tierkit.shipped import resolve_ruleset_paths
+from tierkit.shipped import resolve_ruleset_path
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +49,7 @@ def explain(
     from tierkit.evaluation.explain import describe, explain_customers
     from tierkit.registry import get_registry
 
-    [path] = resolve_ruleset_paths([ruleset])[:1]
+    path = resolve_ruleset_path(ruleset)
     registry = get_registry()
     run = evaluate(
         path,

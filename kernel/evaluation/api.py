@@ -24,7 +24,7 @@ from tierkit.history import HistoryStore, apply_overrides, compare_previous, ove
 from tierkit.registry import Registry, get_registry
 from tierkit.ruleset import load_ruleset
 from tierkit.ruleset.compiled import CompiledRuleset
-from tierkit.shipped import resolve_ruleset_paths
+from tierkit.shipped import resolve_ruleset_path
 
 BACKENDS = ("polars", "duckdb", "spark")
 ENGINES = ("vector", "durable")
@@ -98,7 +98,7 @@ def evaluate(
     compiled = (
         ruleset
         if isinstance(ruleset, CompiledRuleset)
-        else load_ruleset(resolve_ruleset_paths([str(ruleset)])[0], registry, strategy=strategy)
+        else load_ruleset(resolve_ruleset_path(str(ruleset)), registry, strategy=strategy)
     )
     lap("load")
     manifest: dict[str, Any] = {
