@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from tierkit.registry import Registry, get_registry
+
+# Property tests: a quick profile on a developer's machine (the README's test command stays
+# within minutes on two cores), a thorough one in CI. HYPOTHESIS_PROFILE chooses either.
+settings.register_profile("quick", deadline=None)
+settings.register_profile("thorough", deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "thorough" if os.environ.get("CI") else "quick")
+)
 
 
 @pytest.fixture(scope="session")

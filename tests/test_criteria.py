@@ -22,6 +22,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 import pytest
 from criteria_helpers import BACKENDS, Row, criteria, d, money, run, table
+from helpers import property_examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -421,7 +422,7 @@ def _payments_frame(backend: str, rows: list[tuple[str, int, int]],
     }, {"customer_id": pl.String, "paid_at": pl.Date, "amount": pl.Int64}, con)}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=property_examples(60), deadline=None)
 @given(rows=payment_rows, seed=st.integers(min_value=0, max_value=2**32))
 def test_received_is_the_exact_decimal_sum_in_any_row_order(
     rows: list[tuple[str, int, int]], seed: int

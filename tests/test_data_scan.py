@@ -10,13 +10,13 @@ scan skip row groups are exercised too.
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import property_examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -79,7 +79,7 @@ def _prepared(registry: Registry, folder: Path, *, lazy: bool) -> tuple[str, obj
 
 
 @settings(
-    max_examples=int(os.environ.get("TIERKIT_PROPERTY_EXAMPLES", "150")),
+    max_examples=property_examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

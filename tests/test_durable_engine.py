@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
-import os
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -19,6 +18,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from helpers import property_examples
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -46,7 +46,7 @@ durable_only = pytest.mark.skipif(
     reason="durable-rules is not installed (it supports Python up to 3.12)",
 )
 
-EXAMPLES = int(os.environ.get("TIERKIT_PROPERTY_EXAMPLES", "300"))
+EXAMPLES = property_examples(300)
 
 
 def _not_computed(*args: Any) -> Any:

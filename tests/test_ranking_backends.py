@@ -8,13 +8,13 @@ values, customers without rows and per-period values; every ranking function, wi
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import duckdb
 import narwhals.stable.v2 as nw
 import polars as pl
 import pytest
+from helpers import property_examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_evaluate_vector import AS_OF, Facts
@@ -85,7 +85,7 @@ def _values(
 
 
 @settings(
-    max_examples=int(os.environ.get("TIERKIT_PROPERTY_EXAMPLES", "60")),
+    max_examples=property_examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
