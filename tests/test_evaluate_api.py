@@ -89,6 +89,8 @@ def test_abc_by_cumulative_share(ruleset: Path, tmp_path: Path) -> None:
             "customers": 2,
             "customer_share": 0.4,
             "value": 850.0,
+            "value_positive": 850.0,
+            "value_losses": 0.0,
             "value_share": 0.85,
         },
         {
@@ -96,6 +98,8 @@ def test_abc_by_cumulative_share(ruleset: Path, tmp_path: Path) -> None:
             "customers": 1,
             "customer_share": 0.2,
             "value": 100.0,
+            "value_positive": 100.0,
+            "value_losses": 0.0,
             "value_share": 0.1,
         },
         {
@@ -103,9 +107,13 @@ def test_abc_by_cumulative_share(ruleset: Path, tmp_path: Path) -> None:
             "customers": 2,
             "customer_share": 0.4,
             "value": 50.0,
+            "value_positive": 50.0,
+            "value_losses": 0.0,
             "value_share": 0.05,
         },
     ]
+    # no losses: the positive total is the net total
+    assert run.manifest["value_totals"] == {"net": 1000.0, "positive": 1000.0, "losses": 0.0}
     assert run.manifest["data"]["payments"]["skipped"] == {"on or after the as-of date": 1}
 
 

@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 from test_evaluate_api import AS_OF, make_data
+from test_evaluate_vector import Facts
+from test_evaluate_vector import run as run_facts
 from typer.testing import CliRunner
 
 from tierkit.cli import app
 from tierkit.errors import UsageError
 from tierkit.evaluation import evaluate
 from tierkit.evaluation.explain import describe, explain_customers
-from tierkit.registry import get_registry
+from tierkit.registry import build_registry, get_registry, make_plugin_manager
+from tierkit.ruleset import load_ruleset_text
 
 RULESET = """
 tierkit: 1
@@ -96,3 +99,35 @@ def test_explain_command(tmp_path: Path) -> None:
     assert [d["decisions"][0]["value"] for d in data_out] == ["B", "C"]
     missing = CliRunner().invoke(app, [*args[:2], "nobody", *args[4:]])
     assert missing.exit_code == 2 and "no customer 'nobody'" in missing.output
+
+
+
+def test_a_loss_does_not_lower_the_total_of_the_shares() -> None:
+    # net profits a 600, b 250, c 100, d 50, e -150; positive total 1000 (the net total 850
+    # would have put c's ahead at 850 / 850 = 1.0, and c in C)
+    registry = build_registry(make_plugin_manager([("facts", Facts())]))
+    body = RULESET.split("criteria:")[1].replace("{use: value}", "{use: fact.value}")
+    body = body.replace("count: {use: payments.count}", "count: {use: fact.value}")
+    values = run_facts(
+        registry,
+        "criteria:" + body,
+        {
+            "customer_id": list("abcde"),
+            "period": [-1] * 5,
+            "value": [600.0, 250.0, 100.0, 50.0, -150.0],
+        },
+        list("abcde"),
+    )
+    ruleset = load_ruleset_text(
+        "tierkit: 1\nname: t\nwindow: {period: month, periods: 3}\ncriteria:" + body,
+        registry=registry,
+    )
+    c, e = explain_customers(ruleset, registry, values, ["c", "e"], {"cash": "currency"})
+    assert c.values["ahead"] == 0.85 and c.decisions[0].value == "B"
+    assert e.values["ahead"] == 1.0 and e.decisions[0].value == "C"
+    meaning = "cum_share(cash): share of the positive total of cash held by the customers ranked"
+    assert c.meanings == {"ahead": meaning + " ahead"}
+    assert f"    ahead = 0.85  ({meaning} ahead)" in describe(c).splitlines()
+    # c needs ahead < 0.8: 850 / (1000 - 100 + v) < 0.8 → v > 162.5; e's loss does not count
+    [miss] = c.near_miss
+    assert "needs about 62.50 more cash (now 100" in miss

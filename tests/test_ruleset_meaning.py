@@ -183,6 +183,63 @@ decisions:
     assert isinstance(problem, RankingOutsideDeriveError)
 
 
+def test_by_groups_a_ranking_by_a_value_per_customer() -> None:
+    compiled = load(
+        HEAD
+        + """
+derive:
+  top_of_group: top_share(total, by=terminated)
+  month_in_group: cum_share(paid, among=paid > 0, by=tenure >= 24)
+decisions:
+  c: {rules: [{when: top_of_group <= 0.1, then: A}], default: {then: B}}
+"""
+    )
+    types = {name: fact.expr.type for name, fact in compiled.derived.items()}
+    assert types["top_of_group"] == Type("number", per_period=False, nullable=True)
+    assert types["month_in_group"] == Type("number", per_period=True, nullable=True)
+    assert compiled.derived["top_of_group"].expr.names == {"total", "terminated"}
+
+
+@pytest.mark.parametrize(
+    ("by", "message", "column"),
+    [
+        # line 11 is '  r: "top_share(total, by=...)"': the text starts at column 7, so by='s
+        # value at 7 + len("top_share(total, by=") = 27
+        ("paid", "by= needs one value per customer, found a number per period", 27),
+        ("top_share(tenure)", "top_share() ranks them instead", 27),
+        # 27 + len("sum(paid) > 0 and ") = 45
+        ("sum(paid) > 0 and pct_rank(tenure) > 0", "pct_rank() ranks them instead", 45),
+        ("date('2024-01-01')", "by= needs a text, number or true/false value", 27),
+    ],
+)
+def test_by_refuses_periods_rankings_and_dates(by: str, message: str, column: int) -> None:
+    [problem] = problems(
+        HEAD
+        + f"""
+derive:
+  r: "top_share(total, by={by})"
+decisions:
+  c: {{rules: [{{when: r <= 0.1, then: A}}], default: {{then: B}}}}
+"""
+    )
+    assert isinstance(problem, TypeMismatchError), problem
+    assert message in problem.message
+    assert (problem.location.line, problem.location.column) == (11, column)
+
+
+def test_by_is_a_keyword_of_ranking_functions_only() -> None:
+    [problem] = problems(
+        HEAD
+        + """
+derive:
+  s: sum(paid, by=terminated)
+decisions:
+  c: {rules: [{when: s > 0, then: A}], default: {then: B}}
+"""
+    )
+    assert "sum() has no argument named 'by'" in problem.message
+
+
 @pytest.mark.parametrize(
     ("condition", "message"),
     [

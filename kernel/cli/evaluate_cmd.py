@@ -98,7 +98,12 @@ def print_summary(
         f"{manifest['as_of']} · {customers:,} customers"
     )
     table = Table(title=title, title_justify="left")
-    for column in ("category", "customers", "share of customers", "value", "share of value"):
+    totals = manifest.get("value_totals") or {}
+    losses = bool(totals.get("losses"))  # with losses, say which total the shares are of
+    columns = ["category", "customers", "share of customers", "value", "share of value"]
+    if losses:
+        columns[3:] = ["value (net)", "losses", "share of positive value"]
+    for column in columns:
         table.add_column(column, justify="left" if column == "category" else "right")
     for row in manifest["categories"]:
         share = row["value_share"]
@@ -107,9 +112,15 @@ def print_summary(
             f"{row['customers']:,}",
             f"{row['customer_share']:.1%}",
             f"{row['value']:,.2f}",
+            *([f"{row.get('value_losses') or 0.0:,.2f}"] if losses else []),
             "-" if share is None else f"{share:.1%}",
         )
     console.print(table)
+    if losses:
+        console.print(
+            f"value: net total {totals['net']:,.2f} (positive {totals['positive']:,.2f}, "
+            f"losses {totals['losses']:,.2f}); shares are of the positive total"
+        )
     skipped = {t: r["skipped"] for t, r in manifest.get("data", {}).items() if r["skipped"]}
     if skipped:
         console.print("skipped rows: " + json.dumps(skipped))

@@ -14,12 +14,13 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from tierkit.contract import MONEY_SCALE, Window
+from tierkit.contract import Window
 from tierkit.data import open_source, prepare_tables
 from tierkit.data.keys import with_customer_keys
 from tierkit.errors import UsageError
 from tierkit.evaluation.criteria import with_customer_id
 from tierkit.evaluation.run import evaluate_tables
+from tierkit.evaluation.value_shares import category_values, value_totals, with_shares
 from tierkit.history import HistoryStore, apply_overrides, compare_previous, override_summary
 from tierkit.registry import Registry, get_registry
 from tierkit.ruleset import load_ruleset
@@ -143,7 +144,9 @@ def evaluate(
                 decided = compare_previous(decided, previous, decision)
     results = _with_value_and_policies(compiled, registry, tables, as_of, decided, evaluated.values)
     manifest["customers"] = results.height
-    manifest["categories"] = _category_summary(compiled, results)
+    counted = _category_values(compiled, results)
+    manifest["categories"] = with_shares(counted, results.height)
+    manifest["value_totals"] = value_totals(counted)
     manifest["decisions"] = {
         name: {_text(v): n for v, n in results[name].value_counts(sort=True).iter_rows()}
         for name, decision in compiled.decisions.items()
@@ -245,24 +248,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _category_summary(ruleset: CompiledRuleset, results: pl.DataFrame) -> list[dict[str, Any]]:
+def _category_values(ruleset: CompiledRuleset, results: pl.DataFrame) -> list[dict[str, Any]]:
+    """Customers and exact value of each category of the primary decision, in outcome order
+    (shares of the positive total: :mod:`tierkit.evaluation.value_shares`)."""
     primary = ruleset.primary_decision
-    exact = (pl.col("value") * MONEY_SCALE).round(0).cast(pl.Int128)  # sums independent of order
-    summary = results.group_by(primary).agg(pl.len().alias("customers"), exact.sum().alias("units"))
+    rows = category_values(results, pl.col(primary))
     order = {str(o): i for i, o in enumerate(ruleset.decisions[primary].outcomes)}
-    rows = sorted(summary.iter_rows(named=True), key=lambda r: order.get(str(r[primary]), 99))
-    units = [int(r["units"] or 0) for r in rows]  # exact totals in ten-thousandths
-    total = sum(units)
-    return [
-        {
-            "category": r[primary],
-            "customers": r["customers"],
-            "customer_share": round(r["customers"] / results.height, 6) if results.height else 0,
-            "value": round(u / MONEY_SCALE, 4),
-            "value_share": round(u / total, 6) if total else None,
-        }
-        for r, u in zip(rows, units, strict=True)
-    ]
+    return sorted(rows, key=lambda r: order.get(str(r["category"]), 99))
 
 
 def write_results(frame: pl.DataFrame, path: str | Path, registry: Registry | None = None) -> None:

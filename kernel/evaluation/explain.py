@@ -19,7 +19,7 @@ from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, Frames
 from tierkit.registry import Registry
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRule, CompiledRuleset
-from tierkit.ruleset.expr import Binary, Call, Expr, Literal, Name
+from tierkit.ruleset.expr import Binary, Call, Expr, Literal, Name, unparse
 from tierkit.ruleset.language import RANKING
 
 FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -54,6 +54,9 @@ class Explanation:
     values: dict[str, Any]
     decisions: tuple[DecisionExplanation, ...]
     near_miss: tuple[str, ...] = field(default_factory=tuple)
+    meanings: dict[str, str] = field(default_factory=dict)
+    """What a ranked value means, for the values that are rankings (``ahead``: "share of
+    the positive total of cash held by the customers ranked ahead")."""
 
     def describe(self) -> str:
         """The explanation as text, as ``tierkit explain`` prints it."""
@@ -86,6 +89,7 @@ class Explanation:
                 for d in self.decisions
             ],
             "near_miss": list(self.near_miss),
+            "meanings": dict(self.meanings),
         }
 
 
@@ -109,10 +113,39 @@ def explain_customers(
         used = ruleset.names_used_by_decisions()
         shown = {name: row.get(name) for name in used if name in row}
         near = _near_miss(ruleset, row, values, decisions[0], units or {})
+        meanings = {n: m for n in shown if (m := ranking_meaning(ruleset, n)) is not None}
         explanations.append(
-            Explanation(customer, str(row.get("name", "")), shown, decisions, tuple(near))
+            Explanation(
+                customer, str(row.get("name", "")), shown, decisions, tuple(near), meanings
+            )
         )
     return explanations
+
+
+RANKING_MEANINGS = {
+    "top_share": "position / N in the order of {x}, larger first",
+    "cum_share": "share of the positive total of {x} held by the customers ranked ahead",
+    "pct_rank": "percentile rank by {x}, 1 for the best",
+    "share": "own {x} / the positive total of {x}",
+    "minmax": "{x} scaled between the smallest (0) and the largest (1)",
+    "zscore": "standard deviations of {x} above the mean",
+}
+
+
+def ranking_meaning(ruleset: CompiledRuleset, name: str) -> str | None:
+    """What the derived fact ``name`` means when it is a ranking function, else None."""
+    fact = ruleset.derived.get(name)
+    tree = fact.expr.tree if fact is not None else None
+    if not isinstance(tree, Call) or tree.func not in RANKING:
+        return None
+    x = unparse(tree.args[0])
+    text = RANKING_MEANINGS[tree.func].format(x=x)
+    for keyword in tree.kwargs:
+        if keyword.name == "among":
+            text += f", among the customers with {unparse(keyword.value)}"
+        elif keyword.name == "by":
+            text += f", within the same {unparse(keyword.value)}"
+    return f"{unparse(tree)}: {text}"
 
 
 def _conditions(ruleset: CompiledRuleset, registry: Registry, values: pl.DataFrame) -> pl.DataFrame:
@@ -333,15 +366,15 @@ def _rank_value(func: str, value: float, own: str, others: list[tuple[float, str
     ahead = [v for v, i in others if v > value or (v == value and i < own)]
     n = len(others) + 1
     position = len(ahead) + 1
-    total = sum(v for v, _ in others) + value
+    positive = sum(max(v, 0.0) for v, _ in others) + max(value, 0.0)  # losses count 0
     if func == "top_share":
         return position / n
     if func == "pct_rank":
         return (n - position) / (n - 1) if n > 1 else 1.0
     if func == "cum_share":
-        return sum(ahead) / total if total else None
+        return sum(max(v, 0.0) for v in ahead) / positive if positive > 0 else None
     if func == "share":
-        return value / total if total else None
+        return value / positive if positive > 0 else None
     if func == "minmax":
         low = min([value, *(v for v, _ in others)])
         high = max([value, *(v for v, _ in others)])
@@ -368,7 +401,11 @@ def describe(explanation: Explanation) -> str:
     lines = [f"{explanation.customer_id} {explanation.name}"]
     lines.append("  values:")
     for name, value in explanation.values.items():
-        lines.append(f"    {name} = {'missing' if value is None else _fmt(value)}")
+        meaning = explanation.meanings.get(name)
+        lines.append(
+            f"    {name} = {'missing' if value is None else _fmt(value)}"
+            + (f"  ({meaning})" if meaning else "")
+        )
     for decision in explanation.decisions:
         decided = f"rule {decision.rule}" if decision.rule else "the default"
         lines.append(

@@ -235,17 +235,26 @@ class Compiler:
         among = next((k.value for k in node.kwargs if k.name == "among"), None)
         condition = nw.lit(True) if among is None else self.expr(among, level).fill_null(False)
         frames.add(member, condition & ~nw.col(value).is_null(), per_period=level)
+        by = next((k.value for k in node.kwargs if k.name == "by"), None)
+        groups: list[str] = []
+        if by is not None:  # a missing group value is a group of its own, as in SQL
+            groups.append(frames.temp())
+            frames.add(groups[0], self.expr(by, level), per_period=level)
         frame = frames.periods if level else frames.customers
         assert frame is not None
         out = frames.temp()
         if frame.implementation.is_polars():
             native = nw.to_native(frame)
             ties = ORDER if ORDER in native.collect_schema().names() else ID
-            ranked = _rank_by_sorting(native, node.func, value, member, out, level, ties)
+            ranked = _rank_by_sorting(
+                native, node.func, value, member, out, level, ties, groups=groups
+            )
             frames.replace(nw.from_native(ranked), [out], per_period=level)
             return out
         frames.replace(
-            _rank_by_windows(frame, node.func, value, member, out, level, self.exact),
+            _rank_by_windows(
+                frame, node.func, value, member, out, level, self.exact, groups=groups
+            ),
             [out],
             per_period=level,
         )
@@ -253,8 +262,8 @@ class Compiler:
 
 
 RANK_TEMPORARIES = (
-    *("__x", "__neg", "__xi", "__pos", "__n"),
-    *("__tot", "__cum", "__min", "__max", "__sq"),
+    *("__x", "__neg", "__xi", "__pos", "__n", "__xp"),
+    *("__tot", "__ptot", "__pcum", "__min", "__max", "__sq"),
 )
 
 
@@ -266,15 +275,18 @@ def _rank_by_windows(
     out: str,
     per_period: bool,
     exact: Any,
+    *,
+    groups: list[str] | None = None,
 ) -> nw.LazyFrame[Any]:
     """The ranking with window functions over the whole frame (DuckDB, Spark).
 
     Customers that are not ranked get null values: window sums and counts skip them, so where
     they fall in the order does not matter. Working on the whole frame, not on a filtered copy
     joined back, keeps the query plan linear: with a join per ranking, DuckDB's plan doubled
-    with each ranking (eight rankings took 20 s on 12 customers).
+    with each ranking (eight rankings took 20 s on 12 customers). ``groups`` (``by=``) are
+    further partitions: each group is ranked on its own.
     """
-    part = [PERIOD] if per_period else []
+    part = [*([PERIOD] if per_period else []), *(groups or [])]
     order = ["__neg", ID]
 
     def over(expr: nw.Expr, *, ordered: bool = False) -> nw.Expr:
@@ -286,11 +298,13 @@ def _rank_by_windows(
     ranked = (
         frame.with_columns(__x=nw.when(nw.col(member)).then(nw.col(value)))
         .with_columns(__neg=-nw.col("__x"), __xi=(nw.col("__x") * SCALE).round(0).cast(exact))
+        .with_columns(__xp=nw.when(xi > 0).then(xi).otherwise(nw.lit(0).cast(exact)))
         .with_columns(
             __pos=over(xi.cum_count(), ordered=True).cast(nw.Float64),
             __n=over(xi.count()).cast(nw.Float64),
             __tot=over(xi.sum()),
-            __cum=over(xi.cum_sum(), ordered=True),
+            __ptot=over(nw.col("__xp").sum()),
+            __pcum=over(nw.col("__xp").cum_sum(), ordered=True),
             __min=over(nw.col("__x").min()),
             __max=over(nw.col("__x").max()),
             __sq=over((xi * xi).sum()),
@@ -310,6 +324,8 @@ def _rank_by_sorting(
     out: str,
     per_period: bool,
     ties: str = ID,
+    *,
+    groups: list[str] | None = None,
 ) -> pl.LazyFrame:
     """The ranking on polars: the frame sorted by value, then running sums in row order.
 
@@ -319,12 +335,14 @@ def _rank_by_sorting(
     Customers that are not ranked (not in ``among``, or no value) get null values, sort last
     and add nothing to the running sums. Ties are broken by ``ties``: the id, or the customer's
     place in id order (:data:`~tierkit.evaluation.frames.ORDER`), which sorts faster.
+    ``groups`` (``by=``) are ranked each on its own, like periods.
     """
     inside = pl.col(member)
-    part = PERIOD if per_period else "__all"
+    within = [*([PERIOD] if per_period else []), *(groups or [])]
+    part = within or ["__all"]
 
     def running(expr: pl.Expr) -> pl.Expr:
-        return expr.over(PERIOD) if per_period else expr  # keeps the row order in each period
+        return expr.over(within) if within else expr  # keeps the row order in each partition
 
     def total(expr: pl.Expr) -> pl.Expr:
         # A column, not a broadcast scalar: polars divides by a scalar by multiplying with its
@@ -336,12 +354,14 @@ def _rank_by_sorting(
     ranked = (
         frame.with_columns(__x=pl.when(inside).then(pl.col(value)), __all=pl.lit(0))
         .with_columns(__neg=-pl.col("__x"), __xi=(pl.col("__x") * SCALE).round(0).cast(pl.Int128))
-        .sort(*([PERIOD] if per_period else []), "__neg", ties, nulls_last=True)
+        .with_columns(__xp=pl.when(xi > 0).then(xi).otherwise(pl.lit(0, pl.Int128)))
+        .sort(*within, "__neg", ties, nulls_last=True)
         .with_columns(
             __pos=running(xi.cum_count()).cast(pl.Float64),
             __n=total(xi.count()).cast(pl.Float64),
             __tot=total(xi.sum()),
-            __cum=running(xi.cum_sum()),
+            __ptot=total(pl.col("__xp").sum()),
+            __pcum=running(pl.col("__xp").cum_sum()),
             __min=total(pl.col("__x").min()),
             __max=total(pl.col("__x").max()),
             __sq=total((xi * xi).sum()),
@@ -359,11 +379,14 @@ def _rank(func: str, ns: Any) -> Any:
         return pos / n
     if func == "pct_rank":
         return ns.when(n > 1).then((n - pos) / (n - 1)).otherwise(ns.lit(1.0))
+    # cum_share and share are shares of the positive total (the sum of max(x, 0)), so that
+    # losses cannot push a share above 1 or turn a negative net total into everyone's A
+    positive = ns.col("__ptot").cast(ns.Float64)
     if func == "cum_share":
-        ahead = (ns.col("__cum") - ns.col("__xi")).cast(ns.Float64)
-        return ns.when(tot != 0).then(ahead / tot)
+        ahead = (ns.col("__pcum") - ns.col("__xp")).cast(ns.Float64)
+        return ns.when(positive > 0).then(ahead / positive)
     if func == "share":
-        return ns.when(tot != 0).then(ns.col("__xi").cast(ns.Float64) / tot)
+        return ns.when(positive > 0).then(ns.col("__xi").cast(ns.Float64) / positive)
     if func == "minmax":
         spread = ns.col("__max") - ns.col("__min")
         # polars divides by a column holding one value by multiplying with its reciprocal,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
 
@@ -360,10 +360,14 @@ class _Checker:
                 hint=f"add a derived fact, e.g. rank: {_usage(node.func)}, and use its name here",
             )
             return None
-        if not self.arity(node, 1, 1, ("among",)):
+        if not self.arity(node, 1, 1, ("among", "by")):
             return None
         value = self.number_arg(node, node.args[0])
         for keyword in node.kwargs:
+            if keyword.name == "by":
+                if not self.group(node, keyword.value):
+                    return None
+                continue
             among = self.visit(keyword.value)
             if among is not None and among.base != "boolean":
                 self.problem(
@@ -387,6 +391,41 @@ class _Checker:
         if value is None:
             return None
         return Type("number", value.per_period, nullable=True)
+
+    def group(self, node: Call, by: Expr) -> bool:
+        """``by=`` of a ranking: one text, number or true/false value per customer, such as a
+        customer attribute (``by=region``), and no ranking of its own."""
+        ranked = next(_rankings(by), None)
+        if ranked is not None:
+            self.problem(
+                TypeMismatchError,
+                f"by= groups customers by a value of their own, such as a region; "
+                f"{ranked.func}() ranks them instead",
+                ranked,
+                hint="group by a customer attribute or a derived fact, e.g. by=region",
+            )
+            return False
+        group = self.visit(by)
+        if group is None:
+            return False
+        if group.per_period:
+            self.problem(
+                TypeMismatchError,
+                f"by= needs one value per customer, found {group.describe()}",
+                by,
+                hint="group by a customer attribute such as region, or collapse the periods "
+                "first, e.g. by=last(segment)",
+            )
+            return False
+        if group.base not in ("text", "number", "boolean"):
+            self.problem(
+                TypeMismatchError,
+                f"by= needs a text, number or true/false value per customer, found "
+                f"{group.describe()}",
+                by,
+            )
+            return False
+        return True
 
     def aggregate(self, node: Call) -> Type | None:
         if not self.arity(node, 1, 1):
@@ -604,3 +643,20 @@ def check_expression(
     checker = _Checker(symbols, decisions, functions, allow_ranking)
     checker.result.type = checker.visit(tree)
     return checker.result
+
+
+def _rankings(node: Expr) -> Iterator[Call]:
+    """The calls of ranking functions in ``node``, outermost first."""
+    if isinstance(node, Call):
+        if node.func in RANKING:
+            yield node
+        for arg in (*node.args, *(k.value for k in node.kwargs)):
+            yield from _rankings(arg)
+    elif isinstance(node, Unary):
+        yield from _rankings(node.operand)
+    elif isinstance(node, Binary):
+        yield from _rankings(node.left)
+        yield from _rankings(node.right)
+    elif isinstance(node, ListLit):
+        for item in node.items:
+            yield from _rankings(item)

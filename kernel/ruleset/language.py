@@ -22,11 +22,12 @@ class Builtin:
 
 
 BUILTINS: tuple[Builtin, ...] = (
-    # ranking: population functions, derive only
+    # ranking: population functions, derive only; among= limits the population, by= ranks
+    # each group of a per-customer value (a customer attribute such as region) on its own
     Builtin(
         "top_share",
         "ranking",
-        "top_share(x, among=condition)",
+        "top_share(x, among=condition, by=group)",
         "Position in the population ordered by x (larger first, ties by customer_id), "
         "divided by N: 1/N for the first customer, 1 for the last.",
         "top_20: top_share(paid) <= 0.20",
@@ -34,29 +35,30 @@ BUILTINS: tuple[Builtin, ...] = (
     Builtin(
         "cum_share",
         "ranking",
-        "cum_share(x, among=condition)",
-        "Share of the population's total of x held by the customers ranked strictly ahead "
-        "(0 for the first).",
+        "cum_share(x, among=condition, by=group)",
+        "Share of the positive total of x (the sum of max(x, 0)) held by the customers ranked "
+        "strictly ahead: 0 for the first, 1 for a customer with x <= 0.",
         "a_class: cum_share(value) < 0.80",
     ),
     Builtin(
         "pct_rank",
         "ranking",
-        "pct_rank(x, among=condition)",
+        "pct_rank(x, among=condition, by=group)",
         "Percentile rank in [0, 1], 1 for the best: (N - position) / (N - 1); 1 when N = 1.",
         "high_value: pct_rank(value) >= 0.5",
     ),
     Builtin(
         "share",
         "ranking",
-        "share(x, among=condition)",
-        "The customer's own share of the population's total of x.",
+        "share(x, among=condition, by=group)",
+        "The customer's own x divided by the positive total of x (the sum of max(x, 0)); "
+        "negative for a loss.",
         "big: share(value) >= 0.01",
     ),
     Builtin(
         "minmax",
         "ranking",
-        "minmax(x, among=condition)",
+        "minmax(x, among=condition, by=group)",
         "x scaled to [0, 1] between the population's smallest and largest value "
         "(0 when all are equal).",
         "score: 0.6 * minmax(value) + 0.4 * minmax(tenure)",
@@ -64,7 +66,7 @@ BUILTINS: tuple[Builtin, ...] = (
     Builtin(
         "zscore",
         "ranking",
-        "zscore(x, among=condition)",
+        "zscore(x, among=condition, by=group)",
         "(x - mean) / standard deviation over the population (0 when all are equal).",
         "outlier: zscore(value) > 3",
     ),
