@@ -156,3 +156,15 @@ def require(tables: Mapping[str, Frame], table: str, columns: tuple[str, ...], w
     if missing:
         raise ValueError(f"{why} needs column(s) {', '.join(missing)} in the '{table}' table")
     return frame
+
+
+def days_since_last(frame: Frame, date_column: str, counts: nw.Expr, window: Window) -> Frame:
+    """Days from the last row inside the window for which ``counts`` holds to the as-of date
+    (a row the day before the as-of date gives 1); customers without such a row are left out.
+
+    A recency: ``as_of - max(date)`` in days, taken as a difference of :func:`day_number`, so
+    every backend gives the same whole number.
+    """
+    rows = in_window(frame, date_column, window).filter(counts)
+    last = rows.group_by(customer(rows)).agg(day_number(nw.col(date_column)).max().alias("last"))
+    return result(last, nw.lit(window.as_of.toordinal()) - nw.col("last"))

@@ -14,7 +14,16 @@ import narwhals.stable.v2 as nw
 from tierkit.contract import Criterion, Param, Tables, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, MONEY, need
-from tierkit.plugins._window import Frame, day_number, keyed, keys, ratio, result, scaled
+from tierkit.plugins._window import (
+    Frame,
+    day_number,
+    days_since_last,
+    keyed,
+    keys,
+    ratio,
+    result,
+    scaled,
+)
 
 PAYMENTS = need("payments", ("customer_id", ID), ("paid_at", DATE), ("amount", MONEY))
 PAYMENTS_DUE = need(
@@ -72,6 +81,12 @@ def on_time_share(tables: Tables, window: Window, params: Mapping[str, Any]) -> 
     return result(totals, ratio(nw.col("on_time"), nw.col("amount")))
 
 
+def recency_days(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """Days since the last payment of a positive amount in the window (refunds and zero
+    payments are not purchases)."""
+    return days_since_last(tables["payments"], "paid_at", nw.col("amount") > 0, window)
+
+
 @hookimpl
 def tierkit_criteria() -> list[Criterion]:
     return [
@@ -120,5 +135,19 @@ def tierkit_criteria() -> list[Criterion]:
             params=(Param("grace_days", "integer", 0, "Days after the due date still on time.",
                           minimum=0),),
             neutral=None,
+        ),
+        Criterion(
+            name="payments.recency_days",
+            title="Days since the last payment",
+            unit="days",
+            better="lower",
+            description="Days from the last payment of a positive amount in the window to the "
+            "as-of date: 1 for a payment the day before it. Refunds and zero amounts do not "
+            "count; missing for customers with no such payment in the window (the recency of "
+            "an RFM analysis).",
+            needs=(PAYMENTS,),
+            compute=recency_days,
+            neutral=None,
+            per_period=False,
         ),
     ]

@@ -19,6 +19,7 @@ from tierkit.plugins._window import (
     FIXED_SCALE,
     Frame,
     day_number,
+    days_since_last,
     fixed,
     keyed,
     keys,
@@ -84,6 +85,11 @@ def completeness(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
     return result(totals, nw.when(share > 1.0).then(1.0).otherwise(share))
 
 
+def recency_days(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
+    """Days since the last shipment of a positive number of units in the window."""
+    return days_since_last(tables["shipments"], "shipped_at", nw.col("units") > 0, window)
+
+
 @hookimpl
 def tierkit_criteria() -> list[Criterion]:
     return [
@@ -124,5 +130,18 @@ def tierkit_criteria() -> list[Criterion]:
                         ("units", NUMBER), ("ordered_units", NUMBER)),),
             compute=completeness,
             neutral=None,
+        ),
+        Criterion(
+            name="shipments.recency_days",
+            title="Days since the last shipment",
+            unit="days",
+            better="lower",
+            description="Days from the last shipment of a positive number of units in the "
+            "window to the as-of date: 1 for a shipment the day before it. Missing for "
+            "customers with no such shipment in the window.",
+            needs=(SHIPMENTS,),
+            compute=recency_days,
+            neutral=None,
+            per_period=False,
         ),
     ]

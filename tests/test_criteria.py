@@ -228,6 +228,12 @@ CASES = [
     Case("on-time-per-period", "payments.on_time_share", payments,
          [("a", 0, 0.0), ("a", 1, 1.0), ("a", 2, 1.0), ("b", 1, 0.0), ("d", 0, NONE)],
          per_period=True),
+    # recency, as-of 2026-03-16: a's last payment in the window is 03-15 (1 day; the 03-16 one
+    # is on as-of: out); b's 02-28 (1 + 15 = 16 days); c paid after as-of, d only 0.00: left out
+    Case("recency", "payments.recency_days", payments, [("a", W, 1.0), ("b", W, 16.0)]),
+    # shipments: a's last in the window 03-12 (4 days); b's 03-01 (15 days)
+    Case("shipment-recency", "shipments.recency_days", shipments,
+         [("a", W, 4.0), ("b", W, 15.0)]),
     # units: a = 10 + 2.5 + 0.1 + 0.2 + 3 (exact: 0.1 + 0.2 is 0.3, not 0.30000000000000004)
     Case("units", "shipments.units", shipments, [("a", W, 15.8), ("b", W, 8.0)]),
     Case("units-per-period", "shipments.units", shipments,

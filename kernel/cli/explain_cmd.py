@@ -19,6 +19,7 @@ from tierkit.cli.options import (
     as_of_date,
     existing_store,
 )
+from tierkit.ruleset.attributes import criterion_for
 from tierkit.shipped import resolve_ruleset_path
 
 
@@ -60,7 +61,10 @@ def explain(
         store=existing_store(store, no_store),
         save=False,
     )
-    units = {name: registry.criteria[b.criterion].unit for name, b in run.ruleset.criteria.items()}
+    units = {
+        name: criterion_for(b, registry.criteria).unit
+        for name, b in run.ruleset.criteria.items()
+    }
     explained = explain_customers(run.ruleset, registry, run.values, customers, units)
     if as_json:
         print_json([e.as_dict() for e in explained])

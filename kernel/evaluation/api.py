@@ -24,6 +24,7 @@ from tierkit.evaluation.value_shares import category_values, value_totals, with_
 from tierkit.history import HistoryStore, apply_overrides, compare_previous, override_summary
 from tierkit.registry import Registry, get_registry
 from tierkit.ruleset import load_ruleset
+from tierkit.ruleset.attributes import criteria_for
 from tierkit.ruleset.compiled import CompiledRuleset
 from tierkit.shipped import resolve_ruleset_path
 
@@ -115,7 +116,7 @@ def evaluate(
     }
     registry.emit("tierkit_run_started", manifest=manifest)
     say("reading the data")
-    criteria = {b.criterion: registry.criteria[b.criterion] for b in compiled.criteria.values()}
+    criteria = criteria_for(compiled.criteria.values(), registry.criteria)
     value_criterion = registry.criteria[registry.strategies[compiled.strategy].value]
     criteria.setdefault(value_criterion.name, value_criterion)
     opened = open_source(str(data), registry)

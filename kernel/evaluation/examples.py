@@ -48,6 +48,7 @@ from tierkit.evaluation.decide import BECAUSE, RULE, decide
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, PERIOD, Frames
 from tierkit.registry import Registry
+from tierkit.ruleset.attributes import criteria_for, criterion_for
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, CriterionBinding
 from tierkit.ruleset.model import Example
 from tierkit.ruleset.source import read_document
@@ -277,7 +278,7 @@ def _frames(
     }
     periodic: dict[str, list[Any]] = {}
     for name, binding in ruleset.criteria.items():
-        criterion = registry.criteria[binding.criterion]
+        criterion = criterion_for(binding, registry.criteria)
         if binding.per_period:
             periodic[name] = _criterion_periods(binding, criterion, given, grid, example)
         else:
@@ -607,7 +608,7 @@ def criteria_from_transactions(
     need but the example does not give is empty. Returns, per customer, each criterion's value
     (a list oldest first for per-period criteria), with neutral values filled in.
     """
-    criteria = {b.criterion: registry.criteria[b.criterion] for b in ruleset.criteria.values()}
+    criteria = criteria_for(ruleset.criteria.values(), registry.criteria)
     needs = needed_columns(criteria.values())
     single = ids[0] if len(ids) == 1 else None
     opened: dict[str, nw.LazyFrame[Any]] = {}

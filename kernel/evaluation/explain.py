@@ -18,6 +18,7 @@ from tierkit.errors import UsageError
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, Frames
 from tierkit.registry import Registry
+from tierkit.ruleset.attributes import criterion_for
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRule, CompiledRuleset
 from tierkit.ruleset.expr import Binary, Call, Expr, Literal, Name, unparse
 from tierkit.ruleset.language import RANKING
@@ -434,5 +435,5 @@ def explain_run(
     from tierkit.registry import get_registry
 
     registry = registry or get_registry()
-    units = {n: registry.criteria[b.criterion].unit for n, b in run.ruleset.criteria.items()}
+    units = {n: criterion_for(b, registry.criteria).unit for n, b in run.ruleset.criteria.items()}
     return explain_customers(run.ruleset, registry, run.values, list(customer_ids), units)

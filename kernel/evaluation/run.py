@@ -17,6 +17,7 @@ from tierkit.evaluation.decide import BECAUSE, RULE, decide
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, Frames
 from tierkit.registry import Registry
+from tierkit.ruleset.attributes import criteria_for
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
 
 
@@ -52,7 +53,7 @@ def evaluate_tables(
     ``engine`` decides the decision tables: ``vector`` (frame expressions) or ``durable``
     (durable_rules, one fact per customer; derived facts are still computed as frames).
     """
-    criteria = {b.criterion: registry.criteria[b.criterion] for b in ruleset.criteria.values()}
+    criteria = criteria_for(ruleset.criteria.values(), registry.criteria)
     customers = tables["customers"]
     frames = compute_criteria(ruleset, criteria, tables, customers, as_of, names=False)
     _add_previous(frames, ruleset, previous)

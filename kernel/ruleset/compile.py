@@ -30,6 +30,13 @@ from tierkit.errors import (
 )
 from tierkit.params import resolve_params
 from tierkit.registry import Registry
+from tierkit.ruleset.attributes import (
+    NOT_ATTRIBUTES,
+    PREFIX,
+    attribute_column,
+    criterion_for,
+    default_type,
+)
 from tierkit.ruleset.check import ExprProblem, Symbol, check_expression
 from tierkit.ruleset.compiled import (
     CompiledDecision,
@@ -86,6 +93,7 @@ class _Compiler:
         self.broken = broken
         self.strategy_broken = strategy_broken
         self.problems: list[RulesetProblem] = []
+        self.attribute_types: dict[str, str] = {}
 
     def add(
         self,
@@ -224,6 +232,17 @@ class _Compiler:
         use_path: KeyPath,
         strategy: str | None,
     ) -> CriterionBinding | None:
+        column = attribute_column(use.use)
+        if column is not None:
+            return self.bind_attribute(name, use, column, path, use_path)
+        if use.type is not None:
+            self.add(
+                WrongValueError,
+                f"'type' is only for customer attributes (use: customer.COLUMN); the type of "
+                f"'{use.use}' is fixed by its plugin",
+                (*path, "type"),
+                key=True,
+            )
         params: dict[str, Any] = {}
         if use.use == "value":
             if strategy is None:
@@ -281,6 +300,51 @@ class _Compiler:
             params=MappingProxyType(resolved),
             type=Type(criterion.type.value, per_period, criterion.neutral is None),
             title=use.title or criterion.title,
+        )
+
+    def bind_attribute(
+        self, name: str, use: CriterionUse, column: str, path: KeyPath, use_path: KeyPath
+    ) -> CriterionBinding | None:
+        """``use: customer.COLUMN``: the column as a criterion of the declared type."""
+        if not column or column in NOT_ATTRIBUTES:
+            self.add(
+                WrongValueError,
+                f"'{use.use}' is not a customer attribute: use: customer.COLUMN names a column "
+                f"of the customers table other than {', '.join(sorted(NOT_ATTRIBUTES))}",
+                use_path,
+            )
+            return None
+        for key, given in (("per", use.per != "window"), ("periods", use.periods is not None),
+                           ("params", bool(use.params))):
+            if given:
+                self.add(
+                    WrongValueError,
+                    f"'{key}' does not apply to a customer attribute ('{use.use}' has one "
+                    "value per customer and no parameters)",
+                    (*path, key),
+                    key=True,
+                )
+        type_name = use.type or default_type(column)
+        earlier = self.attribute_types.setdefault(column, type_name)
+        if earlier != type_name:
+            self.add(
+                WrongValueError,
+                f"column '{column}' of the customers table is read as {earlier} by an earlier "
+                f"criterion and as {type_name} here; a column has one type",
+                (*path, "type") if use.type else use_path,
+            )
+        span = self.doc.span(use_path)
+        return CriterionBinding(
+            name=name,
+            criterion=PREFIX + column,
+            uses_value=False,
+            per_period=False,
+            periods=self.model.window.periods,
+            params=MappingProxyType({}),
+            type=Type(type_name),  # type: ignore[arg-type]
+            title=use.title or column.replace("_", " ").capitalize(),
+            attribute=column,
+            where=f"{self.doc.source.path}:{span.line}:{span.column}",
         )
 
     # decisions' value types -------------------------------------------------------------------
@@ -642,7 +706,9 @@ class _Compiler:
                 key=True,
             )
         tables = {
-            n.table for b in criteria.values() for n in self.registry.criteria[b.criterion].needs
+            n.table
+            for b in criteria.values()
+            for n in criterion_for(b, self.registry.criteria).needs
         } | {"customers"}
         for table in example.transactions:
             if table not in tables:

@@ -42,6 +42,10 @@ class CriterionBinding:
     params: Mapping[str, Any]
     type: Type
     title: str
+    attribute: str | None = None
+    """For ``use: customer.COLUMN``: the column of the customers table (no plugin computes it)."""
+    where: str = ""
+    """Where the ruleset binds it (``file:line:column``), for data errors about it."""
 
 
 @dataclass(frozen=True)

@@ -58,9 +58,9 @@ class CriterionUse(_Strict):
     """A criterion used by the ruleset, under a name of the ruleset's choosing."""
 
     use: str = Field(
-        description="The criterion (as listed by `tierkit plugins`), or `value` for the "
-        "strategy's value.",
-        examples=["payments.received", "value", "tenure.months"],
+        description="The criterion (as listed by `tierkit plugins`), `value` for the "
+        "strategy's value, or `customer.COLUMN` for a column of the customers table.",
+        examples=["payments.received", "value", "tenure.months", "customer.region"],
     )
     per: Literal["window", "period"] = Field(
         "window",
@@ -73,6 +73,11 @@ class CriterionUse(_Strict):
         default_factory=dict, description="The criterion's parameters."
     )
     title: str | None = None
+    type: Literal["text", "number", "date", "boolean"] | None = Field(
+        None,
+        description="For `use: customer.COLUMN` only: the column's type (text unless given; "
+        "date for `since`).",
+    )
 
 
 def _criterion_tag(value: Any) -> str:
