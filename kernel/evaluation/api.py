@@ -143,6 +143,7 @@ def evaluate(
                 decided = compare_previous(decided, previous, decision)
     results = _with_value_and_policies(compiled, registry, tables, as_of, decided, evaluated.values)
     manifest["customers"] = results.height
+    manifest["main"] = compiled.primary_decision
     manifest["categories"] = _category_summary(compiled, results)
     manifest["decisions"] = {
         name: {_text(v): n for v, n in results[name].value_counts(sort=True).iter_rows()}
