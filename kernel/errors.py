@@ -245,6 +245,13 @@ class ThenTypeError(RulesetProblem):
     code = "then-type"
 
 
+class OutcomesError(RulesetProblem):
+    """A decision's ``outcomes`` list does not match the values its rules give, or ``main``
+    names no decision."""
+
+    code = "outcomes"
+
+
 class PolicyError(RulesetProblem):
     """A policy is given for a category that no rule can decide."""
 

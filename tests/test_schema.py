@@ -37,3 +37,17 @@ def test_schema_rejects_an_unknown_key() -> None:
         validator.iter_errors({"tierkit": 1, "name": "x", "decisions": {}, "decisons": {}})
     )
     assert any("decisons" in e.message for e in errors)
+
+
+def test_schema_knows_outcomes_and_main() -> None:
+    validator = jsonschema.Draft202012Validator(json_schema())
+    ruleset = {
+        "tierkit": 1,
+        "name": "x",
+        "main": "category",
+        "decisions": {"category": {"outcomes": ["A", "B"], "default": {"then": "B"}}},
+    }
+    assert list(validator.iter_errors(ruleset)) == []
+    ruleset["main"] = "not a name"
+    ruleset["decisions"]["category"]["outcomes"] = "A"  # type: ignore[index]
+    assert len(list(validator.iter_errors(ruleset))) == 2

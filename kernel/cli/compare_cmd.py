@@ -52,7 +52,7 @@ def compare(
     as_of: AsOfOption = None,
     decision: Annotated[
         str | None,
-        typer.Option("--decision", help="The decision to compare (default: the first decision)."),
+        typer.Option("--decision", help="The decision to compare (default: the main decision)."),
     ] = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", help="How many movers to show (0: all).")

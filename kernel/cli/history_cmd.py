@@ -195,7 +195,7 @@ def diff_command(
     ],
     decision: Annotated[
         str | None,
-        typer.Option("--decision", help="The decision to compare (default: the first one)."),
+        typer.Option("--decision", help="The decision to compare (default: the main one)."),
     ] = None,
     store: StoreOption = DEFAULT_STORE_PATH,
     ruleset: Annotated[
@@ -295,7 +295,8 @@ def _decision(a: RunInfo, b: RunInfo, name: str | None) -> StoredDecision:
                 f"runs {a.run_id[:8]} and {b.run_id[:8]} have no decision in common "
                 f"({', '.join(a.decisions) or 'none'} / {', '.join(b.decisions) or 'none'})"
             )
-        name = common[0]
+        mains = [r.main for r in (b, a) if r.main in common]
+        name = mains[0] if mains else common[0]
     for run in (a, b):
         if name not in run.decisions:
             raise UsageError(

@@ -145,6 +145,7 @@ def evaluate(
                 decided = compare_previous(decided, previous, decision)
     results = _with_value_and_policies(compiled, registry, tables, as_of, decided, evaluated.values)
     manifest["customers"] = results.height
+    manifest["main"] = compiled.primary_decision
     counted = _category_values(compiled, results)
     manifest["categories"] = with_shares(counted, results.height)
     manifest["value_totals"] = value_totals(counted)

@@ -110,7 +110,7 @@ def explain_customers(
     for customer in customer_ids:
         row = values.filter(pl.col(ID) == customer).row(0, named=True)
         checks = conditions.filter(pl.col(ID) == customer).row(0, named=True)
-        decisions = tuple(_decision(d, row, checks) for d in ruleset.decisions.values())
+        decisions = tuple(_decision(d, row, checks) for d in _main_first(ruleset))
         used = ruleset.names_used_by_decisions()
         shown = {name: row.get(name) for name in used if name in row}
         near = _near_miss(ruleset, row, values, decisions[0], units or {})
@@ -147,6 +147,12 @@ def ranking_meaning(ruleset: CompiledRuleset, name: str) -> str | None:
         elif keyword.name == "by":
             text += f", within the same {unparse(keyword.value)}"
     return f"{unparse(tree)}: {text}"
+
+
+def _main_first(ruleset: CompiledRuleset) -> list[CompiledDecision]:
+    """The decisions, the main one first."""
+    main = ruleset.decisions[ruleset.primary_decision]
+    return [main, *(d for d in ruleset.decisions.values() if d is not main)]
 
 
 def _conditions(ruleset: CompiledRuleset, registry: Registry, values: pl.DataFrame) -> pl.DataFrame:

@@ -56,6 +56,8 @@ class RunInfo:
     categories: list[dict[str, Any]]
     """The manifest's count and value share of each category."""
     decisions: dict[str, StoredDecision]
+    main: str | None = None
+    """The ruleset's main decision, when the run recorded it."""
 
     def as_dict(self) -> dict[str, Any]:
         """For ``--json``."""
@@ -550,6 +552,7 @@ def _run_info(row: tuple[Any, ...]) -> RunInfo:
         customers=int(customers),
         categories=list(manifest.get("categories") or []),
         decisions=decisions,
+        main=manifest.get("main") if isinstance(manifest.get("main"), str) else None,
     )
 
 

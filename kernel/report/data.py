@@ -131,6 +131,9 @@ def primary_decision(
     first = [d for d in info.decisions.values() if d.hit == "first" and d.name in results.columns]
     if not first:
         raise UnknownRun(f"run {info.run_id[:8]} has no decision with one value per customer")
+    for decision in first:
+        if decision.name == info.main:
+            return decision
     counted = {label(c.get("category")) for c in manifest.get("categories") or []}
     for decision in first:
         if counted and counted <= {label(o) for o in decision.outcomes}:

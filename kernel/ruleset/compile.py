@@ -18,6 +18,7 @@ from tierkit.errors import (
     DuplicateNameError,
     ExampleError,
     IncompleteDecisionError,
+    OutcomesError,
     ParameterError,
     PolicyError,
     RulesetProblem,
@@ -131,7 +132,7 @@ class _Compiler:
         derived, decisions = self.check_all(parsed, order, criteria, decision_types, cyclic)
         if self.problems:
             return None
-        primary = next(iter(self.model.decisions))
+        primary = self.main_decision(decisions)
         if primary in decisions:
             self.policies(decisions[primary])
         self.examples(criteria, derived, decisions)
@@ -623,6 +624,8 @@ class _Compiler:
         ):
             if value not in outcomes:
                 outcomes.append(value)
+        if spec.outcomes is not None:
+            outcomes = self.declared_outcomes(name, outcomes, spec.outcomes)
         default = (
             DefaultOutcome(spec.default.then, spec.default.because)
             if spec.default is not None
@@ -631,6 +634,68 @@ class _Compiler:
         return CompiledDecision(
             name, spec.hit, rules, default, decided, tuple(outcomes), spec.title
         )
+
+    def declared_outcomes(
+        self, name: str, given: list[ThenValue], declared: list[ThenValue]
+    ) -> list[ThenValue]:
+        """The declared order (best first), checked against the values the rules can give.
+
+        A value a rule gives that the list leaves out, a listed value no rule or default
+        gives, and a value listed twice are errors: the order must name every outcome once.
+        """
+        path: KeyPath = ("decisions", name, "outcomes")
+        seen: list[ThenValue] = []
+        for i, value in enumerate(declared):
+            if any(_same(value, s) for s in seen):
+                self.add(
+                    OutcomesError, f"'{name}' lists the outcome {_show(value)} twice", (*path, i)
+                )
+            elif not any(_same(value, g) for g in given):
+                choices = ", ".join(_show(g) for g in given)
+                self.add(
+                    OutcomesError,
+                    f"'{name}' lists the outcome {_show(value)}, which no rule or default of "
+                    f"the decision gives{did_you_mean(str(value), [str(g) for g in given])}",
+                    (*path, i),
+                    hint=f"it gives: {choices}",
+                )
+            else:
+                seen.append(value)
+        left_out = [g for g in given if not any(_same(g, s) for s in seen)]
+        if left_out:
+            self.add(
+                OutcomesError,
+                f"'{name}' outcomes leave out {', '.join(_show(v) for v in left_out)}, which "
+                "the decision can give",
+                path,
+                key=True,
+                hint="list every value of the rules and the default, best first",
+            )
+        return [*seen, *left_out]
+
+    def main_decision(self, decisions: Mapping[str, CompiledDecision]) -> str:
+        """``main:``, else the decision named ``category``, else the first."""
+        names = list(self.model.decisions)
+        main = self.model.main
+        fallback = "category" if "category" in names else names[0]
+        if main is None:
+            return fallback
+        if main not in names:
+            self.add(
+                OutcomesError,
+                f"main: '{main}' is not a decision of this ruleset{did_you_mean(main, names)}",
+                ("main",),
+                hint="decisions: " + ", ".join(names),
+            )
+            return fallback
+        if main in decisions and decisions[main].hit != "first":
+            self.add(
+                OutcomesError,
+                f"main: '{main}' collects values (hit: collect); the main decision gives one "
+                "value per customer",
+                ("main",),
+            )
+        return main
 
     # policies and examples --------------------------------------------------------------------
 
@@ -644,7 +709,7 @@ class _Compiler:
                     f"{did_you_mean(key, known)}",
                     ("policies", key),
                     key=True,
-                    hint=f"policies are keyed by the values of the first decision "
+                    hint=f"policies are keyed by the values of the main decision "
                     f"('{primary.name}'): {', '.join(known)}",
                 )
 
@@ -872,3 +937,8 @@ def compile_ruleset(
     compiler = _Compiler(doc, model, registry, broken, strategy_broken)
     compiled = compiler.run()
     return compiled, compiler.problems
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same type (``true`` is not ``1``)."""
+    return type(a) is type(b) and a == b

@@ -79,7 +79,8 @@ class CompiledDecision:
     type: Type
     """The decision's value type (a list of values for ``hit: collect``)."""
     outcomes: tuple[ThenValue, ...]
-    """Every value a rule or the default can give, in table order, without repeats."""
+    """Every value a rule or the default can give, best first: as ``outcomes:`` declares, else
+    in table order (rules, then the default), without repeats."""
     title: str | None
 
 
@@ -110,7 +111,8 @@ class CompiledRuleset:
     """Derived facts and decisions in an order where each comes after what it uses."""
     policies: Mapping[str, Mapping[str, Any]]
     primary_decision: str
-    """The first decision; ``policies`` are keyed by its values."""
+    """The main decision (``main:``, else ``category``, else the first); ``policies`` are keyed
+    by its values."""
     examples: tuple[Example, ...]
 
     def names_used_by_decisions(self) -> list[str]:

@@ -115,6 +115,12 @@ class Decision(_Strict):
         "first",
         description="`first`: the first matching rule decides; `collect`: every matching `then`.",
     )
+    outcomes: list[Scalar] | None = Field(
+        None,
+        description="The decision's values, best first: what up and down mean for it. "
+        "Default: the order of the rules, then the default.",
+        examples=[["A", "B", "C"]],
+    )
     title: str | None = None
     description: str | None = None
 
@@ -161,6 +167,11 @@ class RulesetModel(_Strict):
     criteria: dict[Name, CriterionEntry] = Field(default_factory=dict)
     derive: dict[Name, str | bool | int | float] = Field(default_factory=dict)
     decisions: dict[Name, Decision] = Field(min_length=1)
+    main: Name | None = Field(
+        None,
+        description="The main decision, which summaries, diffs and reports show first and "
+        "policies are keyed by. Default: the decision named `category`, else the first.",
+    )
     policies: dict[str, dict[str, Scalar | None]] = Field(default_factory=dict)
     tests: list[Example] = Field(default_factory=list)
 
