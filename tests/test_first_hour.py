@@ -3,9 +3,12 @@ not overwrite a folder it did not write, and a missing optional engine says how 
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -61,8 +64,32 @@ def test_the_durable_engine_says_how_to_install_it(
     assert run(*DEMO, "--no-evaluate", "--out", str(out))[0] == 0
     monkeypatch.setitem(sys.modules, "durable", None)
     monkeypatch.setitem(sys.modules, "durable.lang", None)
-    evaluate = "evaluate vip-monthly --as-of 2026-01-01 --engine durable --data".split()
-    code, output = run(*evaluate, str(out))
+    evaluate = ["evaluate", "vip-monthly", "--as-of", "2026-01-01", "--engine", "durable"]
+    code, output = run(*evaluate, "--data", str(out))
     assert code == 2, output
     assert "pip install 'tierkit[durable]'" in " ".join(output.split())
     assert "Traceback" not in output
+
+
+def test_explain_shows_the_override_in_force(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert run(*DEMO, "--out", str(out))[0] == 0
+    results = pl.read_csv(out / "results.csv")
+    customer = results.filter(pl.col("category") == "C")["customer_id"][0]
+    until = (date.today() + timedelta(days=400)).isoformat()
+    add = ["overrides", "add", customer, "--decision", "category", "--value", "A"]
+    code, output = run(*add, "--reason", "Merger", "--approved-by", "J. Doe", "--until", until)
+    assert code == 0, output
+    explain = ["explain", "vip-monthly", customer, "--data", str(out), "--as-of", "2026-01-01"]
+    code, output = run(*explain)
+    assert code == 0, output
+    assert "category = A  (by override #1: Merger)" in output
+    assert f"approved by J. Doe, in force until {until}" in output
+    assert "the rules decided C (by the default" in output
+    code, output = run(*explain, "--json")
+    assert code == 0, output
+    [category] = [d for d in json.loads(output)[0]["decisions"] if d["decision"] == "category"]
+    assert (category["value"], category["decided"]) == ("A", "C")
+    assert category["override"]["reason"] == "Merger"
+    assert category["override"]["approved_by"] == "J. Doe"
+    assert category["override"]["valid_until"] == until
