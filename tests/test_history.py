@@ -766,6 +766,10 @@ def test_cli_overrides(cli: Callable[..., Any], two_runs: HistoryStore) -> None:
     done = cli("overrides", "expire", "2", "--store", path)
     assert done.exit_code == 2 and "already expired" in done.output
     done = cli("overrides", "expire", "--today", "2100-01-01", "--store", path, "--json")
+    assert done.exit_code == 2 and "is in the future" in done.output  # would expire #1 for good
+    done = cli("overrides", "list", "--store", path, "--json")
+    assert [o["id"] for o in json.loads(done.stdout)["overrides"]] == [1]  # still in force
+    done = cli("overrides", "expire", "1", "--reason", "merger done", "--store", path, "--json")
     assert json.loads(done.stdout) == {"expired": [1]}
     done = cli("overrides", "list", "--all", "--store", path)
     assert done.exit_code == 0 and "expired" in done.stdout and "merger" in done.stdout
@@ -776,6 +780,39 @@ def test_cli_overrides(cli: Callable[..., Any], two_runs: HistoryStore) -> None:
         (2, "expire"),
         (1, "expire"),
     ]
+
+
+def test_cli_overrides_refuse_names_that_would_never_apply(
+    cli: Callable[..., Any], two_runs: HistoryStore
+) -> None:
+    add = ("overrides", "add", "c", "--value", "A", "--reason", "r", "--approved-by", "x")
+    rest = ("--until", "2099-12-31", "--store", two_runs.path)
+    # the stored runs are of ruleset 'abc' with decisions category and key_partner
+    done = cli(*add, "--decision", "categroy", *rest)
+    assert done.exit_code == 2, done.output
+    assert "did you mean 'category'" in done.output
+    done = cli(*add, "--decision", "category", "--ruleset", "acb", *rest)
+    assert done.exit_code == 2, done.output
+    assert "did you mean 'abc'" in done.output
+    done = cli(*add, "--decision", "category", "--ruleset", "vip-montly", *rest)
+    assert done.exit_code == 2 and "did you mean 'vip-monthly'" in done.output
+    # a shipped ruleset that has not run yet: its decisions are read from its file
+    done = cli(*add, "--decision", "key_partner", "--ruleset", "vip-monthly", *rest)
+    assert done.exit_code == 0, done.output
+    done = cli(*add, "--decision", "key_partnr", "--ruleset", "vip-monthly", *rest)
+    assert done.exit_code == 2 and "did you mean 'key_partner'" in done.output
+    assert [r["id"] for r in two_runs.list_overrides().iter_rows(named=True)] == [1]
+
+
+def test_expiring_as_of_a_day_to_come_is_refused(store: HistoryStore) -> None:
+    store.add_override(
+        "a", "category", "A", reason="r", approved_by="x", valid_until=date(2026, 4, 30)
+    )
+    # the store's clock reads 2026-04-01: one day ahead is allowed for time zones, two are not
+    assert store.expire_overrides(date(2026, 4, 2)) == []
+    with pytest.raises(OverrideError, match="2026-05-01, a day still to come"):
+        store.expire_overrides(date(2026, 5, 1))
+    assert store.active_overrides(date(2026, 4, 30))["id"].to_list() == [1]
 
 
 def test_cli_names_a_corrupted_store(cli: Callable[..., Any], tmp_path: Path) -> None:

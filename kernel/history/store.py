@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -424,9 +424,18 @@ class HistoryStore:
         return in_force(self.list_overrides(), on, ruleset)
 
     def expire_overrides(self, today: date, by: str | None = None) -> list[int]:
-        """Mark every unexpired override whose ``valid_until`` is before ``today`` expired."""
+        """Mark every unexpired override whose ``valid_until`` is before ``today`` expired.
+
+        Expiry is for good, so ``today`` may not be later than the store's clock (allowing one
+        day for time zones): a later day would expire overrides still valid now.
+        """
         who = by or current_user()
         now = self.clock()
+        if today > (now + timedelta(days=1)).date():
+            raise OverrideError(
+                f"{self.path}: cannot expire overrides as of {today}, a day still to come "
+                f"(it is {now:%Y-%m-%d} UTC); expiring is for good"
+            )
         with self._write() as con:
             rows = con.execute(
                 "select id, valid_until from overrides where expired_at is null and "
