@@ -192,9 +192,47 @@ def test_run_references(store: HistoryStore) -> None:
         store.resolve("aaaa")
     with pytest.raises(UnknownRun, match="no run 'zz'"):
         store.resolve("zz")
-    with pytest.raises(UnknownRun, match="no run before the latest"):
+    with pytest.raises(UnknownRun, match="has no previous run"):
         store.resolve("previous", ruleset="other")
     assert store.results("latest").equals(results({"a": "A"}))
+
+
+def test_previous_is_the_latest_earlier_month_not_the_run_saved_before(
+    store: HistoryStore,
+) -> None:
+    # January and March were run, then February late: February's previous is January,
+    # exactly the run `evaluate` compared February with, not March (saved just before it)
+    saved(
+        store,
+        ("jan", "2026-01-01", "abc"),
+        ("mar", "2026-03-01", "abc"),
+        ("feb", "2026-02-01", "abc"),
+    )
+    assert store.resolve("latest") == "feb"
+    assert store.resolve("previous") == "jan"
+    assert store.previous_run_id("abc", date(2026, 2, 1)) == "jan"
+    # an experiment with another strategy is nobody's previous
+    store.save_run(manifest("x", "2026-04-01", "abc", "net-profit"), results({"a": "A"}))
+    with pytest.raises(UnknownRun, match="strategy net-profit, as of 2026-04-01"):
+        store.resolve("previous")
+
+
+def test_a_rerun_of_the_same_month_replaces_the_earlier_run(store: HistoryStore) -> None:
+    saved(store, ("feb", "2026-02-01", "abc"), ("mar1", "2026-03-01", "abc"))
+    assert store.same_runs("abc", date(2026, 3, 1), "working-capital") == ["mar1"]
+    assert store.same_runs("abc", date(2026, 3, 1), "net-profit") == []
+    fixed = results({"a": "B", "b": "A"})  # the data was corrected, the month run again
+    store.save_run(manifest("mar2", "2026-03-01"), fixed, DECISIONS)
+    assert [r.run_id for r in store.runs()] == ["mar2", "feb"]
+    assert store.run("mar2")["replaces"] == ["mar1"]
+    with pytest.raises(UnknownRun, match="no run 'mar1'"):
+        store.results("mar1")
+    assert store.results("latest").equals(fixed)
+    assert store.resolve("previous") == "feb"
+    # the same month with another strategy is another run, kept beside it
+    store.save_run(manifest("mar3", "2026-03-01", "abc", "net-profit"), fixed, DECISIONS)
+    assert [r.run_id for r in store.runs()] == ["mar3", "mar2", "feb"]
+    assert "replaces" not in store.run("mar3")
 
 
 def test_previous_results_is_the_latest_as_of_before(store: HistoryStore) -> None:

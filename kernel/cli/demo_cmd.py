@@ -19,7 +19,7 @@ from rich.progress import (
 )
 
 from tierkit.cli.common import guarded
-from tierkit.cli.evaluate_cmd import print_summary
+from tierkit.cli.evaluate_cmd import print_saved, print_summary
 from tierkit.cli.options import DEFAULT_STORE_PATH, StoreOption
 from tierkit.defaults import DEFAULT_STORE
 from tierkit.demo.formats import DemoFormat
@@ -191,7 +191,7 @@ def demo(
     typer.echo(f"results: {target}")
     report = write_report(store, run.manifest["run_id"], out / "report.html")
     typer.echo(f"report: {report.path}")
-    typer.echo(f"run {run.manifest['run_id'][:12]} saved in {store} (tierkit runs lists it)")
+    print_saved(run.manifest, " (tierkit runs lists it)")
     typer.echo(
         f"next: tierkit evaluate {ruleset} --data {out} --as-of {spec.as_of} --strategy net-profit"
     )
