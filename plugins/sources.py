@@ -61,7 +61,8 @@ def _read_file(path: Path) -> pl.LazyFrame:
             [
                 DataProblem(
                     str(path),
-                    "reading Excel files needs the excel extra: pip install 'tierkit[excel]'",
+                    "reading Excel files needs fastexcel, which tierkit installs; "
+                    "reinstall it: pip install fastexcel",
                 )
             ]
         ) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -389,9 +390,9 @@ def test_demo_command_writes_six_files(fmt: DemoFormat, tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), args)
     assert result.exit_code == 0, result.output
     written = sorted(f"{t}.{fmt.value}" for t in TABLES)
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*written, "report.html", "results.csv", "tierkit.duckdb"]
-    )
+    assert sorted(p.name for p in out.iterdir()) == sorted([*written, "report.html", "results.csv"])
+    # the run is saved in the store every command reads ($TIERKIT_STORE here, see conftest)
+    assert Path(os.environ["TIERKIT_STORE"]).is_file()
     for table in TABLES:
         assert re.search(
             rf"^{table}\s+[0-9,]+ rows\s+.*{table}\.{fmt.value}$", result.output, re.MULTILINE

@@ -192,9 +192,47 @@ def test_run_references(store: HistoryStore) -> None:
         store.resolve("aaaa")
     with pytest.raises(UnknownRun, match="no run 'zz'"):
         store.resolve("zz")
-    with pytest.raises(UnknownRun, match="no run before the latest"):
+    with pytest.raises(UnknownRun, match="has no previous run"):
         store.resolve("previous", ruleset="other")
     assert store.results("latest").equals(results({"a": "A"}))
+
+
+def test_previous_is_the_latest_earlier_month_not_the_run_saved_before(
+    store: HistoryStore,
+) -> None:
+    # January and March were run, then February late: February's previous is January,
+    # exactly the run `evaluate` compared February with, not March (saved just before it)
+    saved(
+        store,
+        ("jan", "2026-01-01", "abc"),
+        ("mar", "2026-03-01", "abc"),
+        ("feb", "2026-02-01", "abc"),
+    )
+    assert store.resolve("latest") == "feb"
+    assert store.resolve("previous") == "jan"
+    assert store.previous_run_id("abc", date(2026, 2, 1)) == "jan"
+    # an experiment with another strategy is nobody's previous
+    store.save_run(manifest("x", "2026-04-01", "abc", "net-profit"), results({"a": "A"}))
+    with pytest.raises(UnknownRun, match="strategy net-profit, as of 2026-04-01"):
+        store.resolve("previous")
+
+
+def test_a_rerun_of_the_same_month_replaces_the_earlier_run(store: HistoryStore) -> None:
+    saved(store, ("feb", "2026-02-01", "abc"), ("mar1", "2026-03-01", "abc"))
+    assert store.same_runs("abc", date(2026, 3, 1), "working-capital") == ["mar1"]
+    assert store.same_runs("abc", date(2026, 3, 1), "net-profit") == []
+    fixed = results({"a": "B", "b": "A"})  # the data was corrected, the month run again
+    store.save_run(manifest("mar2", "2026-03-01"), fixed, DECISIONS)
+    assert [r.run_id for r in store.runs()] == ["mar2", "feb"]
+    assert store.run("mar2")["replaces"] == ["mar1"]
+    with pytest.raises(UnknownRun, match="no run 'mar1'"):
+        store.results("mar1")
+    assert store.results("latest").equals(fixed)
+    assert store.resolve("previous") == "feb"
+    # the same month with another strategy is another run, kept beside it
+    store.save_run(manifest("mar3", "2026-03-01", "abc", "net-profit"), fixed, DECISIONS)
+    assert [r.run_id for r in store.runs()] == ["mar3", "mar2", "feb"]
+    assert "replaces" not in store.run("mar3")
 
 
 def test_previous_results_is_the_latest_as_of_before(store: HistoryStore) -> None:
@@ -766,6 +804,10 @@ def test_cli_overrides(cli: Callable[..., Any], two_runs: HistoryStore) -> None:
     done = cli("overrides", "expire", "2", "--store", path)
     assert done.exit_code == 2 and "already expired" in done.output
     done = cli("overrides", "expire", "--today", "2100-01-01", "--store", path, "--json")
+    assert done.exit_code == 2 and "is in the future" in done.output  # would expire #1 for good
+    done = cli("overrides", "list", "--store", path, "--json")
+    assert [o["id"] for o in json.loads(done.stdout)["overrides"]] == [1]  # still in force
+    done = cli("overrides", "expire", "1", "--reason", "merger done", "--store", path, "--json")
     assert json.loads(done.stdout) == {"expired": [1]}
     done = cli("overrides", "list", "--all", "--store", path)
     assert done.exit_code == 0 and "expired" in done.stdout and "merger" in done.stdout
@@ -776,6 +818,39 @@ def test_cli_overrides(cli: Callable[..., Any], two_runs: HistoryStore) -> None:
         (2, "expire"),
         (1, "expire"),
     ]
+
+
+def test_cli_overrides_refuse_names_that_would_never_apply(
+    cli: Callable[..., Any], two_runs: HistoryStore
+) -> None:
+    add = ("overrides", "add", "c", "--value", "A", "--reason", "r", "--approved-by", "x")
+    rest = ("--until", "2099-12-31", "--store", two_runs.path)
+    # the stored runs are of ruleset 'abc' with decisions category and key_partner
+    done = cli(*add, "--decision", "categroy", *rest)
+    assert done.exit_code == 2, done.output
+    assert "did you mean 'category'" in done.output
+    done = cli(*add, "--decision", "category", "--ruleset", "acb", *rest)
+    assert done.exit_code == 2, done.output
+    assert "did you mean 'abc'" in done.output
+    done = cli(*add, "--decision", "category", "--ruleset", "vip-montly", *rest)
+    assert done.exit_code == 2 and "did you mean 'vip-monthly'" in done.output
+    # a shipped ruleset that has not run yet: its decisions are read from its file
+    done = cli(*add, "--decision", "key_partner", "--ruleset", "vip-monthly", *rest)
+    assert done.exit_code == 0, done.output
+    done = cli(*add, "--decision", "key_partnr", "--ruleset", "vip-monthly", *rest)
+    assert done.exit_code == 2 and "did you mean 'key_partner'" in done.output
+    assert [r["id"] for r in two_runs.list_overrides().iter_rows(named=True)] == [1]
+
+
+def test_expiring_as_of_a_day_to_come_is_refused(store: HistoryStore) -> None:
+    store.add_override(
+        "a", "category", "A", reason="r", approved_by="x", valid_until=date(2026, 4, 30)
+    )
+    # the store's clock reads 2026-04-01: one day ahead is allowed for time zones, two are not
+    assert store.expire_overrides(date(2026, 4, 2)) == []
+    with pytest.raises(OverrideError, match="2026-05-01, a day still to come"):
+        store.expire_overrides(date(2026, 5, 1))
+    assert store.active_overrides(date(2026, 4, 30))["id"].to_list() == [1]
 
 
 def test_cli_names_a_corrupted_store(cli: Callable[..., Any], tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ from rich.progress import (
 )
 
 from tierkit.cli.common import guarded
-from tierkit.cli.evaluate_cmd import print_summary
+from tierkit.cli.evaluate_cmd import print_saved, print_summary
+from tierkit.cli.options import DEFAULT_STORE_PATH, StoreOption
 from tierkit.defaults import DEFAULT_STORE
 from tierkit.demo.formats import DemoFormat
 from tierkit.errors import UsageError
@@ -72,6 +73,31 @@ def _progress_bars(customers: int) -> Iterator[ProgressFn]:
         yield update
 
 
+DEMO_FILES = frozenset({"results.csv", "report.html", DEFAULT_STORE, f"{DEFAULT_STORE}.wal"})
+"""Files a demo writes besides its tables (earlier versions kept their store in the folder)."""
+
+
+def _check_out(out: Path, force: bool) -> None:
+    """Refuse to write into a folder holding anything but an earlier demo's files."""
+    from tierkit.demo import TABLES
+
+    if force or not out.is_dir():
+        return
+    ours = set(DEMO_FILES)
+    for table in TABLES:
+        for fmt in DemoFormat:
+            ours |= {f"{table}.{fmt.value}", f"{table}.{fmt.value}.partial"}
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    if foreign:
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        shown = ", ".join(foreign[:5]) + more
+        raise UsageError(
+            f"--out {out}: the folder holds files the demo did not write ({shown}); the demo "
+            "overwrites the files it writes there: give an empty or new folder, or --force to "
+            "write into it anyway"
+        )
+
+
 def _summary(written: list[WrittenTable]) -> None:
     """One line per written table: its name, rows and file."""
     for table in written:
@@ -116,6 +142,15 @@ def demo(
     run_evaluation: Annotated[
         bool, typer.Option("--evaluate/--no-evaluate", help="Evaluate the ruleset on the data.")
     ] = True,
+    store: StoreOption = DEFAULT_STORE_PATH,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into --out even when it holds files an earlier demo did not write "
+            "(the demo's own files there are overwritten).",
+        ),
+    ] = False,
 ) -> None:
     """Write realistic demo data for all six tables: customers, payments, invoices, shipments,
     contracts and assessments.
@@ -126,7 +161,12 @@ def demo(
     customers. Give --as-of for files that are byte-identical on any day.
 
     Then it evaluates a shipped ruleset on the data, prints the summary and writes the
-    results to results.csv in the same folder.
+    results to results.csv and a report to report.html in the same folder, and saves the run
+    in the history store that every other command reads (./tierkit.duckdb by default), so
+    `tierkit runs`, `report`, `history` and `diff` find it.
+
+    --out must be a new or empty folder, or one an earlier demo wrote (its files are
+    replaced); --force writes into any folder.
 
     Example: tierkit demo --customers 10000 --seed 7 --as-of 2026-01-01 --out demo --format parquet
     """
@@ -135,6 +175,7 @@ def demo(
     from tierkit.report import write_report
 
     spec = DemoSpec(customers=customers, months=months, seed=seed, as_of=_parse_as_of(as_of))
+    _check_out(out, force)
     with _progress_bars(customers) as progress:
         written = generate_demo(spec, out, fmt, progress)
     _summary(written)
@@ -142,14 +183,15 @@ def demo(
         return
     path = resolve_ruleset_path(ruleset)
     with Console(stderr=True).status("evaluating"):
-        run = evaluate(path, out, as_of=spec.as_of, store=out / DEFAULT_STORE)
+        run = evaluate(path, out, as_of=spec.as_of, store=store)
     target = out / "results.csv"
     write_results(run.results, target)
     typer.echo("")
     print_summary(run.manifest, run.results.height)
     typer.echo(f"results: {target}")
-    report = write_report(out / DEFAULT_STORE, run.manifest["run_id"], out / "report.html")
+    report = write_report(store, run.manifest["run_id"], out / "report.html")
     typer.echo(f"report: {report.path}")
+    print_saved(run.manifest, " (tierkit runs lists it)")
     typer.echo(
         f"next: tierkit evaluate {ruleset} --data {out} --as-of {spec.as_of} --strategy net-profit"
     )

@@ -82,8 +82,19 @@ def evaluate_command(
     print_summary(run.manifest, run.results.height, run.results, run.ruleset.primary_decision)
     if out is not None:
         typer.echo(f"results: {out}")
-    if "store" in run.manifest:
-        typer.echo(f"run {run.manifest['run_id'][:12]} saved in {run.manifest['store']}")
+    print_saved(run.manifest)
+
+
+def print_saved(manifest: dict[str, Any], tail: str = "") -> None:
+    """Where the run was saved, and the earlier run of the same month it replaced."""
+    if "store" not in manifest:
+        return
+    typer.echo(f"run {manifest['run_id'][:12]} saved in {manifest['store']}{tail}")
+    for replaced in manifest.get("replaces") or []:
+        typer.echo(
+            f"it replaces run {replaced[:12]}, of the same ruleset, as-of date and strategy "
+            "(a rerun of a month replaces the earlier run: docs/history.md)"
+        )
 
 
 def print_summary(

@@ -41,8 +41,9 @@ def explain(
     no_store: NoStoreOption = False,
 ) -> None:
     """Explain decisions: every value the rules used, every rule with whether it held (and
-    which values were missing), the rule that decided, and the near miss — the nearest better
-    outcome and what would have to change to reach it.
+    which values were missing), the rule that decided, any override in force (its value, reason,
+    who approved it and until when, and the value the rules decided), and the near miss — the
+    nearest better outcome and what would have to change to reach it.
 
     Example: tierkit explain vip-monthly C0000042 --data ./tierkit-demo
     """
@@ -52,20 +53,29 @@ def explain(
 
     path = resolve_ruleset_path(ruleset)
     registry = get_registry()
+    day = as_of_date(as_of)
+    history = existing_store(store, no_store)
     run = evaluate(
         path,
         data,
-        as_of=as_of_date(as_of),
+        as_of=day,
         strategy=strategy,
         registry=registry,
-        store=existing_store(store, no_store),
+        store=history,
         save=False,
     )
     units = {
         name: criterion_for(b, registry.criteria).unit
         for name, b in run.ruleset.criteria.items()
     }
-    explained = explain_customers(run.ruleset, registry, run.values, customers, units)
+    applied = None
+    if history is not None:
+        from tierkit.history import HistoryStore, chosen_overrides
+
+        applied = chosen_overrides(HistoryStore(history).list_overrides(), day, run.ruleset.name)
+    explained = explain_customers(
+        run.ruleset, registry, run.values, customers, units, run.results, applied
+    )
     if as_json:
         print_json([e.as_dict() for e in explained])
         return

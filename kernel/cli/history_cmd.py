@@ -372,6 +372,7 @@ def add_override(
             f"--until {until} is in the past; an override must last until today or later"
         )
     history = HistoryStore(store)
+    _check_ruleset(history, ruleset)
     warnings = _check_target(history, customer, decision, value, ruleset)
     replaced = [
         r["id"]
@@ -403,25 +404,56 @@ def add_override(
         typer.echo(f"override #{old} is replaced and expired")
 
 
+def _check_ruleset(history: HistoryStore, ruleset: str | None) -> None:
+    """Refuse a ruleset name that is neither shipped nor in a stored run: it would never apply."""
+    from tierkit.shipped import shipped_rulesets
+
+    if ruleset is None:
+        return
+    known = sorted(set(shipped_rulesets()) | {r.ruleset for r in history.runs()})
+    if ruleset not in known:
+        raise UsageError(
+            f"--ruleset '{ruleset}' is neither a shipped ruleset nor the ruleset of a run stored "
+            f"in {history.path}{did_you_mean(ruleset, known)}, so the override would never "
+            "apply; give a ruleset's name (its 'name:' key), or evaluate the ruleset once first"
+        )
+
+
+def _shipped_decisions(ruleset: str | None) -> list[str]:
+    """The decisions of the shipped ruleset ``ruleset`` (read from its file), if it is one."""
+    import yaml
+
+    from tierkit.shipped import shipped_rulesets
+
+    path = shipped_rulesets().get(ruleset or "")
+    if path is None:
+        return []
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    decisions = loaded.get("decisions") if isinstance(loaded, dict) else None
+    return [str(n) for n in decisions] if isinstance(decisions, dict) else []
+
+
 def _check_target(
     history: HistoryStore, customer: str, decision: str, value: str, ruleset: str | None
 ) -> list[str]:
-    """Check the value against the newest run with the decision; warnings for the rest."""
+    """Check the decision's name against the stored runs (and the shipped ruleset named), the
+    value against the newest run with the decision; warnings for the rest."""
     from tierkit.history import OverrideError, parse_value
 
     runs = history.runs(ruleset)
     having = [r for r in runs if decision in r.decisions]
     if not having:
-        known = sorted({n for r in runs for n in r.decisions})
-        hint = did_you_mean(decision, known)
-        return (
-            [
-                f"no stored run has a decision '{decision}'{hint}; the override applies once a "
-                "ruleset with that decision runs"
-            ]
-            if runs
-            else []
-        )
+        known = sorted({n for r in runs for n in r.decisions} | set(_shipped_decisions(ruleset)))
+        if decision in known:
+            return []  # a shipped ruleset's decision that has not run yet
+        if known:
+            scope = f"ruleset '{ruleset}'" if ruleset else "any stored run"
+            raise UsageError(
+                f"--decision '{decision}': {scope} has no such decision"
+                f"{did_you_mean(decision, known)}; it has {', '.join(known)}. An override for "
+                "a decision no ruleset has would never apply"
+            )
+        return []
     newest = having[0]
     stored = newest.decisions[decision]
     if stored.hit != "first":
@@ -511,7 +543,11 @@ def expire_overrides(
         ),
     ] = None,
     today: Annotated[
-        str | None, typer.Option("--today", help="The date to expire at (default: today).")
+        str | None,
+        typer.Option(
+            "--today",
+            help="The date to expire at (default: today); not a later day, as expiry is for good.",
+        ),
     ] = None,
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why the listed overrides are withdrawn.")
@@ -528,6 +564,13 @@ def expire_overrides(
     """
     from tierkit.history import HistoryStore, OverrideError, current_user
 
+    day = parse_date(today, "--today") or date.today()
+    if day > date.today():
+        raise UsageError(
+            f"--today {day} is in the future: expiring is recorded for good, so overrides "
+            "still valid today would stop applying before their date; to see which overrides "
+            f"are in force on a later day, use: tierkit overrides list --on {day}"
+        )
     history = HistoryStore(store)
     who = by or current_user()
     if ids:
@@ -541,7 +584,7 @@ def expire_overrides(
             history.withdraw_override(override_id, by=who, reason=reason)
         expired = list(ids)
     else:
-        expired = history.expire_overrides(parse_date(today, "--today") or date.today(), by=who)
+        expired = history.expire_overrides(day, by=who)
     if as_json:
         print_json({"expired": expired})
         return

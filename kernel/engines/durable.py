@@ -32,10 +32,13 @@ from tierkit.evaluation.run import decision_columns
 from tierkit.registry import Registry
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
 
-UNAVAILABLE = (
-    "the durable engine needs durable-rules, which supports Python up to 3.12; "
-    "use --engine vector"
+UNAVAILABLE = "the durable engine needs durable-rules, which supports Python up to 3.12"
+INSTALL = (
+    "install it with: pip install 'tierkit[durable]' (from a source checkout: "
+    "pip install -e '.[durable]'; it builds from C sources, so it needs a C compiler), "
+    "or use --engine vector, the default, which gives the same results"
 )
+NEWER_PYTHON = "use --engine vector, the default, which gives the same results"
 NEWEST_PYTHON = (3, 12)
 LATE_RESULTS_TIMEOUT = 10.0
 """Seconds to wait, after the last batch call returned, for actions still to run."""
@@ -45,11 +48,13 @@ def load_durable() -> Any:
     """The ``durable.lang`` module, or :class:`EngineUnavailable` saying why not."""
     if sys.version_info[:2] > NEWEST_PYTHON:
         version = f"{sys.version_info[0]}.{sys.version_info[1]}"
-        raise EngineUnavailable(f"{UNAVAILABLE} (this is Python {version})")
+        raise EngineUnavailable(f"{UNAVAILABLE} (this is Python {version}); {NEWER_PYTHON}")
     try:
         return importlib.import_module("durable.lang")
     except ImportError as error:
-        raise EngineUnavailable(f"{UNAVAILABLE} (it cannot be imported: {error})") from error
+        missing = (error.name or "").split(".")[0] in {"durable", "durable_rules_engine"}
+        why = "it is not installed" if missing else f"it cannot be imported: {error}"
+        raise EngineUnavailable(f"{UNAVAILABLE}, and {why}; {INSTALL}") from error
 
 
 def decide_durable(

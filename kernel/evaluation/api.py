@@ -157,6 +157,7 @@ def evaluate(
     manifest["timings"] = timings
     if history is not None and save:
         say("saving the run")
+        manifest["replaces"] = history.same_runs(compiled.name, as_of, compiled.strategy)
         history.save_run(manifest, results, compiled.decisions)
         manifest["store"] = str(history.path)
     registry.emit("tierkit_run_finished", manifest=manifest, results=results)

@@ -9,7 +9,7 @@ number with a constant or a ranking with a cut-off, says how much would have to 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -39,6 +39,35 @@ class RuleCheck:
 
 
 @dataclass(frozen=True)
+class OverrideNote:
+    """An override that replaced the rules' value of one decision for one customer."""
+
+    value: Any
+    """The final value, the override's."""
+    decided: Any
+    """The value the rules decided."""
+    note: str
+    """The override as the results describe it (``NAME.override``)."""
+    id: int | None = None
+    reason: str | None = None
+    approved_by: str | None = None
+    valid_until: Any = None
+    recorded_by: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "value": self.value,
+            "decided": self.decided,
+            "reason": self.reason,
+            "approved_by": self.approved_by,
+            "valid_until": None if self.valid_until is None else str(self.valid_until),
+            "recorded_by": self.recorded_by,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
 class DecisionExplanation:
     name: str
     value: Any
@@ -46,6 +75,8 @@ class DecisionExplanation:
     because: str | None
     rules: tuple[RuleCheck, ...]
     default: Any
+    override: OverrideNote | None = None
+    """Set when an override replaced ``value``, the rules' value."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +102,9 @@ class Explanation:
             "decisions": [
                 {
                     "decision": d.name,
-                    "value": d.value,
+                    "value": d.value if d.override is None else d.override.value,
+                    "decided": d.value,
+                    "override": None if d.override is None else d.override.as_dict(),
                     "rule": d.rule,
                     "because": d.because,
                     "default": d.default,
@@ -100,8 +133,15 @@ def explain_customers(
     values: pl.DataFrame,
     customer_ids: Sequence[str],
     units: dict[str, str] | None = None,
+    results: pl.DataFrame | None = None,
+    overrides: pl.DataFrame | None = None,
 ) -> list[Explanation]:
-    """Explanations for ``customer_ids`` from a run's ``values`` (one row per customer)."""
+    """Explanations for ``customer_ids`` from a run's ``values`` (one row per customer).
+
+    With the run's ``results``, a decision an override changed shows the override and the
+    value the rules decided; ``overrides`` (the overrides applied, as
+    :func:`tierkit.history.chosen_overrides` gives them) adds its reason, approver and date.
+    """
     unknown = [c for c in customer_ids if c not in set(values[ID].to_list())]
     if unknown:
         raise UsageError(f"no customer {', '.join(map(repr, unknown))} in the data")
@@ -110,7 +150,10 @@ def explain_customers(
     for customer in customer_ids:
         row = values.filter(pl.col(ID) == customer).row(0, named=True)
         checks = conditions.filter(pl.col(ID) == customer).row(0, named=True)
-        decisions = tuple(_decision(d, row, checks) for d in _main_first(ruleset))
+        decisions = tuple(
+            _with_override(_decision(d, row, checks), customer, results, overrides)
+            for d in _main_first(ruleset)
+        )
         used = ruleset.names_used_by_decisions()
         shown = {name: row.get(name) for name in used if name in row}
         near = _near_miss(ruleset, row, values, decisions[0], units or {})
@@ -153,6 +196,35 @@ def _main_first(ruleset: CompiledRuleset) -> list[CompiledDecision]:
     """The decisions, the main one first."""
     main = ruleset.decisions[ruleset.primary_decision]
     return [main, *(d for d in ruleset.decisions.values() if d is not main)]
+
+
+def _with_override(
+    explained: DecisionExplanation,
+    customer: str,
+    results: pl.DataFrame | None,
+    overrides: pl.DataFrame | None,
+) -> DecisionExplanation:
+    name = explained.name
+    column = f"{name}.override"
+    if results is None or column not in results.columns:
+        return explained
+    found = results.filter(pl.col(ID) == customer)
+    if found.is_empty() or found[column][0] is None:
+        return explained
+    note = OverrideNote(found[name][0], found[f"{name}.decided"][0], found[column][0])
+    if overrides is not None:
+        rows = overrides.filter((pl.col(ID) == customer) & (pl.col("decision") == name))
+        if not rows.is_empty():
+            row = rows.row(rows.height - 1, named=True)
+            note = replace(
+                note,
+                id=row.get("id"),
+                reason=row.get("reason"),
+                approved_by=row.get("approved_by"),
+                valid_until=row.get("valid_until"),
+                recorded_by=row.get("created_by"),
+            )
+    return replace(explained, override=note)
 
 
 def _conditions(ruleset: CompiledRuleset, registry: Registry, values: pl.DataFrame) -> pl.DataFrame:
@@ -415,11 +487,11 @@ def describe(explanation: Explanation) -> str:
         )
     for decision in explanation.decisions:
         decided = f"rule {decision.rule}" if decision.rule else "the default"
-        lines.append(
-            f"  {decision.name} = {decision.value}  (by {decided}"
-            + (f": {decision.because}" if decision.because else "")
-            + ")"
-        )
+        why = f"by {decided}" + (f": {decision.because}" if decision.because else "")
+        if decision.override is not None:
+            lines.extend(_override_lines(decision.name, decision.override, why))
+        else:
+            lines.append(f"  {decision.name} = {decision.value}  ({why})")
         for rule in decision.rules:
             mark = "→" if rule.decided else " "
             state = "true" if rule.holds else "false"
@@ -434,6 +506,20 @@ def describe(explanation: Explanation) -> str:
     return "\n".join(lines)
 
 
+def _override_lines(name: str, override: OverrideNote, why: str) -> list[str]:
+    if override.id is None:
+        return [
+            f"  {name} = {override.value}  ({override.note})",
+            f"    the rules decided {override.decided} ({why})",
+        ]
+    recorded = f"; recorded by {override.recorded_by}" if override.recorded_by else ""
+    return [
+        f"  {name} = {override.value}  (by override #{override.id}: {override.reason})",
+        f"    approved by {override.approved_by}, in force until {override.valid_until}{recorded}",
+        f"    the rules decided {override.decided} ({why})",
+    ]
+
+
 def explain_run(
     run: Any, customer_ids: Sequence[str], registry: Registry | None = None
 ) -> list[Explanation]:
@@ -442,4 +528,6 @@ def explain_run(
 
     registry = registry or get_registry()
     units = {n: criterion_for(b, registry.criteria).unit for n, b in run.ruleset.criteria.items()}
-    return explain_customers(run.ruleset, registry, run.values, list(customer_ids), units)
+    return explain_customers(
+        run.ruleset, registry, run.values, list(customer_ids), units, results=run.results
+    )

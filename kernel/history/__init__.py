@@ -25,6 +25,7 @@ from tierkit.history.errors import (
 from tierkit.history.overrides import (
     OVERRIDE_SCHEMA,
     apply_overrides,
+    chosen_overrides,
     in_force,
     override_summary,
     parse_value,
@@ -49,6 +50,7 @@ __all__ = [
     "apply_overrides",
     "category_overlap",
     "change_counts",
+    "chosen_overrides",
     "compare_previous",
     "current_user",
     "in_force",

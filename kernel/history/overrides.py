@@ -48,6 +48,14 @@ def in_force(overrides: pl.DataFrame, as_of: date, ruleset: str | None = None) -
     return overrides.filter(keep)
 
 
+def chosen_overrides(
+    overrides: pl.DataFrame, as_of: date, ruleset: str | None = None
+) -> pl.DataFrame:
+    """The overrides :func:`apply_overrides` applies on ``as_of``: in force, the newest per
+    customer and decision."""
+    return _newest(in_force(overrides, as_of, ruleset))
+
+
 def parse_value(text: str, decision: Decision, override_id: int | None = None) -> ThenValue:
     """The outcome of ``decision`` that ``text`` names (``true``/``false`` for booleans)."""
     for outcome in decision.outcomes:

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,6 +145,11 @@ class HistoryStore:
         ``decisions`` (the compiled ruleset's decisions) records each decision's outcomes in
         order, which ``tierkit diff`` needs to tell up from down; without it they are taken
         from ``manifest['decisions']`` or the category summary, as far as these know them.
+
+        A rerun replaces: stored runs of the same ruleset, as-of date and strategy
+        (:meth:`same_runs`) are deleted in the same transaction, and the saved manifest lists
+        their ids under ``replaces`` (only when there were any). One run per ruleset, month
+        and strategy stays, so "previous" always names one run.
         """
         run_id, as_of, ruleset = _identity(manifest)
         if ID not in results.columns:
@@ -154,6 +159,10 @@ class HistoryStore:
         with self._write() as con:
             if first_row(con, "select 1 from runs where run_id = ?", [run_id]):
                 raise StoreError(f"{self.path}: run {run_id} is already stored")
+            replaced = _same_runs(con, ruleset, as_of, manifest.get("strategy"))
+            for old_id, old_table in replaced:
+                con.execute("delete from runs where run_id = ?", [old_id])
+                con.execute(f"drop table if exists {quote(old_table)}")
             row = first_row(con, "select nextval('run_seq')")
             assert row is not None
             seq = int(row[0])
@@ -178,11 +187,16 @@ class HistoryStore:
                     table,
                     encoded.schema,
                     encoded.as_text,
-                    json.dumps(manifest, default=str),
+                    json.dumps(_with_replaced(manifest, replaced), default=str),
                 ],
             )
             _create_results_table(con, table, encoded.frame)
         return run_id
+
+    def same_runs(self, ruleset: str, as_of: date, strategy: str | None) -> list[str]:
+        """Ids of the stored runs a new run of ``ruleset``, ``as_of`` and ``strategy`` replaces."""
+        with self._read() as con:
+            return [] if con is None else [r for r, _ in _same_runs(con, ruleset, as_of, strategy)]
 
     def runs(self, ruleset: str | None = None) -> list[RunInfo]:
         """Stored runs, newest first; only those of ``ruleset`` when given."""
@@ -199,7 +213,8 @@ class HistoryStore:
         """The run id for ``latest``, ``previous``, a run id or a unique prefix of one.
 
         ``latest`` is the newest run saved (of ``ruleset`` when given); ``previous`` is the
-        run of the same ruleset saved just before it.
+        run ``latest`` was compared with: :meth:`previous_run_id` of its ruleset, as-of date and
+        strategy (the latest run of them with an earlier as-of date).
         """
         runs = self.runs(ruleset)
         scope = f" of ruleset '{ruleset}'" if ruleset else ""
@@ -210,13 +225,15 @@ class HistoryStore:
             return runs[0].run_id
         if key.lower() == "previous":
             latest = runs[0]
-            before = [r for r in runs[1:] if r.ruleset == latest.ruleset]
-            if not before:
+            before = self.previous_run_id(latest.ruleset, latest.as_of, latest.strategy)
+            if before is None:
                 raise UnknownRun(
-                    f"{self.path}: there is no run before the latest ({latest.run_id[:8]}) "
-                    f"of ruleset '{latest.ruleset}'"
+                    f"{self.path}: the latest run ({latest.run_id[:8]}, ruleset "
+                    f"'{latest.ruleset}', strategy {latest.strategy}, as of {latest.as_of}) has "
+                    "no previous run: none of that ruleset and strategy with an earlier as-of "
+                    "date is stored"
                 )
-            return before[0].run_id
+            return before
         exact = [r.run_id for r in runs if r.run_id == key]
         if exact:
             return exact[0]
@@ -426,9 +443,18 @@ class HistoryStore:
         return in_force(self.list_overrides(), on, ruleset)
 
     def expire_overrides(self, today: date, by: str | None = None) -> list[int]:
-        """Mark every unexpired override whose ``valid_until`` is before ``today`` expired."""
+        """Mark every unexpired override whose ``valid_until`` is before ``today`` expired.
+
+        Expiry is for good, so ``today`` may not be later than the store's clock (allowing one
+        day for time zones): a later day would expire overrides still valid now.
+        """
         who = by or current_user()
         now = self.clock()
+        if today > (now + timedelta(days=1)).date():
+            raise OverrideError(
+                f"{self.path}: cannot expire overrides as of {today}, a day still to come "
+                f"(it is {now:%Y-%m-%d} UTC); expiring is for good"
+            )
         with self._write() as con:
             rows = con.execute(
                 "select id, valid_until from overrides where expired_at is null and "
@@ -490,6 +516,24 @@ def _identity(manifest: Mapping[str, Any]) -> tuple[str, date, str]:
     except ValueError:
         raise StoreError(f"run {run_id}: the manifest's as_of '{as_of}' is not a date") from None
     return run_id, day, ruleset
+
+
+def _with_replaced(
+    manifest: Mapping[str, Any], replaced: list[tuple[str, str]]
+) -> Mapping[str, Any]:
+    return {**manifest, "replaces": [r for r, _ in replaced]} if replaced else manifest
+
+
+def _same_runs(
+    con: duckdb.DuckDBPyConnection, ruleset: str, as_of: date, strategy: Any
+) -> list[tuple[str, str]]:
+    """(run id, results table) of the runs with this ruleset, as-of date and strategy."""
+    rows = con.execute(
+        "select run_id, results_table from runs where ruleset = ? and as_of = ? and "
+        "strategy is not distinct from ? order by seq",
+        [ruleset, as_of, strategy],
+    ).fetchall()
+    return [(str(r[0]), str(r[1])) for r in rows]
 
 
 def _decisions_of(
