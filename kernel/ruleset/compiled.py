@@ -75,8 +75,17 @@ class CompiledDecision:
     type: Type
     """The decision's value type (a list of values for ``hit: collect``)."""
     outcomes: tuple[ThenValue, ...]
-    """Every value a rule or the default can give, in table order, without repeats."""
+    """Every value a rule or the default can give, in table order, without repeats; or the
+    declared ``outcomes:`` (best first) when the decision has them."""
     title: str | None
+    policy: str = "first"
+    """The DMN hit policy (``first``, ``unique``, ``any``, ``priority``, ``rule order``,
+    ``output order``, ``collect``). ``hit`` is its shape: ``first`` for one value per customer
+    with ``NAME.rule`` and ``NAME.because``, ``collect`` for a list with one flag per value."""
+    aggregate: str | None = None
+    """``sum``, ``min``, ``max`` or ``count`` for an aggregating ``collect`` (one number)."""
+    declared: bool = False
+    """Whether ``outcomes`` were declared (``outcomes:``) rather than gathered from the rules."""
 
 
 @dataclass(frozen=True)
