@@ -353,3 +353,9 @@ class UsageError(TierkitError):
 
 class EngineUnavailable(TierkitError):
     """An engine cannot run on this Python or without an optional package."""
+
+
+class HitPolicyError(TierkitError):
+    """A decision's hit policy is broken by the data: overlapping rules under ``unique``, or
+    overlapping rules that disagree under ``any``. Names the decision, the rules and a customer.
+    """

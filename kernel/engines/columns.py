@@ -9,18 +9,18 @@ order; the default's when no rule matched) for ``hit: collect``.
 
 from __future__ import annotations
 
+import narwhals.stable.v2 as nw
 import polars as pl
 
 from tierkit.engines.runner import UNDECIDED
-from tierkit.evaluation.decide import BECAUSE, RULE
+from tierkit.evaluation.decide import BECAUSE, OVERLAP, RULE, check_overlap, decision_exprs
+from tierkit.evaluation.frames import ID
 from tierkit.ruleset.compiled import CompiledDecision
 
 _RULE_NO = "__durable_rule"
 
 
-def first_columns(
-    work: pl.DataFrame, decision: CompiledDecision, rules: list[int]
-) -> pl.DataFrame:
+def first_columns(work: pl.DataFrame, decision: CompiledDecision, rules: list[int]) -> pl.DataFrame:
     """Add a ``hit: first`` decision's columns, given the rule that decided each row."""
     numbers = pl.Series(_RULE_NO, rules, dtype=pl.Int64)
     decided = pl.when(pl.col(_RULE_NO) != UNDECIDED).then(pl.col(_RULE_NO))
@@ -70,3 +70,27 @@ def collect_columns(
         return work.with_columns(pl.lit("").alias(name))
     joined = pl.concat_str(parts, separator=", ", ignore_nulls=True).fill_null("")
     return work.with_columns(flags).with_columns(joined.alias(name))
+
+
+def matched_columns(
+    work: pl.DataFrame, decision: CompiledDecision, matched: set[tuple[int, int]]
+) -> pl.DataFrame:
+    """Add the columns of a decision under any other hit policy, given every ``(row, rule)``
+    that matched: the vector engine's own expressions, over "rule i matched" columns.
+
+    A customer that breaks ``unique`` or ``any`` stops the run, as on the vector engine.
+    """
+    rows = range(work.height)
+    hits = [f"__durable_hit{r.index}" for r in decision.rules]
+    flagged = work.with_columns(
+        pl.Series(column, [(row, r.index) in matched for row in rows], dtype=pl.Boolean)
+        for column, r in zip(hits, decision.rules, strict=True)
+    )
+    exprs = decision_exprs(decision, [nw.col(c) for c in hits])
+    frame = nw.from_native(flagged).with_columns(expr.alias(name) for name, expr in exprs)
+    done = nw.to_native(frame).drop(hits)
+    overlap = OVERLAP + decision.name
+    if overlap in done.columns:
+        check_overlap(decision, done.select(ID, overlap))
+        done = done.drop(overlap)
+    return done

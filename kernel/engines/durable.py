@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from tierkit.engines.columns import collect_columns, first_columns
+from tierkit.engines.columns import collect_columns, first_columns, matched_columns
 from tierkit.engines.conditions import columns_read, translate
 from tierkit.engines.facts import encode, fact_frame, facts, needs_keys
 from tierkit.engines.runner import Run, fact_ids
@@ -101,9 +101,11 @@ def add_decision(
     keys = needs_keys(raw, sources, table.constants)
     batch = facts(encode(raw, sources, keys), fact_ids(values.height))
     run = Run(lang, table, keys, values, timeout)
-    if decision.hit == "collect":
+    if decision.policy == "collect" and decision.aggregate is None:
         return collect_columns(values, decision, run.collect(batch))
-    return first_columns(values, decision, run.first(batch))
+    if decision.policy == "first" and decision.aggregate is None:
+        return first_columns(values, decision, run.first(batch))
+    return matched_columns(values, decision, run.collect(batch))
 
 
 def required_inputs(ruleset: CompiledRuleset) -> dict[str, str]:

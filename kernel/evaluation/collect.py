@@ -39,7 +39,7 @@ def collect_results(
     schema = plan.collect_schema()
     if ORDER not in schema:
         return _with_names(frames.collect_customers(), names)
-    rebuilt = [d for d in decided if d.hit == "first"]
+    rebuilt = [d for d in decided if d.hit == "first" and d.aggregate is None]
     text = [internal(n) for d in rebuilt for n in (d.name, d.name + BECAUSE)]
     # the evaluation's own working columns (``__t1``…) are left out too: nobody reads them
     working = [c for c in schema.names() if c.startswith("__") and c != ORDER]

@@ -1,65 +1,244 @@
 """The vector engine: decision tables as when/then expressions over all customers at once.
 
 For each decision it adds three columns: the value, ``<name>.rule`` (the 1-based number of the
-rule that decided, 0 for the default) and ``<name>.because``. A ``hit: collect`` decision adds
-one true/false column per value (``<name>::<value>``) and the value column lists every matching
-value, joined by ``", "`` in table order.
+rule that decided, 0 for the default) and ``<name>.because``. A decision that gives a list
+(``hit: collect``, ``rule order``, ``output order``) adds one true/false column per value
+(``<name>::<value>``) and the value column lists the values, joined by ``", "``: for
+``collect`` every matching value once, in outcome order; for ``rule order`` every match in rule
+order; for ``output order`` every match in outcome order (best first).
+
+The columns are built by :func:`decision_exprs` from one true/false expression per rule ("the
+rule matches"), so the durable engine, which learns the matches from durable_rules, builds
+them with the very same expressions (:mod:`tierkit.engines.columns`).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 import narwhals.stable.v2 as nw
+import polars as pl
 
+from tierkit.errors import HitPolicyError
 from tierkit.evaluation.expressions import Compiler
-from tierkit.ruleset.compiled import CompiledDecision
+from tierkit.evaluation.frames import ID
+from tierkit.ruleset.compiled import CompiledDecision, CompiledRule, ThenValue
 
 RULE = ".rule"
 BECAUSE = ".because"
+OVERLAP = "__overlap::"
+"""Prefix of a working column: the matching rules of a customer that breaks ``unique``/``any``."""
 
 
 def decide(compiler: Compiler, decision: CompiledDecision) -> None:
     """Add the decision's columns to the customers frame."""
     frames = compiler.frames
     conditions = [compiler.condition(rule.when) for rule in decision.rules]
-    name = decision.name
+    for name, expr in decision_exprs(decision, conditions):
+        frames.add(name, expr, per_period=False)
+
+
+def decision_exprs(
+    decision: CompiledDecision, conditions: list[nw.Expr]
+) -> list[tuple[str, nw.Expr]]:
+    """The decision's columns, given one "this rule matches" expression per rule."""
+    pairs = list(zip(decision.rules, conditions, strict=True))
+    if decision.aggregate is not None:
+        return _aggregate(decision, pairs)
     if decision.hit == "collect":
-        _collect(compiler, decision, conditions)
-        return
+        return _listed(decision, pairs)
+    columns = _single(decision, _in_priority(decision, pairs))
+    if decision.policy in ("unique", "any"):
+        columns.append((OVERLAP + decision.name, _overlap(decision, pairs)))
+    return columns
+
+
+def _single(
+    decision: CompiledDecision, pairs: list[tuple[CompiledRule, nw.Expr]]
+) -> list[tuple[str, nw.Expr]]:
+    """The first of ``pairs`` that matches decides (the default when none does)."""
     default = decision.default
     value: nw.Expr = nw.lit(default.then if default else None)
     rule: nw.Expr = nw.lit(0 if default else None)
     because: nw.Expr = nw.lit(default.because if default else None)
-    for compiled_rule, condition in reversed(list(zip(decision.rules, conditions, strict=True))):
+    for compiled_rule, condition in reversed(pairs):
         value = nw.when(condition).then(nw.lit(compiled_rule.then)).otherwise(value)
         rule = nw.when(condition).then(nw.lit(compiled_rule.index)).otherwise(rule)
         because = nw.when(condition).then(nw.lit(compiled_rule.because)).otherwise(because)
-    frames.add(name, value, per_period=False)
-    frames.add(name + RULE, rule.cast(nw.Int64), per_period=False)
-    frames.add(name + BECAUSE, because.cast(nw.String), per_period=False)
-
-
-def _collect(compiler: Compiler, decision: CompiledDecision, conditions: list[Any]) -> None:
-    """Every matching value; the default when none matches (its flag is then true too)."""
-    frames = compiler.frames
     name = decision.name
-    nothing: nw.Expr = nw.lit(True)
-    for condition in conditions:
-        nothing = nothing & ~condition
-    default = decision.default.then if decision.default is not None else None
-    parts: list[nw.Expr] = []
+    return [
+        (name, value),
+        (name + RULE, rule.cast(nw.Int64)),
+        (name + BECAUSE, because.cast(nw.String)),
+    ]
+
+
+def _in_priority(
+    decision: CompiledDecision, pairs: list[tuple[CompiledRule, nw.Expr]]
+) -> list[tuple[CompiledRule, nw.Expr]]:
+    """``pairs`` in the order the policy tries them: by outcome (best first) for ``priority``
+    and ``output order``, ties in rule order; in rule order otherwise."""
+    if decision.policy not in ("priority", "output order"):
+        return pairs
+    rank = {_key(o): i for i, o in enumerate(decision.outcomes)}
+    return sorted(pairs, key=lambda p: (rank.get(_key(p[0].then), len(rank)), p[0].index))
+
+
+def _nothing(conditions: list[nw.Expr]) -> nw.Expr:
+    return reduce(lambda a, b: a & ~b, conditions, nw.lit(True))
+
+
+def _listed(
+    decision: CompiledDecision, pairs: list[tuple[CompiledRule, nw.Expr]]
+) -> list[tuple[str, nw.Expr]]:
+    """A flag per value and the list of values; the default when no rule matches."""
+    name = decision.name
+    nothing = _nothing([c for _, c in pairs])
+    default = decision.default
+    columns: list[tuple[str, nw.Expr]] = []
+    flags: dict[str, nw.Expr] = {}
     for outcome in decision.outcomes:
         flag: nw.Expr = nw.lit(False)
-        for rule, condition in zip(decision.rules, conditions, strict=True):
-            if rule.then == outcome:
+        for rule, condition in pairs:
+            if _key(rule.then) == _key(outcome):
                 flag = flag | condition
-        if decision.default is not None and outcome == default:
+        if default is not None and _key(outcome) == _key(default.then):
             flag = flag | nothing
-        frames.add(f"{name}::{outcome}", flag, per_period=False)
-        parts.append(nw.when(frames.col(f"{name}::{outcome}")).then(nw.lit(str(outcome))))
+        flags[_key(outcome)] = flag
+        columns.append((f"{name}::{outcome}", flag))
+    parts: list[nw.Expr]
+    if decision.policy == "collect":
+        parts = [nw.when(flags[_key(o)]).then(nw.lit(str(o))) for o in decision.outcomes]
+    else:
+        parts = [nw.when(c).then(nw.lit(str(r.then))) for r, c in _in_priority(decision, pairs)]
+        if default is not None:
+            parts.append(nw.when(nothing).then(nw.lit(str(default.then))))
     if not parts:
-        frames.add(name, nw.lit(""), per_period=False)
-        return
+        return [*columns, (name, nw.lit(""))]
     joined = nw.concat_str(parts, separator=", ", ignore_nulls=True).fill_null("")
-    frames.add(name, joined, per_period=False)
+    return [*columns, (name, joined)]
+
+
+def _aggregate(
+    decision: CompiledDecision, pairs: list[tuple[CompiledRule, nw.Expr]]
+) -> list[tuple[str, nw.Expr]]:
+    """One number: the sum, least, greatest or count of the matching values.
+
+    No match gives the default, else missing (sum, min, max) or 0 (count), as in DMN. Sums are
+    added in whole units of the finest decimal a ``then`` has, so they are exact.
+    """
+    name = decision.name
+    conditions = [c for _, c in pairs]
+    nothing = _nothing(conditions)
+    default = decision.default
+    value: nw.Expr
+    if decision.aggregate == "count":
+        value = reduce(
+            lambda a, b: a + b, [c.cast(nw.Int64) for c in conditions], nw.lit(0, nw.Int64)
+        ).cast(nw.Float64)
+    elif decision.aggregate == "sum":
+        scale = 10 ** max((_decimals(r.then) for r, _ in pairs), default=0)
+        terms = [
+            nw.when(c)
+            .then(nw.lit(int(_decimal(r.then) * scale), nw.Int64))
+            .otherwise(nw.lit(0, nw.Int64))
+            for r, c in pairs
+        ]
+        total = reduce(lambda a, b: a + b, terms, nw.lit(0, nw.Int64))
+        value = nw.when(~nothing).then(total.cast(nw.Float64) / scale)
+    else:
+        picked = [nw.when(c).then(nw.lit(float(_decimal(r.then)), nw.Float64)) for r, c in pairs]
+        pick = nw.min_horizontal if decision.aggregate == "min" else nw.max_horizontal
+        value = pick(*picked) if picked else nw.lit(None, nw.Float64)
+    if default is not None:
+        value = nw.when(nothing).then(nw.lit(float(_decimal(default.then)))).otherwise(value)
+    first = _single(decision, pairs)
+    because_parts = [nw.when(c).then(nw.lit(r.because)) for r, c in pairs if r.because]
+    because: nw.Expr = (
+        nw.concat_str(because_parts, separator="; ", ignore_nulls=True)
+        if because_parts
+        else nw.lit(None)
+    )
+    if default is not None and default.because:
+        because = nw.when(nothing).then(nw.lit(default.because)).otherwise(because)
+    return [
+        (name, value.cast(nw.Float64)),
+        first[1],
+        (name + BECAUSE, because.cast(nw.String)),
+    ]
+
+
+def _overlap(decision: CompiledDecision, pairs: list[tuple[CompiledRule, nw.Expr]]) -> nw.Expr:
+    """The matching rules' numbers (``"1, 3"``) where the policy is broken, else missing.
+
+    ``unique``: more than one rule matches. ``any``: matching rules give different values.
+    """
+    listing = nw.concat_str(
+        [nw.when(c).then(nw.lit(str(r.index))) for r, c in pairs] or [nw.lit(None, nw.String)],
+        separator=", ",
+        ignore_nulls=True,
+    )
+    if decision.policy == "unique":
+        counted = [c.cast(nw.Int64) for _, c in pairs]
+    else:
+        by_value: dict[str, nw.Expr] = {}
+        for rule, condition in pairs:
+            key = _key(rule.then)
+            by_value[key] = by_value.get(key, nw.lit(False)) | condition
+        counted = [flag.cast(nw.Int64) for flag in by_value.values()]
+    matches = reduce(lambda a, b: a + b, counted, nw.lit(0, nw.Int64))
+    return nw.when(matches > 1).then(listing).cast(nw.String)
+
+
+def check_overlap(decision: CompiledDecision, broken: pl.DataFrame) -> None:
+    """Stop with :class:`HitPolicyError` if ``broken`` (customer_id and the decision's overlap
+    column, already limited to the rows where it is set) has a row."""
+    column = OVERLAP + decision.name
+    broken = broken.filter(pl.col(column).is_not_null())
+    if broken.height == 0:
+        return
+    ids = [str(i) for i in broken[ID].to_list()]
+    numeric = all(i.isdigit() for i in ids)
+    first = min(range(len(ids)), key=lambda i: (len(ids[i]), ids[i]) if numeric else (0, ids[i]))
+    numbers = [int(n) for n in str(broken[column][first]).split(", ")]
+    rules = {r.index: r for r in decision.rules}
+    names = " and ".join(_rule_name(rules[n]) for n in numbers)
+    customer = ids[first]
+    others = f" (and {broken.height - 1} more customer(s))" if broken.height > 1 else ""
+    if decision.policy == "unique":
+        raise HitPolicyError(
+            f"decision '{decision.name}' (hit: unique): {names} all match customer {customer}"
+            f"{others}; the rules of a unique table must not overlap (use hit: first or "
+            "priority to choose among them)"
+        )
+    given = ", ".join(dict.fromkeys(str(rules[n].then) for n in numbers))
+    raise HitPolicyError(
+        f"decision '{decision.name}' (hit: any): {names} match customer {customer}{others} "
+        f"but give different values ({given}); under hit: any overlapping rules must agree"
+    )
+
+
+def overlap_columns(decisions: list[CompiledDecision]) -> list[str]:
+    """The working overlap columns the decisions add."""
+    return [OVERLAP + d.name for d in decisions if d.policy in ("unique", "any")]
+
+
+def _rule_name(rule: CompiledRule) -> str:
+    default = f"rule {rule.index}"
+    return default if rule.name == default else f"rule {rule.index} ({rule.name})"
+
+
+def _key(value: ThenValue) -> str:
+    """A value as a key that tells true from 1 (Python's ``True == 1``)."""
+    return f"{type(value).__name__}:{value}"
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def _decimals(value: ThenValue) -> int:
+    exponent = _decimal(value).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0

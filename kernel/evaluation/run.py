@@ -13,7 +13,7 @@ import polars as pl
 from tierkit.errors import TierkitError
 from tierkit.evaluation.collect import collect_results
 from tierkit.evaluation.criteria import compute_criteria
-from tierkit.evaluation.decide import BECAUSE, RULE, decide
+from tierkit.evaluation.decide import BECAUSE, OVERLAP, RULE, check_overlap, decide
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, Frames
 from tierkit.registry import Registry
@@ -72,6 +72,7 @@ def evaluate_tables(
         else:
             decide(compiler, ruleset.decisions[step.name])
             by_vector.append(ruleset.decisions[step.name])
+    _check_overlaps(frames, by_vector)
     used = _used_columns(ruleset)
     keep = [ID, "name"]
     for decision in ruleset.decisions.values():
@@ -105,7 +106,11 @@ def decide_vector(
             decision = ruleset.decisions[step.name]
             decide(compiler, decision)
             added += decision_columns(decision)
-    return frames.collect_customers().select(ID, *added)
+    decided = frames.collect_customers()
+    for decision in ruleset.decisions.values():
+        if decision.policy in ("unique", "any"):
+            check_overlap(decision, decided.select(ID, OVERLAP + decision.name))
+    return decided.select(ID, *added)
 
 
 def decision_columns(decision: CompiledDecision) -> list[str]:
@@ -150,6 +155,19 @@ def _add_previous(frames: Any, ruleset: CompiledRuleset, previous: pl.DataFrame 
             frames.add(column, nw.lit(None).cast(dtype), per_period=False)
             for flag in flags:
                 frames.add(f"previous.{flag}", nw.lit(None).cast(nw.Boolean), per_period=False)
+
+
+def _check_overlaps(frames: Frames, decisions: list[CompiledDecision]) -> None:
+    """Stop when a customer breaks a ``unique`` or ``any`` decision: only those rows are
+    collected, so a sound run pays one filtered pass per such decision."""
+    for decision in decisions:
+        if decision.policy not in ("unique", "any"):
+            continue
+        column = OVERLAP + decision.name
+        broken = frames.customers.filter(~frames.col(column).is_null()).select(
+            frames.col(ID).alias(ID), frames.col(column).alias(column)
+        )
+        check_overlap(decision, nw.to_native(broken.collect(backend="polars")))
 
 
 def _check_complete(ruleset: CompiledRuleset, result: pl.DataFrame) -> None:

@@ -60,6 +60,7 @@ from tierkit.ruleset.expr import (
     SyntaxProblem,
     parse_expression,
 )
+from tierkit.ruleset.hit import LISTS, ORDERED, SINGLE, split_hit
 from tierkit.ruleset.model import CriterionUse, RulesetModel
 from tierkit.ruleset.source import Document, KeyPath
 from tierkit.ruleset.types import Type
@@ -87,7 +88,9 @@ class _Compiler:
         registry: Registry,
         broken: frozenset[str],
         strategy_broken: bool,
+        allow_gaps: bool = False,
     ) -> None:
+        self.allow_gaps = allow_gaps
         self.doc = doc
         self.model = model
         self.registry = registry
@@ -376,9 +379,33 @@ class _Compiler:
                     hint=hint or "every then of one decision must be of one type",
                 )
                 break
-        if decision.hit == "collect":
+        policy, aggregate = split_hit(decision.hit, decision.aggregate)
+        if aggregate is not None:
+            self.hit_problems(name, policy, aggregate, base)
+            return Type("number", nullable=aggregate != "count")
+        if policy in LISTS:
             return Type("list", nullable=False, item=base)  # type: ignore[arg-type]
         return Type(base, nullable=False)  # type: ignore[arg-type]
+
+    def hit_problems(self, name: str, policy: str, aggregate: str, base: str) -> None:
+        """An aggregation belongs to ``collect``; sum, min and max need numbers."""
+        path: KeyPath = ("decisions", name, "hit")
+        if policy != "collect":
+            self.add(
+                WrongValueError,
+                f"decision '{name}': 'aggregate: {aggregate}' needs 'hit: collect', "
+                f"found 'hit: {policy}'",
+                ("decisions", name, "aggregate"),
+                hint="write `hit: collect " + aggregate + "`",
+            )
+        elif aggregate != "count" and base != "number":
+            self.add(
+                ThenTypeError,
+                f"decision '{name}' ({aggregate} of the matching values) needs numbers, "
+                f"but its rules give {_article(base)}",
+                path,
+                hint="use `collect count`, or give numbers in `then`",
+            )
 
     # expressions ------------------------------------------------------------------------------
 
@@ -597,7 +624,9 @@ class _Compiler:
             for i, (rule, when) in enumerate(zip(spec.rules, whens, strict=True))
             if when is not None
         )
-        if spec.default is None and spec.hit == "first":
+        policy, aggregate = split_hit(spec.hit, spec.aggregate)
+        needs_complete = policy in SINGLE or aggregate in ("sum", "min", "max")
+        if spec.default is None and needs_complete and not self.allow_gaps:
             gap = find_gap([r.when.tree for r in rules])
             if gap is not None:
                 if not rules:
@@ -631,8 +660,26 @@ class _Compiler:
             if spec.default is not None
             else None
         )
+        if spec.outcomes is None and policy in ORDERED:
+            self.add(
+                WrongValueError,
+                f"decision '{name}' (hit: {policy}) orders its matches by its outcomes, "
+                "but declares none",
+                ("decisions", name, "hit"),
+                hint="add `outcomes: [best, ..., worst]` to the decision",
+            )
+        shape = "collect" if policy in LISTS and aggregate is None else "first"
         return CompiledDecision(
-            name, spec.hit, rules, default, decided, tuple(outcomes), spec.title
+            name,
+            shape,  # type: ignore[arg-type]
+            rules,
+            default,
+            decided,
+            tuple(outcomes),
+            spec.title,
+            policy=policy,
+            aggregate=aggregate,
+            declared=spec.outcomes is not None,
         )
 
     def declared_outcomes(
@@ -794,6 +841,8 @@ class _Compiler:
             decision = decisions.get(key)
             if decision is None or decision.hit == "collect" or value is None:
                 continue
+            if decision.aggregate is not None:
+                continue
             if value not in decision.outcomes or type(value) is not type(
                 next((o for o in decision.outcomes if o == value), value)
             ):
@@ -928,13 +977,15 @@ def compile_ruleset(
     *,
     broken: frozenset[str] = frozenset(),
     strategy_broken: bool = False,
+    allow_gaps: bool = False,
 ) -> tuple[CompiledRuleset | None, list[RulesetProblem]]:
     """Check the meaning of a well-shaped ruleset; the compiled ruleset or every problem.
 
     ``broken`` names parts already reported as malformed and removed: they are known names of
-    unknown type, so nothing that uses them is reported again.
+    unknown type, so nothing that uses them is reported again. ``allow_gaps`` skips the proof
+    that a decision without a default decides everyone (for DMN models, where no match is null).
     """
-    compiler = _Compiler(doc, model, registry, broken, strategy_broken)
+    compiler = _Compiler(doc, model, registry, broken, strategy_broken, allow_gaps)
     compiled = compiler.run()
     return compiled, compiler.problems
 

@@ -82,6 +82,14 @@ class CompiledDecision:
     """Every value a rule or the default can give, best first: as ``outcomes:`` declares, else
     in table order (rules, then the default), without repeats."""
     title: str | None
+    policy: str = "first"
+    """The DMN hit policy (``first``, ``unique``, ``any``, ``priority``, ``rule order``,
+    ``output order``, ``collect``). ``hit`` is its shape: ``first`` for one value per customer
+    with ``NAME.rule`` and ``NAME.because``, ``collect`` for a list with one flag per value."""
+    aggregate: str | None = None
+    """``sum``, ``min``, ``max`` or ``count`` for an aggregating ``collect`` (one number)."""
+    declared: bool = False
+    """Whether ``outcomes`` were declared (``outcomes:``) rather than gathered from the rules."""
 
 
 @dataclass(frozen=True)

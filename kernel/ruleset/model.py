@@ -32,6 +32,7 @@ from tierkit.errors import (
     WrongValueError,
     did_you_mean,
 )
+from tierkit.ruleset.hit import LETTERS, SPELLINGS, normalize_hit
 from tierkit.ruleset.source import Document, KeyPath
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -111,16 +112,28 @@ class Decision(_Strict):
 
     rules: list[Rule] = Field(default_factory=list)
     default: Default | None = None
-    hit: Literal["first", "collect"] = Field(
+    hit: str = Field(
         "first",
-        description="`first`: the first matching rule decides; `collect`: every matching `then`.",
+        description="The hit policy (DMN 1.5): `first` (the first matching rule decides), "
+        "`unique`, `any`, `priority`, `rule order`, `output order`, `collect`, or `collect "
+        "sum|min|max|count`; DMN's letters U, A, P, F, R, O, C, C+, C<, C>, C# too.",
+        examples=["first", "unique", "priority", "collect sum", "C+"],
+    )
+    aggregate: Literal["sum", "min", "max", "count"] | None = Field(
+        None, description="With `hit: collect`: sum, min, max or count the matching values."
     )
     outcomes: list[Scalar] | None = Field(
         None,
-        description="The decision's values, best first: what up and down mean for it. "
+        description="The decision's values, best first: what up and down mean for it, and "
+        "how `priority` and `output order` order matches (DMN's outputValues). "
         "Default: the order of the rules, then the default.",
         examples=[["A", "B", "C"]],
     )
+
+    @field_validator("hit", mode="after")
+    @classmethod
+    def _known_hit(cls, value: str) -> str:
+        return normalize_hit(value)
     title: str | None = None
     description: str | None = None
 
@@ -181,6 +194,8 @@ def json_schema() -> dict[str, Any]:
     schema = RulesetModel.model_json_schema()
     for section in ("criteria", "derive", "decisions"):  # names are checked by editors too
         schema["properties"][section]["propertyNames"] = {"pattern": IDENTIFIER}
+    hit = schema["$defs"]["Decision"]["properties"]["hit"]
+    hit["enum"] = [*SPELLINGS, *(s.upper() for s in SPELLINGS), *LETTERS]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "tierkit ruleset"
     return schema
@@ -460,6 +475,9 @@ def _problem(doc: Document, path: KeyPath, errors: list[dict[str, Any]]) -> Rule
         return doc.problem(WrongValueError, f"{where} must be {bound}, found {_show(value)}", path)
     if kind == "too_short":
         return doc.problem(WrongValueError, f"{where}: {first['msg'].lower()}", path)
+    if kind == "value_error" and path and path[-1] == "hit":
+        reason = str(first.get("ctx", {}).get("error", first["msg"]))
+        return doc.problem(WrongValueError, f"{where} is {_show(value)}: {reason}", path)
     if path and path[-1] == "then":
         return doc.problem(
             ThenTypeError,

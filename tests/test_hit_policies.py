@@ -1,0 +1,249 @@
+"""Every DMN 1.5 hit policy, with DMN's meaning, on both engines.
+
+Each case decides a few customers (ids "9" and "10" among them, so id order is by number) with
+the vector engine and, where durable_rules is installed, with the durable engine too: the two
+must give the same frame.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+from test_durable_engine import REGISTRY  # criteria t.num and t.label, given directly
+
+from tierkit.errors import HitPolicyError, RulesetInvalid
+from tierkit.evaluation.run import decide_vector
+from tierkit.ruleset import load_ruleset_text
+from tierkit.ruleset.compiled import CompiledRuleset
+from tierkit.ruleset.hit import normalize_hit
+
+HAS_DURABLE = importlib.util.find_spec("durable") is not None
+
+
+IDS = ["9", "10", "11", "100"]
+
+
+def load(decision: str) -> CompiledRuleset:
+    text = (
+        "tierkit: 1\nname: t\ncriteria: {a: {use: t.num}, s: {use: t.label}}\n"
+        f"decisions:\n  d:\n{decision}"
+    )
+    return load_ruleset_text(text, registry=REGISTRY)
+
+
+def decide(ruleset: CompiledRuleset, a: list[float | None]) -> pl.DataFrame:
+    inputs = pl.DataFrame(
+        {"customer_id": IDS[: len(a)], "a": a, "s": ["x"] * len(a)},
+        schema={"customer_id": pl.String, "a": pl.Float64, "s": pl.String},
+    )
+    expected = decide_vector(ruleset, REGISTRY, inputs)
+    if HAS_DURABLE:
+        from tierkit.engines import decide_durable
+
+        got = decide_durable(ruleset, REGISTRY, inputs)
+        # the durable engine returns customers by id; compare in the same order
+        assert_frame_equal(got, expected.sort("customer_id"))
+    # back in the order the customers were given
+    order = inputs.select("customer_id").with_row_index("__given")
+    return expected.join(order, on="customer_id").sort("__given").drop("__given")
+
+
+# --------------------------------------------------------------------------------------------
+# spellings
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("U", "unique"), ("A", "any"), ("P", "priority"), ("F", "first"),
+        ("R", "rule order"), ("O", "output order"), ("C", "collect"),
+        ("C+", "collect sum"), ("C<", "collect min"), ("C>", "collect max"),
+        ("C#", "collect count"), ("RULE ORDER", "rule order"), ("output_order", "output order"),
+        ("Collect  Sum", "collect sum"), ("c#", "collect count"),
+    ],
+)
+def test_every_dmn_spelling_means_one_policy(written: str, canonical: str) -> None:
+    assert normalize_hit(written) == canonical
+
+
+def test_an_unknown_hit_policy_is_a_located_error_listing_the_policies() -> None:
+    with pytest.raises(RulesetInvalid) as caught:
+        load("    hit: best\n    rules: [{when: a > 0, then: A}]\n    default: {then: Z}\n")
+    text = caught.value.render()
+    # line 6 of the ruleset (after tierkit, name, criteria, decisions, d), column 10
+    assert "<ruleset>:6:10: 'decisions.d.hit' is the text 'best': not a hit policy" in text
+    assert "output order" in text and "C+" in text
+
+
+# --------------------------------------------------------------------------------------------
+# single-value policies
+
+UNIQUE = (
+    "    hit: unique\n    rules:\n"
+    "      - {when: a >= 10, then: A}\n"
+    "      - {when: a >= 5 and a < 10, then: B}\n"
+    "      - {when: a >= 8, then: C}\n"
+    "    default: {then: Z}\n"
+)
+
+
+def test_unique_decides_when_one_rule_matches() -> None:
+    # a = 6 -> only rule 2 (B); a = 1 and a missing -> none (default Z)
+    result = decide(load(UNIQUE), [6.0, 1.0, None])
+    assert result["d"].to_list() == ["B", "Z", "Z"]
+    assert result["d.rule"].to_list() == [2, 0, 0]
+
+
+def test_unique_overlap_is_an_error_naming_the_rules_and_a_customer() -> None:
+    # "9": a = 12 -> rules 1 and 3; "10": a = 9 -> rules 2 and 3; "9" comes first by number
+    with pytest.raises(HitPolicyError) as caught:
+        decide(load(UNIQUE), [12.0, 9.0, 1.0])
+    text = str(caught.value)
+    assert "rule 1 and rule 3" in text
+    assert "customer 9 " in text
+    assert "and 1 more customer" in text
+
+
+ANY = (
+    "    hit: any\n    rules:\n"
+    "      - {when: a >= 10, then: A}\n"
+    "      - {when: a >= 20, then: A}\n"
+    "      - {when: a < 0, then: B}\n"
+    "      - {when: a < -5, then: C}\n"
+    "    default: {then: Z}\n"
+)
+
+
+def test_any_accepts_overlapping_rules_that_agree() -> None:
+    # a = 25 -> rules 1 and 2 both say A; a = -1 -> rule 3 only
+    result = decide(load(ANY), [25.0, -1.0, 3.0])
+    assert result["d"].to_list() == ["A", "B", "Z"]
+
+
+def test_any_refuses_overlapping_rules_that_disagree() -> None:
+    # customer "10": a = -6 -> rule 3 (B) and rule 4 (C) disagree
+    with pytest.raises(HitPolicyError) as caught:
+        decide(load(ANY), [25.0, -6.0])
+    text = str(caught.value)
+    assert "rule 3 and rule 4" in text and "customer 10 " in text and "(B, C)" in text
+
+
+PRIORITY = (
+    "    hit: priority\n    outcomes: [A, B, C]\n    rules:\n"
+    "      - {when: a > 0, then: C}\n"
+    "      - {when: a > 10, then: A}\n"
+    "      - {when: a > 5, then: B}\n"
+    "      - {when: a > 20, then: A}\n"
+    "    default: {then: C}\n"
+)
+
+
+def test_priority_takes_the_best_outcome_and_its_first_rule() -> None:
+    # a = 25 -> rules 1 (C), 2 (A), 3 (B), 4 (A): best A, first giving it rule 2
+    # a = 7 -> rules 1 (C), 3 (B): B by rule 3; a = 1 -> C by rule 1; a = -1 -> default
+    result = decide(load(PRIORITY), [25.0, 7.0, 1.0, -1.0])
+    assert result["d"].to_list() == ["A", "B", "C", "C"]
+    assert result["d.rule"].to_list() == [2, 3, 1, 0]
+
+
+def refused(decision: str) -> str:
+    """The rendered load error of a decision that must not load."""
+    with pytest.raises(RulesetInvalid) as caught:
+        load(decision)
+    return caught.value.render()
+
+
+def test_priority_without_outcomes_is_a_load_error() -> None:
+    text = refused("    hit: P\n    rules: [{when: a > 0, then: A}]\n    default: {then: Z}\n")
+    assert "declares none" in text
+
+
+def test_a_then_outside_the_declared_outcomes_is_a_load_error() -> None:
+    text = refused(
+        "    hit: first\n    outcomes: [A, B]\n    rules: [{when: a > 0, then: D}]\n"
+        "    default: {then: A}\n"
+    )
+    assert "gives 'D', which is not one of its outcomes" in text
+
+
+# --------------------------------------------------------------------------------------------
+# list policies
+
+LIST = (
+    "    outcomes: [A, B, C]\n    rules:\n"
+    "      - {when: a > 0, then: C}\n"
+    "      - {when: a > 10, then: A}\n"
+    "      - {when: a > 5, then: C}\n"
+    "      - {when: a > 20, then: B}\n"
+)
+
+
+def test_rule_order_lists_every_match_in_rule_order_with_repeats() -> None:
+    ruleset = load("    hit: rule order\n" + LIST + "    default: {then: B}\n")
+    # a = 25 -> rules 1..4: C, A, C, B; a = 7 -> rules 1, 3: C, C; a = -1 -> default B
+    result = decide(ruleset, [25.0, 7.0, -1.0])
+    assert result["d"].to_list() == ["C, A, C, B", "C, C", "B"]
+    assert result["d::C"].to_list() == [True, True, False]
+    assert result["d::B"].to_list() == [True, False, True]
+
+
+def test_output_order_lists_every_match_best_first() -> None:
+    ruleset = load("    hit: O\n" + LIST)
+    # a = 25 -> A (rule 2), B (rule 4), C (rule 1), C (rule 3); a = 7 -> C, C; none -> empty
+    result = decide(ruleset, [25.0, 7.0, -1.0])
+    assert result["d"].to_list() == ["A, B, C, C", "C, C", ""]
+
+
+# --------------------------------------------------------------------------------------------
+# aggregations
+
+POINTS = (
+    "    rules:\n"
+    "      - {when: a > 0, then: 0.1}\n"
+    "      - {when: a > 1, then: 0.2}\n"
+    "      - {when: a > 2, then: -0.05}\n"
+)
+NONE = "    default: {then: 9}\n"
+
+
+@pytest.mark.parametrize("hit", ["collect sum", "C+", "{hit: collect, aggregate: sum}"])
+def test_collect_sum_adds_decimals_exactly(hit: str) -> None:
+    mapping = "    aggregate: sum\n    hit: collect\n"
+    spelled = mapping if hit.startswith("{") else f"    hit: {hit}\n"
+    ruleset = load(spelled + POINTS + NONE)
+    # a = 3: 0.1 + 0.2 - 0.05 = 0.25 (floats would give 0.25000000000000006)
+    # a = 1.5: 0.1 + 0.2 = 0.3 (floats: 0.30000000000000004); a = 0.5: 0.1; a = 0: default 9
+    result = decide(ruleset, [3.0, 1.5, 0.5, 0.0])
+    assert result["d"].to_list() == [0.25, 0.3, 0.1, 9.0]
+
+
+def test_collect_min_max_and_count() -> None:
+    # a = 3 matches 0.1, 0.2, -0.05: min -0.05, max 0.2, count 3; a = 0: the default 9,
+    # and a count of nothing is 0 (a count needs no default)
+    min_d = load("    hit: C<\n" + POINTS + NONE)
+    assert decide(min_d, [3.0, 1.5, 0.0])["d"].to_list() == [-0.05, 0.1, 9.0]
+    max_d = load("    hit: C>\n" + POINTS + NONE)
+    assert decide(max_d, [3.0, 1.5, 0.0])["d"].to_list() == [0.2, 0.2, 9.0]
+    assert decide(load("    hit: C#\n" + POINTS), [3.0, 0.0])["d"].to_list() == [3.0, 0.0]
+
+
+def test_an_aggregate_default_decides_when_no_rule_matches() -> None:
+    ruleset = load("    hit: collect sum\n" + POINTS + "    default: {then: 0}\n")
+    # a = 0 matches nothing -> the default 0; a = 0.5 -> 0.1
+    result = decide(ruleset, [0.0, 0.5])
+    assert result["d"].to_list() == [0.0, 0.1]
+    assert result["d.rule"].to_list() == [0, 1]
+
+
+def test_sum_of_text_and_aggregate_outside_collect_are_load_errors() -> None:
+    assert "needs numbers" in refused("    hit: C+\n    rules: [{when: a > 0, then: A}]\n")
+    text = refused("    hit: first\n    aggregate: sum\n    rules: [{when: true, then: 1}]\n")
+    assert "needs 'hit: collect'" in text
+
+
+def test_a_sum_without_default_must_decide_everyone() -> None:
+    # DMN gives null when nothing matches; a ruleset must say what that customer gets
+    assert "has no default" in refused("    hit: C+\n" + POINTS)
