@@ -166,7 +166,9 @@ def test_a_then_outside_the_declared_outcomes_is_a_load_error() -> None:
         "    hit: first\n    outcomes: [A, B]\n    rules: [{when: a > 0, then: D}]\n"
         "    default: {then: A}\n"
     )
-    assert "gives 'D', which is not one of its outcomes" in text
+    # the order must name every value the rules give, and only those (B is given by none)
+    assert "outcomes leave out 'D', which the decision can give" in text
+    assert "lists the outcome 'B', which no rule or default of the decision gives" in text
 
 
 # --------------------------------------------------------------------------------------------

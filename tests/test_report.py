@@ -151,7 +151,7 @@ def test_the_report_data_is_the_runs(runs: Runs) -> None:
     assert [overrides["dict"][c] for c in overrides["codes"] if c is not None] != []
     # criteria the rules use, each per category
     names = [c["name"] for c in data["criteria"]]
-    assert names == ["on_time", "tenure", "vip", "good"]
+    assert names == ["on_time", "tenure", "vip", "total", "rest", "good"], names
     assert [s["category"] for s in data["criteria"][0]["per_category"]] == ["A", "B", "C"]
 
 

@@ -16,6 +16,8 @@ def test_shipped_vip_monthly_loads() -> None:
     assert [s.name for s in compiled.order] == [
         "vip_month",
         "vip",
+        "total",
+        "rest",
         "good",
         "category",
         "key_partner",

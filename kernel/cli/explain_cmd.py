@@ -19,7 +19,6 @@ from tierkit.cli.options import (
     as_of_date,
     existing_store,
 )
-from tierkit.ruleset.attributes import criterion_for
 from tierkit.shipped import resolve_ruleset_path
 
 
@@ -50,6 +49,7 @@ def explain(
     from tierkit.evaluation import evaluate
     from tierkit.evaluation.explain import describe, explain_customers
     from tierkit.registry import get_registry
+    from tierkit.ruleset.attributes import criterion_for
 
     path = resolve_ruleset_path(ruleset)
     registry = get_registry()
