@@ -573,6 +573,8 @@ def check_charts(dom: Node, data: dict[str, Any]) -> dict[str, Node]:
     ]
     charts = {n.attrs["id"]: n for n in dom.walk() if "data-chart" in n.attrs}
     expected = {"chart-categories", "chart-pareto"}
+    if data["whale"]["points"]:
+        expected.add("chart-whale")
     expected |= {f"chart-criterion-{i}" for i in range(len(data["criteria"]))}
     if data["transitions"]:
         expected.add("chart-sankey")

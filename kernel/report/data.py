@@ -18,6 +18,8 @@ from typing import Any
 import polars as pl
 
 from tierkit import __version__, defaults
+from tierkit.contract import MONEY_SCALE
+from tierkit.evaluation.value_shares import category_values, value_totals, with_shares
 from tierkit.history import (
     HistoryStore,
     RunInfo,
@@ -69,6 +71,7 @@ def build_report_data(
     primary = primary_decision(info, manifest, results)
     outcomes = outcome_labels(primary, results)
     categories = category_rows(manifest, results, primary.name, outcomes)
+    totals = value_section(manifest, results)
     return {
         "tierkit": __version__,
         "generated_at": (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
@@ -79,8 +82,10 @@ def build_report_data(
         "decision": primary.name,
         "outcomes": outcomes,
         "categories": categories,
+        "value": totals,
         "breakdowns": breakdowns(info, results, primary.name, outcomes),
         "pareto": pareto(results, primary.name, categories),
+        "whale": whale(results, info.strategy, totals),
         "criteria": criteria(info, results, primary.name, outcomes),
         "transitions": transitions_section(store, info, manifest, results, primary, options),
         "strategies": strategies_section(store, info, manifest, results, primary, outcomes),
@@ -158,9 +163,11 @@ def category_rows(
     manifest: Mapping[str, Any], results: pl.DataFrame, decision: str, outcomes: list[str]
 ) -> list[dict[str, Any]]:
     """Customers and value of each category, as the manifest counted them; empty categories
-    too, with zeros."""
-    counted = {label(c.get("category")): c for c in manifest.get("categories") or []}
-    if not counted:  # a manifest without a summary: count the results
+    too, with zeros. Value shares are of the positive total; a manifest written before they
+    were (without ``value_positive``) is counted again from the results."""
+    stored = manifest.get("categories") or []
+    counted = {label(c.get("category")): c for c in stored}
+    if not counted or any("value_positive" not in c for c in stored):
         counted = _count_categories(results, decision)
     rows = []
     for outcome in [*outcomes, *(c for c in counted if c not in outcomes)]:
@@ -171,6 +178,8 @@ def category_rows(
                 "customers": int(found.get("customers") or 0),
                 "customer_share": float(found.get("customer_share") or 0.0),
                 "value": float(found.get("value") or 0.0),
+                "value_positive": float(found.get("value_positive") or 0.0),
+                "value_losses": float(found.get("value_losses") or 0.0),
                 "value_share": found.get("value_share"),
             }
         )
@@ -178,22 +187,18 @@ def category_rows(
 
 
 def _count_categories(results: pl.DataFrame, decision: str) -> dict[str, dict[str, Any]]:
-    has_value = VALUE in results.columns
-    summary = results.group_by(_category(results, decision)).agg(
-        pl.len().alias("customers"),
-        (pl.col(VALUE).sum() if has_value else pl.lit(0.0)).alias("value"),
-    )
-    total = float(summary["value"].sum() or 0.0)
-    height = results.height or 1
-    return {
-        str(r["__category"]): {
-            "customers": r["customers"],
-            "customer_share": round(r["customers"] / height, 6),
-            "value": r["value"],
-            "value_share": round(r["value"] / total, 6) if total else None,
-        }
-        for r in summary.iter_rows(named=True)
-    }
+    rows = category_values(results, _category(results, decision))
+    return {str(r["category"]): r for r in with_shares(rows, results.height)}
+
+
+def value_section(manifest: Mapping[str, Any], results: pl.DataFrame) -> dict[str, Any]:
+    """The run's net total, positive total and losses (as the manifest recorded them, else
+    counted from the results), and whether there are losses."""
+    totals = manifest.get("value_totals")
+    if not isinstance(totals, Mapping) or not {"net", "positive", "losses"} <= set(totals):
+        totals = value_totals(category_values(results, pl.lit(0)))
+    found = {k: float(totals[k]) for k in ("net", "positive", "losses")}
+    return {**found, "has_losses": found["losses"] < 0}
 
 
 def _other_decisions(info: RunInfo, results: pl.DataFrame, primary: str) -> list[StoredDecision]:
@@ -285,18 +290,19 @@ def pareto(
     if VALUE not in results.columns or results.is_empty():
         why = "The run has no customers." if results.is_empty() else "The run has no value."
         return {"points": [], "bands": bands, "note": why}
-    values = results[VALUE].fill_null(0.0).fill_nan(0.0).sort(descending=True)
-    total = float(values.sum())
+    units = _sorted_units(results)
+    positive = units.clip(lower_bound=0)
+    total = int(positive.sum())
     if total <= 0:
         return {
             "points": [],
             "bands": bands,
-            "note": "The customers' values add up to zero or less: no Pareto curve.",
+            "note": "No customer has a positive value: no Pareto curve.",
         }
-    n = values.len()
-    cumulative = (values.cum_sum() / total).to_list()
-    step = max(1, n // PARETO_POINTS)
-    keep = set(range(step - 1, n, step)) | {n - 1}
+    n = units.len()
+    # shares of the positive total: loss-makers add nothing, the curve ends flat at 100%
+    cumulative = [int(c) / total for c in positive.cum_sum().to_list()]
+    keep = _sample(n)
     for band in bands:  # exact points at the category boundaries
         keep.add(max(0, min(n - 1, round(float(band["to"]) * n) - 1)))
     top = {"share": 0.2, "index": max(0, math.ceil(0.2 * n) - 1)}
@@ -306,6 +312,62 @@ def pareto(
     ]
     top_20 = round(float(cumulative[int(top["index"])]), 6)
     return {"points": points, "bands": bands, "top_20_value_share": top_20, "note": None}
+
+
+def _sorted_units(results: pl.DataFrame) -> pl.Series:
+    """The customers' values in exact units (ten-thousandths), largest first; missing is 0."""
+    value = results[VALUE].cast(pl.Float64).fill_null(0.0).fill_nan(0.0)
+    return (value * MONEY_SCALE).round(0).cast(pl.Int128).sort(descending=True)
+
+
+def _sample(n: int) -> set[int]:
+    """About :data:`PARETO_POINTS` evenly spread indexes of ``n`` customers, the last one too."""
+    step = max(1, n // PARETO_POINTS)
+    return set(range(step - 1, n, step)) | {n - 1}
+
+
+# --------------------------------------------------------------------------------------------
+# whale curve
+
+
+def whale(results: pl.DataFrame, strategy: str | None, totals: Mapping[str, Any]) -> dict[str, Any]:
+    """Cumulative net value by customer rank, best first: the whale curve of profitability.
+
+    Drawn for the net-profit strategy and whenever the values have losses. It rises to the
+    positive total, above the net total (above 100% of it), and falls back to the net total
+    with the loss-makers. ``points`` are ``[share of customers, cumulative net value]``;
+    ``scale`` is the net total when it is positive (the page then shows percentages of it),
+    else None (amounts). ``peak`` is where the curve turns: the customers with a positive
+    value and what they earn.
+    """
+    losses = bool(totals.get("has_losses"))
+    if VALUE not in results.columns or results.is_empty() or not (
+        losses or strategy == "net-profit"
+    ):
+        return {"points": [], "note": None}
+    units = _sorted_units(results)
+    n = units.len()
+    cumulative = units.cum_sum().to_list()
+    peak = max(range(n), key=lambda i: (cumulative[i], -i))  # the first highest point
+    keep = _sample(n) | {peak}
+    net = int(cumulative[-1])
+    points = [[0.0, 0.0]] + [
+        [round((i + 1) / n, 6), round(int(cumulative[i]) / MONEY_SCALE, 4)] for i in sorted(keep)
+    ]
+    high = int(cumulative[peak])
+    return {
+        "points": points,
+        "scale": round(net / MONEY_SCALE, 4) if net > 0 else None,
+        "net": round(net / MONEY_SCALE, 4),
+        "peak": {
+            "customers": peak + 1 if high > 0 else 0,
+            "customer_share": round((peak + 1) / n, 6) if high > 0 else 0.0,
+            "value": round(high / MONEY_SCALE, 4) if high > 0 else 0.0,
+            "net_share": round(high / net, 6) if net > 0 else None,
+        },
+        "loss_makers": int((units < 0).sum()),
+        "note": None,
+    }
 
 
 # --------------------------------------------------------------------------------------------

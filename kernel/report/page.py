@@ -181,6 +181,7 @@ def _header(data: Mapping[str, Any]) -> str:
     run = data["run"]
     outcomes = data["outcomes"]
     flags = [b for b in data["breakdowns"] if b["kind"] == "flag"]
+    of_value = _of_value(data)
     cards = []
     for row in data["categories"]:
         extra = "".join(
@@ -194,7 +195,7 @@ def _header(data: Mapping[str, Any]) -> str:
             f'<div class="name">{escape(row["category"])}</div>'
             f'<div class="big">{count(row["customers"])}</div>'
             f'<div class="small">{share(row["customer_share"])} of customers · '
-            f"{share(row['value_share'])} of value</div>{extra}</div>"
+            f"{share(row['value_share'])} {of_value}</div>{extra}</div>"
         )
     lede = (
         f"{count(run['customers'])} customers · strategy {escape(str(run['strategy']))} · "
@@ -204,6 +205,25 @@ def _header(data: Mapping[str, Any]) -> str:
         '<header class="top"><div class="brand">tierkit report</div>'
         f"<h1>{escape(run['ruleset'])} <span>as of {escape(run['as_of'])}</span></h1>"
         f'<p class="lede">{lede}</p><div class="kpis">{"".join(cards)}</div></header>'
+    )
+
+
+def _of_value(data: Mapping[str, Any]) -> str:
+    """How a value share reads: "of positive value" when the run has losses, which the
+    positive total leaves out."""
+    return "of positive value" if _losses(data) else "of value"
+
+
+def _losses(data: Mapping[str, Any]) -> bool:
+    return bool((data.get("value") or {}).get("has_losses"))
+
+
+def _totals_text(data: Mapping[str, Any]) -> str:
+    """'net total 1,234.00 (positive 1,500.00, losses -266.00)'."""
+    value = data["value"]
+    return (
+        f"net total {money(value['net'])} (positive {money(value['positive'])}, "
+        f"losses {money(value['losses'])})"
     )
 
 
@@ -288,12 +308,14 @@ def _run(data: Mapping[str, Any]) -> str:
 def _categories(data: Mapping[str, Any]) -> str:
     outcomes = data["outcomes"]
     breakdowns = data["breakdowns"]
+    losses = _losses(data)
     headers = [
         (data["decision"], False),
         ("customers", True),
         ("share of customers", True),
-        ("value", True),
-        ("share of value", True),
+        ("value (net)" if losses else "value", True),
+        *([("losses", True)] if losses else []),
+        ("share of positive value" if losses else "share of value", True),
     ]
     extra_columns: list[tuple[dict[str, Any], str]] = []
     for b in breakdowns:
@@ -313,6 +335,11 @@ def _categories(data: Mapping[str, Any]) -> str:
                 value=row["customer_share"],
             ),
             td(money(row["value"]), "num", field="value", value=row["value"]),
+            *(
+                [td(money(row["value_losses"]), "num", field="value_losses")]
+                if losses
+                else []
+            ),
             td(share(row["value_share"]), "num", field="value_share", value=row["value_share"]),
         ]
         for b, text in extra_columns:
@@ -325,23 +352,30 @@ def _categories(data: Mapping[str, Any]) -> str:
             )
         rows.append(f'<tr data-category="{escape(row["category"])}">{"".join(cells)}</tr>')
     total_customers = sum(r["customers"] for r in data["categories"])
-    total_value = sum(r["value"] for r in data["categories"])
+    total_value = data["value"]["net"]
     totals = [
         td("total"),
         td(count(total_customers), "num", field="customers", value=total_customers),
         td("100.0%", "num"),
         td(money(total_value), "num", field="value", value=round(total_value, 2)),
+        *([td(money(data["value"]["losses"]), "num", field="value_losses")] if losses else []),
         td("100.0%" if any(r["value_share"] for r in data["categories"]) else "—", "num"),
     ]
     for b, text in extra_columns:
         totals.append(td(count(b["total"][text]), "num", field=f"{b['decision']}={text}"))
     rows.append(f'<tr class="total">{"".join(totals)}</tr>')
-    note = (
-        "Value is the strategy's value over the ruleset's window. The other decisions' columns "
-        "count the category's customers with that value (hover for their value)."
-        if extra_columns
-        else "Value is the strategy's value over the ruleset's window."
-    )
+    note = "Value is the strategy's value over the ruleset's window."
+    if losses:
+        note += (
+            " Some customers have losses: each category's share is of the positive total (the "
+            f"positive values added up), so losses never push a share past 100%; "
+            f"{_totals_text(data)}."
+        )
+    if extra_columns:
+        note += (
+            " The other decisions' columns count the category's customers with that value "
+            "(hover for their value)."
+        )
     content = (
         '<div class="split"><div class="table-side">'
         + table(headers, rows, table_id="category-table")
@@ -359,21 +393,69 @@ def _pareto(data: Mapping[str, Any]) -> str:
         return section("pareto", "Pareto curve", f'<p class="note">{escape(p["note"])}</p>')
     bands = "; ".join(
         f"{escape(b['category'])}: {share(b['customer_share'])} of customers, "
-        f"{share(b['value_share'])} of value"
+        f"{share(b['value_share'])} {_of_value(data)}"
         for b in p["bands"]
     )
+    losses = _losses(data)
+    of_value = "of the positive value" if losses else "of the value"
     content = (
         f'<p>The top 20% of customers by value hold <b data-field="top_20_value_share">'
-        f"{share(p['top_20_value_share'])}</b> of the value.</p>"
+        f"{share(p['top_20_value_share'])}</b> {of_value}.</p>"
         + '<div class="card">'
         + chart("chart-pareto", "tall", "cumulative share of value against share of customers")
         + "</div>"
         + f'<p class="note">Customers sorted by value, largest first; the dashed line is an even '
         f"spread. Bands mark each category's share of customers, in category order ({bands}). "
         "Rules may use more than value, so a category's customers need not be the top ones by "
-        "value.</p>"
+        "value."
+        + (
+            " Shares are of the positive total: customers with a loss add nothing, and the "
+            "curve ends flat at 100%; the whale curve below shows what they cost."
+            if losses
+            else ""
+        )
+        + "</p>"
+        + _whale(data)
     )
     return section("pareto", "Pareto curve", content)
+
+
+def _whale(data: Mapping[str, Any]) -> str:
+    """The whale curve: cumulative net value by customer rank (profit, or any value with
+    losses)."""
+    w = data.get("whale") or {}
+    if not w.get("points"):
+        return ""
+    peak = w["peak"]
+    if w.get("scale") is not None:
+        summit = (
+            f'<b data-field="whale_peak">{share(peak["net_share"], 0)}</b> of the net total '
+            f"({money(peak['value'])})"
+        )
+    else:
+        summit = f'<b data-field="whale_peak">{money(peak["value"])}</b>'
+    text = (
+        f"The {count(peak['customers'])} customers with a positive value "
+        f"({share(peak['customer_share'])} of customers) earn {summit}; "
+        f"{count(w['loss_makers'])} loss-making customers bring it back to the net total of "
+        f"{money(w['net'])}."
+    )
+    return (
+        '<h3 id="whale">Whale curve</h3>'
+        f"<p>{text}</p>"
+        + '<div class="card">'
+        + chart("chart-whale", "tall", "cumulative net value against share of customers")
+        + "</div>"
+        + '<p class="note">Customers sorted by value, best first; the curve adds up their net '
+        "value. It rises above the net total (100%) while customers earn, peaks after the last "
+        "profitable customer, and falls back as the loss-makers are added."
+        + (
+            ""
+            if w.get("scale") is not None
+            else " The net total is zero or negative, so the curve is in amounts, not percent."
+        )
+        + "</p>"
+    )
 
 
 def _criteria(data: Mapping[str, Any]) -> str:
@@ -576,6 +658,11 @@ def _strategies(data: Mapping[str, Any]) -> str:
             + _change_chips(other["changes"])
             + table(headers, rows, strategy=other["strategy"])
         )
+    parts.append(
+        '<p class="note">A share of value is the category\'s share of the positive total of '
+        "that strategy's value (losses, such as a loss-making customer's net profit, are left "
+        "out of it).</p>"
+    )
     return section("strategies", "Strategy comparison", "".join(parts))
 
 

@@ -96,7 +96,8 @@
         trigger: "axis",
         formatter: (items) => {
           const v = items[0].value;
-          return "top " + v[0].toFixed(1) + "% of customers<br>hold " + v[1].toFixed(1) + "% of value";
+          const of = data.value && data.value.has_losses ? "% of positive value" : "% of value";
+          return "top " + v[0].toFixed(1) + "% of customers<br>hold " + v[1].toFixed(1) + of;
         },
       },
       grid: { left: 56, right: 24, top: 24, bottom: 48 },
@@ -128,6 +129,56 @@
             silent: true, symbol: "none", label: { show: false },
             lineStyle: { type: "dashed", color: "#9aa7b4", width: 1 },
             data: [[{ coord: [0, 0] }, { coord: [100, 100] }]],
+          },
+        },
+      ],
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // whale curve: cumulative net value by customer rank, best first
+
+  function whaleChart() {
+    const w = data.whale;
+    if (!w || !w.points.length) return;
+    const inShare = w.scale !== null && w.scale !== undefined;
+    const y = (v) => (inShare ? (v / w.scale) * 100 : v);
+    const shown = (v) => (inShare ? (v / w.scale * 100).toFixed(1) + "% of the net total (" + money.format(v) + ")" : money.format(v));
+    draw("chart-whale", {
+      tooltip: {
+        trigger: "axis",
+        formatter: (items) => {
+          const i = items[0].dataIndex;
+          const pt = w.points[i];
+          return "top " + (pt[0] * 100).toFixed(1) + "% of customers<br>earn " + shown(pt[1]);
+        },
+      },
+      grid: { left: 72, right: 24, top: 24, bottom: 48 },
+      xAxis: {
+        type: "value", min: 0, max: 100, name: "share of customers, largest value first",
+        nameLocation: "middle", nameGap: 30, axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE,
+      },
+      yAxis: {
+        type: "value", name: inShare ? "cumulative net value, % of the net total" : "cumulative net value",
+        nameLocation: "middle", nameGap: 56,
+        axisLabel: { formatter: inShare ? "{value}%" : (v) => short.format(v), color: AXIS.color }, splitLine: GRID_LINE,
+      },
+      series: [
+        {
+          name: "cumulative net value", type: "line", showSymbol: false, smooth: false,
+          lineStyle: { width: 3, color: "#16303f" }, itemStyle: { color: "#16303f" },
+          areaStyle: { color: "#16303f", opacity: 0.06 },
+          data: w.points.map((pt) => [pt[0] * 100, y(pt[1])]),
+          markLine: {
+            silent: true, symbol: "none",
+            lineStyle: { type: "dashed", color: "#9aa7b4", width: 1 },
+            label: { show: true, position: "insideEndTop", formatter: inShare ? "net total (100%)" : "net total", color: AXIS.color },
+            data: [{ yAxis: inShare ? 100 : w.net }],
+          },
+          markPoint: {
+            symbol: "circle", symbolSize: 8, itemStyle: { color: "#c94f4f" },
+            label: { show: true, position: "top", formatter: inShare ? pct(w.peak.net_share, 0) : money.format(w.peak.value), color: "#c94f4f", fontWeight: "bold" },
+            data: [{ coord: [w.peak.customer_share * 100, y(w.peak.value)] }],
           },
         },
       ],
@@ -512,7 +563,7 @@
   function run(step) {
     try { step(); } catch (e) { errors.push(step.name + ": " + e.message); }
   }
-  [categoriesChart, paretoChart, criteriaCharts, sankeyChart, strategiesChart, customerTable].forEach(run);
+  [categoriesChart, paretoChart, whaleChart, criteriaCharts, sankeyChart, strategiesChart, customerTable].forEach(run);
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
   if (errors.length) {
     const banner = document.createElement("div");
