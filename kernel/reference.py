@@ -66,6 +66,10 @@ def criteria_markdown(registry: Registry) -> str:
         "Without rows: the value of a customer who has no rows in the table (or in the "
         "period) — 0 for sums and counts, *missing* for rates and scores. Nobody is dropped.",
         "",
+        "Besides these, every column of the customers table other than `customer_id` and "
+        "`name` is a criterion: `region: {use: customer.region}` "
+        "([customer attributes](ruleset-reference.md#customer-attributes)).",
+        "",
         "| criterion | title | unit | better | type | per period | without rows | plugin |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]

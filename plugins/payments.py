@@ -142,9 +142,10 @@ def tierkit_criteria() -> list[Criterion]:
             unit="days",
             better="lower",
             description="Days from the last payment of a positive amount in the window to the "
-            "as-of date: 1 for a payment the day before it. Refunds and zero amounts do not "
-            "count; missing for customers with no such payment in the window (the recency of "
-            "an RFM analysis).",
+            "as-of date: 1 for a payment the day before it; as of 2026-04-01, a last payment on "
+            "2026-03-01 gives 31. Refunds and zero amounts do not count; missing for customers "
+            "with no such payment in the window (or the criterion's own periods). The recency "
+            "of an RFM analysis (rulesets/rfm.yaml).",
             needs=(PAYMENTS,),
             compute=recency_days,
             neutral=None,

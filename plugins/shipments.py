@@ -137,8 +137,9 @@ def tierkit_criteria() -> list[Criterion]:
             unit="days",
             better="lower",
             description="Days from the last shipment of a positive number of units in the "
-            "window to the as-of date: 1 for a shipment the day before it. Missing for "
-            "customers with no such shipment in the window.",
+            "window to the as-of date: 1 for a shipment the day before it; as of 2026-04-01, a "
+            "last shipment on 2026-03-30 gives 2. Missing for customers with no such shipment "
+            "in the window (or the criterion's own periods).",
             needs=(SHIPMENTS,),
             compute=recency_days,
             neutral=None,

@@ -215,3 +215,47 @@ tests:
 
     outcomes = run_examples(load_ruleset(_ruleset(tmp_path, text), registry), registry)
     assert [o.passed for o in outcomes] == [True, True, True], outcomes
+
+
+def test_typed_columns_from_parquet(registry: Registry, tmp_path: Path) -> None:
+    """Typed columns are taken as they are: whole numbers as numbers (or as text where the
+    ruleset reads them as text), dates and true/false values unchanged."""
+    data = tmp_path / "data"
+    data.mkdir()
+    pl.DataFrame(
+        {
+            "customer_id": [9, 10, 11],
+            "name": ["Nine", "Ten", "Eleven"],
+            "region": [1, 2, 1],  # region codes stored as numbers, read as text
+            "since": [date(2019, 1, 1), date(2022, 1, 1), None],
+            "staff": [10, 80, -3],
+            "key_account": [False, None, True],
+        }
+    ).write_parquet(data / "customers.parquet")
+    pl.DataFrame(
+        {"customer_id": [9], "paid_at": [date(2026, 3, 1)], "amount": [500]}
+    ).write_parquet(data / "payments.parquet")
+    text = RULESET.replace("north: region == 'North'", "north: region == '1'")
+    run = evaluate(_ruleset(tmp_path, text), data, as_of=AS_OF, registry=registry, store=None)
+    # 9: region '1' and paid 500 -> A; 10: staff 80 -> B; 11: key account -> B
+    assert _categories(run.results) == {"9": "A", "10": "B", "11": "B"}
+    by_id = {r["customer_id"]: r for r in run.values.iter_rows(named=True)}
+    assert by_id["10"]["region"] == "2" and by_id["11"]["staff"] == -3.0
+    assert by_id["10"]["key_account"] is None
+
+
+@pytest.mark.parametrize("backend", ["polars", "duckdb"])
+def test_ranking_within_an_attribute(tmp_path: Path, registry: Registry, backend: str) -> None:
+    text = RULESET.replace(
+        "  north: region == 'North'",
+        "  north: region == 'North'\n  best_north: top_share(paid, among=north) <= 0.5",
+    ).replace("north and paid >= 100", "best_north")
+    run = evaluate(
+        _ruleset(tmp_path, text), _data(tmp_path / "data"), as_of=AS_OF, registry=registry,
+        backend=backend, store=None,
+    )
+    # North: 14 (300), 9 (150), 10 (90) -> N = 3; 14 is 1/3 and A, 9 is 2/3 and not; 10 is B
+    # (since 2019) and 9 falls to C (since 2021, 10 staff, not a key account)
+    assert _categories(run.results) == {
+        "9": "C", "10": "B", "11": "B", "12": "B", "13": "B", "14": "A",
+    }

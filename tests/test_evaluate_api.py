@@ -299,7 +299,7 @@ policies:""",
     assert watched == {"a": True, "b": True, "c": False, "d": False, "e": False}
 
 
-@pytest.mark.parametrize("name", ["vip-monthly", "key-partner", "lifecycle"])
+@pytest.mark.parametrize("name", ["vip-monthly", "key-partner", "lifecycle", "rfm"])
 def test_durable_engine_decides_like_the_vector_engine(tmp_path: Path, name: str) -> None:
     from tierkit.demo import DemoFormat, DemoSpec, generate_demo
     from tierkit.shipped import shipped_rulesets

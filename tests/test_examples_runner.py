@@ -482,7 +482,7 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(
-    "name", ["vip-monthly", "value-matrix", "key-partner", "points", "lifecycle"]
+    "name", ["vip-monthly", "value-matrix", "key-partner", "points", "lifecycle", "rfm"]
 )
 def test_examples_agree_with_a_real_run(name: str, small_demo: Path, registry: Registry) -> None:
     """Criteria computed from the demo rows, given to an example, decide as ``evaluate``."""

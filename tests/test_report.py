@@ -315,7 +315,8 @@ def test_a_big_run_keeps_the_most_valuable_customers_and_says_so(tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    "ruleset", ["key-partner", "lifecycle", "points", "pyramid", "value-matrix", "abc-pareto"]
+    "ruleset",
+    ["key-partner", "lifecycle", "points", "pyramid", "value-matrix", "abc-pareto", "rfm"],
 )
 def test_every_shipped_ruleset_makes_a_report(runs: Runs, ruleset: str, tmp_path: Path) -> None:
     store = tmp_path / "store.duckdb"

@@ -34,6 +34,7 @@ METHODS = {
     "points",
     "key-partner",
     "lifecycle",
+    "rfm",
 }
 
 
@@ -201,6 +202,27 @@ def check_lifecycle(run: Run) -> None:
     assert not run.results["slowing_down"].any()
 
 
+RFM_SEGMENTS = (
+    "champions", "loyal_customers", "potential_loyalists", "new_customers", "promising",
+    "need_attention", "about_to_sleep", "cant_lose_them", "at_risk", "hibernating", "lost",
+)
+
+
+def check_rfm(run: Run) -> None:
+    assert all(count(run, s) > 0 for s in RFM_SEGMENTS), categories(run)
+    scored = run.values.filter(pl.col("bought"))
+    n = scored.height
+    # quintiles: every score holds a fifth of the scored customers, give or take one
+    for score in ("r_score", "f_score", "m_score"):
+        sizes = scored.group_by(score).len()["len"].to_list()
+        assert len(sizes) == 5 and max(sizes) - min(sizes) <= 1 and sum(sizes) == n, sizes
+    # who paid nothing in the twelve months is lost, and nobody else is unscored
+    unscored = run.values.filter(~pl.col("bought"))
+    assert set(unscored["segment"].unique()) <= {"lost"}
+    shares = categories(run)["champions"]
+    assert shares["value_share"] > shares["customer_share"] * 2
+
+
 CHECKS: dict[str, Callable[[Run], None]] = {
     "abc-pareto": check_abc,
     "pyramid": check_pyramid,
@@ -210,6 +232,7 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "points": check_points,
     "key-partner": check_key_partner,
     "lifecycle": check_lifecycle,
+    "rfm": check_rfm,
 }
 
 

@@ -157,6 +157,17 @@ class Example(_Strict):
     )
     as_of: dt.date | None = Field(None, description="The as-of date for `transactions`.")
 
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _iso_text(cls, value: Any) -> Any:
+        """A quoted "2026-04-01" too: editors checking the JSON Schema read a date as text."""
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return value  # reported as not a date
+        return value
+
 
 class RulesetModel(_Strict):
     """A tierkit ruleset."""
