@@ -13,6 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tierkit.cli import app
+from tierkit.cli.evaluate_cmd import skipped_lines
+from tierkit.numbers import number
 
 DEMO = ["demo", "--customers", "200", "--months", "12", "--seed", "3", "--as-of", "2026-01-01"]
 
@@ -93,3 +95,42 @@ def test_explain_shows_the_override_in_force(tmp_path: Path) -> None:
     assert category["override"]["reason"] == "Merger"
     assert category["override"]["approved_by"] == "J. Doe"
     assert category["override"]["valid_until"] == until
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (476_200.0, "476,200"),  # was 4.762e+05
+        (1_234_567.891, "1,234,568"),  # the whole part in full, no decimals left
+        (8_168.35, "8,168"),  # 4 significant digits: none left for decimals
+        (733.3, "733.3"),
+        (0.82171, "0.8217"),
+        (0.0000123456, "0.00001235"),  # was 1.235e-05
+        (-1_250.0, "-1,250"),
+        (27.0, "27"),
+        (0.0, "0"),
+        (10**16, "10,000,000,000,000,000"),
+        (True, "true"),
+    ],
+)
+def test_numbers_are_written_for_people(value: float, shown: str) -> None:
+    assert number(value) == shown
+
+
+def test_skipped_rows_are_a_sentence_per_table() -> None:
+    data = {
+        "customers": {"rows": 4, "skipped": {}},
+        "payments": {
+            "rows": 1_500,
+            "skipped": {
+                "unknown customer": 2,
+                "no paid_at": 1,
+                "on or after the as-of date": 1_200,
+            },
+        },
+    }
+    # 2 + 1 + 1,200 = 1,203 of 1,500 rows
+    assert skipped_lines(data) == [
+        "skipped rows in payments: 1,203 of 1,500 (2 of a customer not in the customers table, "
+        "1 with no paid_at, 1,200 dated on or after the as-of date)"
+    ]

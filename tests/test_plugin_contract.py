@@ -53,6 +53,9 @@ def criterion(name: str = "visits.count", **changes: Any) -> Criterion:
     return Criterion(**fields)
 
 
+# a third-party plugin installed here must not change what these tests see (conftest.py)
+pytestmark = pytest.mark.usefixtures("builtin_plugins_only")
+
 def registry_with(*plugins: tuple[str, object], installed: bool = True) -> Registry:
     return build_registry(make_plugin_manager(list(plugins), load_entry_points=installed))
 

@@ -265,8 +265,8 @@ def test_data_formats_examples_are_what_tierkit_does(
         app, ["evaluate", "cash.yaml", "--data", "data", "--as-of", "2026-03-01"]
     )
     assert summary.exit_code == 0, summary.output
-    printed = summary.stdout[summary.stdout.index("skipped rows:") :]  # wrapped by the console
+    printed = summary.stdout[summary.stdout.index("skipped rows") :]  # wrapped by the console
     printed = printed.split("changes since")[0]  # the lines about the history store follow
-    documented = re.search(r"`(skipped rows: [^`]*)`", read("data-formats.md"))
+    documented = re.search(r"`(skipped rows in [^`]*)`", read("data-formats.md"))
     assert documented is not None
     assert " ".join(documented.group(1).split()) == " ".join(printed.split())

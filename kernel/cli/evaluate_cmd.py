@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -132,9 +131,8 @@ def print_summary(
             f"value: net total {totals['net']:,.2f} (positive {totals['positive']:,.2f}, "
             f"losses {totals['losses']:,.2f}); shares are of the positive total"
         )
-    skipped = {t: r["skipped"] for t, r in manifest.get("data", {}).items() if r["skipped"]}
-    if skipped:
-        console.print("skipped rows: " + json.dumps(skipped))
+    for line in skipped_lines(manifest.get("data") or {}):
+        console.print(line)
     for name, counts_by_value in (manifest.get("decisions") or {}).items():
         shown = " · ".join(f"{value} {count:,}" for value, count in counts_by_value.items())
         console.print(f"{name}: {shown}")
@@ -146,8 +144,43 @@ def print_summary(
         since = f"run {previous[:12]}" if previous else "no earlier run"
         console.print(f"changes since {since}: {shown}")
     overrides = manifest.get("overrides") or {}
-    if overrides.get("applied"):
-        console.print(f"overrides applied: {overrides['applied']}")
-    for key in ("unknown_customer", "unknown_decision"):
+    applied = overrides.get("applied") or []
+    if applied:
+        ids = ", ".join(f"#{i}" for i in applied)
+        console.print(f"overrides applied: {len(applied):,} ({ids}); `tierkit overrides list`")
+    unknown = {
+        "unknown_customer": "customer {customer_id} is not in the data",
+        "unknown_decision": "ruleset has no decision '{decision}'",
+    }
+    for key, why in unknown.items():
         for item in overrides.get(key) or []:
-            Console(stderr=True).print(f"warning: override for an {key.replace('_', ' ')}: {item}")
+            Console(stderr=True, highlight=False).print(
+                f"warning: override #{item['id']} (customer {item['customer_id']}, "
+                f"{item['decision']}) applies to no one here: the " + why.format(**item)
+            )
+
+
+SKIP_REASONS = {"unknown customer": "of a customer not in the customers table"}
+"""How a skip reason of the data report reads after a row count ("3 rows …")."""
+
+
+def skipped_lines(data: dict[str, Any]) -> list[str]:
+    """One sentence per table with skipped rows: how many, of how many, and why."""
+    lines = []
+    for table, report in data.items():
+        reasons = report.get("skipped") or {}
+        if not reasons:
+            continue
+        parts = []
+        for reason, n in reasons.items():
+            if reason in SKIP_REASONS:
+                reason = SKIP_REASONS[reason]
+            elif reason.startswith("no "):
+                reason = f"with {reason}"
+            elif reason.startswith("on or after"):
+                reason = f"dated {reason}"
+            parts.append(f"{n:,} {reason}")
+        total = sum(reasons.values())
+        rows = report.get("rows", total)
+        lines.append(f"skipped rows in {table}: {total:,} of {rows:,} ({', '.join(parts)})")
+    return lines

@@ -17,6 +17,7 @@ import polars as pl
 from tierkit.errors import UsageError
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, Frames
+from tierkit.numbers import number, value_text
 from tierkit.registry import Registry
 from tierkit.ruleset.attributes import criterion_for
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRule, CompiledRuleset
@@ -380,14 +381,14 @@ def _numeric_step(
         if ranked is not None or current is None:
             return ranked
     if current is None:
-        return f"{name} has no value (needs {op} {bound:g})"
+        return f"{name} has no value (needs {op} {number(bound, 6)})"
     gap = bound - float(current)
     if op in (">", ">=") and gap >= 0:
         more = "more than " if op == ">" else ""
         return f"needs {more}{_amount(gap, name, units)} more {name} (now {_fmt(current)})"
     if op in ("<", "<=") and gap <= 0:
-        return f"needs {name} {op} {bound:g}, {_fmt(-gap)} less (now {_fmt(current)})"
-    return f"needs {name} {op} {bound:g} (now {_fmt(current)})"
+        return f"needs {name} {op} {number(bound, 6)}, {_fmt(-gap)} less (now {_fmt(current)})"
+    return f"needs {name} {op} {number(bound, 6)} (now {_fmt(current)})"
 
 
 def _ranked_step(
@@ -437,7 +438,7 @@ def _ranked_step(
     needed = high - current
     return (
         f"needs about {_amount(needed, measure, units)} more {measure} "
-        f"(now {_fmt(current)}, {name} {op} {bound:g})"
+        f"(now {_fmt(current)}, {name} {op} {number(bound, 6)})"
     )
 
 
@@ -462,17 +463,10 @@ def _rank_value(func: str, value: float, own: str, others: list[tuple[float, str
 
 
 def _amount(value: float, name: str, units: dict[str, str]) -> str:
-    unit = units.get(name)
-    text = f"{value:,.2f}" if unit == "currency" else f"{value:,.4g}"
-    return text
+    return f"{value:,.2f}" if units.get(name) == "currency" else number(value)
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)
+_fmt = value_text
 
 
 def describe(explanation: Explanation) -> str:
