@@ -16,6 +16,7 @@ from tierkit.exitcodes import ExitCode
 
 def register(app: typer.Typer) -> None:
     app.command("import")(import_dmn)
+    app.command("export")(export_dmn)
     app.command("dmn-tck")(dmn_tck)
 
 
@@ -62,6 +63,37 @@ def import_dmn(
     write_atomically(out, text)
     decisions = len(imported.ruleset.get("decisions", {}))
     typer.echo(f"{out}: ruleset with {len(imported.inputs)} input(s), {decisions} decision(s)")
+
+
+@guarded
+def export_dmn(
+    ruleset: Annotated[str, typer.Argument(help="A ruleset file or a shipped ruleset's name.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the DMN model here (else print it).")
+    ] = None,
+) -> None:
+    """Write a ruleset's decision tables as a DMN 1.5 model (for Camunda, Drools/KIE, ...).
+
+    One decision table per decision, with its hit policy (and aggregation), its outcomes as
+    output values, each rule's conditions as input entries where they compare a criterion with
+    constants (as a FEEL expression otherwise).
+
+    Example: tierkit export rulesets/vip-monthly.yaml --out vip-monthly.dmn
+    """
+    from tierkit.dmn.write import write_model
+    from tierkit.errors import UsageError
+    from tierkit.ruleset import load_ruleset
+    from tierkit.shipped import resolve_ruleset_paths
+
+    paths = resolve_ruleset_paths([ruleset])
+    if len(paths) != 1:
+        raise UsageError(f"'{ruleset}' names {len(paths)} rulesets; export one at a time")
+    text = write_model(load_ruleset(paths[0]))
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    write_atomically(out, text)
+    typer.echo(f"{out}: DMN 1.5 model written")
 
 
 @guarded

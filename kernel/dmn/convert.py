@@ -90,7 +90,11 @@ def to_ruleset(
     imported = Imported(ruleset={})
     criteria: dict[str, Any] = {}
     names: dict[str, str] = {}
+    tables = {d.name for d in model.decisions}
     for number, data in enumerate(model.inputs, start=1):
+        if data.name.startswith("previous_") and data.name[9:] in tables:
+            names[data.name] = f"previous.{data.name[9:]}"  # written so by tierkit export
+            continue
         ident = identifier(data.name, taken)
         names[data.name] = ident
         kind = TYPES.get(model.base_type(data.type_ref) or "string", "text")
@@ -154,7 +158,7 @@ def _subject(model: DmnModel, table: DmnTable, index: int, names: dict[str, str]
     expression = table.inputs[index].expression.strip()
     if expression in names:
         return names[expression]
-    translated = _names_in(expression, names)
+    translated = feel_expression(_names_in(expression, names))
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", translated) or any(
         n in translated for n in names.values()
     ):
@@ -163,6 +167,15 @@ def _subject(model: DmnModel, table: DmnTable, index: int, names: dict[str, str]
         f"{model.path}: decision '{table.name}', input {index + 1}: the input expression "
         f"{expression!r} names no input data or decision of the model"
     )
+
+
+def feel_expression(text: str) -> str:
+    """The FEEL that tierkit export writes for a whole condition, back in ruleset terms."""
+    text = re.sub(r"\(([\w.]+) = null\)", r"missing(\1)", text)
+    text = re.sub(r"list contains\(([^,()]+), ([^()]+)\)", r"(\2 in \1)", text)
+    text = re.sub(r"modulo\(([^,()]+), ([^()]+)\)", r"(\1 % \2)", text)
+    text = re.sub(r"(?<![<>!=])=(?!=)", "==", text)
+    return re.sub(r"\bnot\(", "not (", text)
 
 
 def _table(

@@ -123,6 +123,7 @@ def prepare(path: Path) -> Prepared:
     kinds = {
         f"dmn.input{number}": _KINDS[imported.inputs[data.name][1]]
         for number, data in enumerate(model.inputs, start=1)
+        if data.name in imported.inputs
     }
     registry = build_registry(
         make_plugin_manager([("dmn-inputs", _Inputs(kinds))], load_entry_points=True)
