@@ -11,6 +11,7 @@ from tierkit import __version__
 from tierkit.cli import (
     compare_cmd,
     demo_cmd,
+    dmn_cmd,
     evaluate_cmd,
     explain_cmd,
     history_cmd,
@@ -63,6 +64,7 @@ compare_cmd.register(app)
 test_cmd.register(app)
 report_cmd.register(app)
 demo_cmd.register(app)
+dmn_cmd.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,133 @@
+"""``tierkit import``, ``tierkit export`` and ``tierkit dmn-tck``: DMN 1.5 in and out."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tierkit.cli.common import guarded, print_json
+from tierkit.cli.options import JsonOption
+from tierkit.exitcodes import ExitCode
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_dmn)
+    app.command("export")(export_dmn)
+    app.command("dmn-tck")(dmn_tck)
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` through a temporary file: never a half-written file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@guarded
+def import_dmn(
+    model: Annotated[Path, typer.Argument(help="A DMN 1.1-1.5 model (.dmn XML).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the ruleset here (else print it).")
+    ] = None,
+) -> None:
+    """Turn a DMN model's decision tables and input data into a ruleset.
+
+    Input data become criteria (customer attributes, `use: customer.NAME`), decision tables
+    become decisions with the same hit policy, unary tests become conditions, output values the
+    decision's `outcomes`. What cannot be imported is said on standard error.
+
+    Example: tierkit import model.dmn --out ruleset.yaml
+    """
+    import yaml
+
+    from tierkit.dmn.convert import to_ruleset
+    from tierkit.dmn.read import read_model
+
+    imported = to_ruleset(read_model(model))
+    text = yaml.safe_dump(imported.ruleset, sort_keys=False, allow_unicode=True, width=100)
+    for message in imported.skipped:
+        typer.echo(f"{model}: left out: {message}", err=True)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    write_atomically(out, text)
+    decisions = len(imported.ruleset.get("decisions", {}))
+    typer.echo(f"{out}: ruleset with {len(imported.inputs)} input(s), {decisions} decision(s)")
+
+
+@guarded
+def export_dmn(
+    ruleset: Annotated[str, typer.Argument(help="A ruleset file or a shipped ruleset's name.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the DMN model here (else print it).")
+    ] = None,
+) -> None:
+    """Write a ruleset's decision tables as a DMN 1.5 model (for Camunda, Drools/KIE, ...).
+
+    One decision table per decision, with its hit policy (and aggregation), its outcomes as
+    output values, each rule's conditions as input entries where they compare a criterion with
+    constants (as a FEEL expression otherwise).
+
+    Example: tierkit export rulesets/vip-monthly.yaml --out vip-monthly.dmn
+    """
+    from tierkit.dmn.write import write_model
+    from tierkit.errors import UsageError
+    from tierkit.ruleset import load_ruleset
+    from tierkit.shipped import resolve_ruleset_paths
+
+    paths = resolve_ruleset_paths([ruleset])
+    if len(paths) != 1:
+        raise UsageError(f"'{ruleset}' names {len(paths)} rulesets; export one at a time")
+    text = write_model(load_ruleset(paths[0]))
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    write_atomically(out, text)
+    typer.echo(f"{out}: DMN 1.5 model written")
+
+
+@guarded
+def dmn_tck(
+    folders: Annotated[
+        list[Path], typer.Argument(help="DMN TCK folders (searched below for models and tests).")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write tck_results.csv (the vendors' format) here."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run DMN TCK test cases: each case SUCCESS or ERROR with the reason.
+
+    Every model is imported as a ruleset and each case decided by the vector engine. The CSV
+    has one line per case: folder, test file, case id, result, detail. Exit 0 when every case
+    passes, 1 when any fails.
+
+    Example: tierkit dmn-tck ../shared/dmn-tck/compliance-level-2 --out tck_results.csv
+    """
+    from tierkit.dmn.tck import SUCCESS, results_csv, run_folders
+
+    results = run_folders(folders)
+    passed = sum(r.result == SUCCESS for r in results)
+    failed = len(results) - passed
+    if out is not None:
+        write_atomically(out, results_csv(results))
+    if as_json:
+        print_json({"passed": passed, "failed": failed, "cases": [r.as_dict() for r in results]})
+    else:
+        for r in results:
+            line = f"{r.folder}/{r.test_file} {r.case_id}: {r.result}"
+            typer.echo(line + (f": {r.detail}" if r.detail else ""))
+        typer.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(int(ExitCode.FINDING))
