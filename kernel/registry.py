@@ -284,6 +284,8 @@ def _check_criterion(c: Criterion) -> str | None:
     problem = _check_name(c.name)
     if problem:
         return problem
+    if c.name.startswith("customer."):  # use: customer.COLUMN names a customers column
+        return f"name '{c.name}': 'customer.' is kept for the columns of the customers table"
     if not callable(c.compute):
         return "compute is not callable"
     if c.better not in ("higher", "lower", "neither"):

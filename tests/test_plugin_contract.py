@@ -141,6 +141,7 @@ def test_tierkit_criteria_wrong_shape_names_the_plugin(returned: object, found: 
     ("changes", "message"),
     [
         ({"name": "Visits Count"}, "lower case"),
+        ({"name": "customer.visits"}, "'customer.' is kept for the columns of the customers"),
         ({"better": "more"}, "better must be"),
         ({"compute": "not a function"}, "compute is not callable"),
         ({"needs": [TableNeed("visits", ())]}, "needs must be a tuple"),
