@@ -4,6 +4,9 @@ not overwrite a folder it did not write, and a missing optional engine says how 
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import shutil
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -134,3 +137,47 @@ def test_skipped_rows_are_a_sentence_per_table() -> None:
         "skipped rows in payments: 1,203 of 1,500 (2 of a customer not in the customers table, "
         "1 with no paid_at, 1,200 dated on or after the as-of date)"
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# the README's commands, as written, in a fresh folder
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_commands() -> list[list[str]]:
+    """Every command of the README's ```bash blocks, split at ``&&``, comments dropped."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.DOTALL):
+        for line in block.splitlines():
+            for part in line.split("&&"):
+                words = shlex.split(part, comments=True)
+                if words:
+                    commands.append(words)
+    return commands
+
+
+def test_the_readme_commands_run_in_a_fresh_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    ran = []
+    for words in readme_commands():
+        program, args = words[0], words[1:]
+        if program == "python3" or program in {".venv/bin/pip", ".venv/bin/python"}:
+            continue  # making the environment and running the tests: .ci/run does both
+        if program == "cp":
+            source, target = args
+            shutil.copy(ROOT / source, tmp_path / target)
+            continue
+        assert program == ".venv/bin/tierkit", f"the README runs {words}; teach this test it"
+        code, output = run(*args)
+        assert code == 0, (words, output)
+        assert "internal error" not in output, (words, output)
+        ran.append(args[0])
+        if args[0] == "runs":
+            assert "vip-monthly" in output, output  # the demo's run is there
+    assert ran[0] == "demo"
+    assert {"runs", "evaluate", "explain", "validate", "plugins"} <= set(ran)
+    assert (tmp_path / "r.xlsx").stat().st_size > 0
