@@ -181,3 +181,25 @@ def test_the_readme_commands_run_in_a_fresh_folder(
     assert ran[0] == "demo"
     assert {"runs", "evaluate", "explain", "validate", "plugins"} <= set(ran)
     assert (tmp_path / "r.xlsx").stat().st_size > 0
+
+
+def test_applied_and_unused_overrides_are_sentences(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert run(*DEMO, "--no-evaluate", "--out", str(out))[0] == 0
+    evaluate = ["evaluate", "vip-monthly", "--data", str(out), "--as-of", "2026-01-01"]
+    assert run(*evaluate)[0] == 0  # a first run, so the overrides' names can be checked
+    until = (date.today() + timedelta(days=30)).isoformat()
+    for customer in ("C0000001", "C9999999"):  # the second is in no data
+        add = ["overrides", "add", customer, "--decision", "category", "--value", "A"]
+        code, output = run(*add, "--reason", "r", "--approved-by", "x", "--until", until)
+        assert code == 0, output
+    code, output = run(*evaluate)
+    assert code == 0, output
+    text = " ".join(output.split())
+    assert "overrides applied: 1 (#1)" in text
+    assert (
+        "warning: override #2 (customer C9999999, category) applies to no one here: the "
+        "customer C9999999 is not in the data" in text
+    )
+    assert "{" not in output and "[" not in output  # no Python or JSON shown
+    assert "it replaces run" in text  # the same month again
