@@ -203,3 +203,24 @@ def test_applied_and_unused_overrides_are_sentences(tmp_path: Path) -> None:
     )
     assert "{" not in output and "[" not in output  # no Python or JSON shown
     assert "it replaces run" in text  # the same month again
+
+
+def test_the_python_explain_shows_the_override_too(tmp_path: Path) -> None:
+    import tierkit
+
+    out = tmp_path / "demo"
+    assert run(*DEMO, "--no-evaluate", "--out", str(out))[0] == 0
+    store = tierkit.HistoryStore(tmp_path / "h.duckdb")
+    first = tierkit.evaluate("vip-monthly", out, as_of="2026-01-01", store=store)
+    customer = first.results.filter(pl.col("category") == "C")["customer_id"][0]
+    until = date.today() + timedelta(days=30)
+    store.add_override(customer, "category", "A", reason="Merger", approved_by="J. Doe",
+                       valid_until=until)
+    again = tierkit.evaluate("vip-monthly", out, as_of="2026-01-01", store=store, save=False)
+    [explained] = tierkit.explain(again, [customer])
+    category = explained.decisions[0]
+    assert category.name == "category"
+    assert category.override is not None
+    assert (category.override.value, category.override.decided) == ("A", "C")
+    assert category.override.note == f"override #1: Merger (approved by J. Doe, until {until})"
+    assert "the rules decided C" in explained.describe()
