@@ -224,3 +224,14 @@ def test_the_python_explain_shows_the_override_too(tmp_path: Path) -> None:
     assert (category.override.value, category.override.decided) == ("A", "C")
     assert category.override.note == f"override #1: Merger (approved by J. Doe, until {until})"
     assert "the rules decided C" in explained.describe()
+
+
+def test_the_durable_engine_names_its_backend_even_when_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "durable", None)
+    monkeypatch.setitem(sys.modules, "durable.lang", None)
+    args = ["--engine", "durable", "--backend", "duckdb", "--data", str(tmp_path)]
+    code, output = run("evaluate", "vip-monthly", *args)
+    assert code == 2, output
+    assert "the durable engine runs with the polars backend" in output
