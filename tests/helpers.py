@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 import textwrap
 
 import pytest
@@ -34,3 +37,24 @@ def problems(text: str, name: str = "test.yaml") -> list[RulesetProblem]:
     with pytest.raises(RulesetInvalid) as info:
         load(text, name)
     return list(info.value.problems)
+
+
+def java_problem() -> str | None:
+    """Why Spark cannot start here, or ``None``: PySpark 4 needs a Java runtime of version 17
+    or newer (`java -version`; on macOS /usr/bin/java is a stub when no JDK is installed)."""
+    java = shutil.which("java")
+    if java is None:
+        return "Java is not installed (Spark needs Java 17 or newer; .ci/run has it)"
+    try:
+        done = subprocess.run(
+            [java, "-version"], capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"`java -version` failed ({error}); Spark needs Java 17 or newer"
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', done.stderr + done.stdout)
+    if done.returncode != 0 or found is None:
+        return "`java -version` found no Java runtime; Spark needs Java 17 or newer"
+    major = int(found.group(1)) if found.group(1) != "1" else int(found.group(2) or 0)
+    if major < 17:
+        return f"Java {major} is installed; Spark needs Java 17 or newer"
+    return None

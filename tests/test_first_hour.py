@@ -4,6 +4,9 @@ not overwrite a folder it did not write, and a missing optional engine says how 
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import shutil
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -134,3 +137,101 @@ def test_skipped_rows_are_a_sentence_per_table() -> None:
         "skipped rows in payments: 1,203 of 1,500 (2 of a customer not in the customers table, "
         "1 with no paid_at, 1,200 dated on or after the as-of date)"
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# the README's commands, as written, in a fresh folder
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_commands() -> list[list[str]]:
+    """Every command of the README's ```bash blocks, split at ``&&``, comments dropped."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.DOTALL):
+        for line in block.splitlines():
+            for part in line.split("&&"):
+                words = shlex.split(part, comments=True)
+                if words:
+                    commands.append(words)
+    return commands
+
+
+def test_the_readme_commands_run_in_a_fresh_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    ran = []
+    for words in readme_commands():
+        program, args = words[0], words[1:]
+        if program == "python3" or program in {".venv/bin/pip", ".venv/bin/python"}:
+            continue  # making the environment and running the tests: .ci/run does both
+        if program == "cp":
+            source, target = args
+            shutil.copy(ROOT / source, tmp_path / target)
+            continue
+        assert program == ".venv/bin/tierkit", f"the README runs {words}; teach this test it"
+        code, output = run(*args)
+        assert code == 0, (words, output)
+        assert "internal error" not in output, (words, output)
+        ran.append(args[0])
+        if args[0] == "runs":
+            assert "vip-monthly" in output, output  # the demo's run is there
+    assert ran[0] == "demo"
+    assert {"runs", "evaluate", "explain", "validate", "plugins"} <= set(ran)
+    assert (tmp_path / "r.xlsx").stat().st_size > 0
+
+
+def test_applied_and_unused_overrides_are_sentences(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert run(*DEMO, "--no-evaluate", "--out", str(out))[0] == 0
+    evaluate = ["evaluate", "vip-monthly", "--data", str(out), "--as-of", "2026-01-01"]
+    assert run(*evaluate)[0] == 0  # a first run, so the overrides' names can be checked
+    until = (date.today() + timedelta(days=30)).isoformat()
+    for customer in ("C0000001", "C9999999"):  # the second is in no data
+        add = ["overrides", "add", customer, "--decision", "category", "--value", "A"]
+        code, output = run(*add, "--reason", "r", "--approved-by", "x", "--until", until)
+        assert code == 0, output
+    code, output = run(*evaluate)
+    assert code == 0, output
+    text = " ".join(output.split())
+    assert "overrides applied: 1 (#1)" in text
+    assert (
+        "warning: override #2 (customer C9999999, category) applies to no one here: the "
+        "customer C9999999 is not in the data" in text
+    )
+    assert "{" not in output and "[" not in output  # no Python or JSON shown
+    assert "it replaces run" in text  # the same month again
+
+
+def test_the_python_explain_shows_the_override_too(tmp_path: Path) -> None:
+    import tierkit
+
+    out = tmp_path / "demo"
+    assert run(*DEMO, "--no-evaluate", "--out", str(out))[0] == 0
+    store = tierkit.HistoryStore(tmp_path / "h.duckdb")
+    first = tierkit.evaluate("vip-monthly", out, as_of="2026-01-01", store=store)
+    customer = first.results.filter(pl.col("category") == "C")["customer_id"][0]
+    until = date.today() + timedelta(days=30)
+    store.add_override(customer, "category", "A", reason="Merger", approved_by="J. Doe",
+                       valid_until=until)
+    again = tierkit.evaluate("vip-monthly", out, as_of="2026-01-01", store=store, save=False)
+    [explained] = tierkit.explain(again, [customer])
+    category = explained.decisions[0]
+    assert category.name == "category"
+    assert category.override is not None
+    assert (category.override.value, category.override.decided) == ("A", "C")
+    assert category.override.note == f"override #1: Merger (approved by J. Doe, until {until})"
+    assert "the rules decided C" in explained.describe()
+
+
+def test_the_durable_engine_names_its_backend_even_when_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "durable", None)
+    monkeypatch.setitem(sys.modules, "durable.lang", None)
+    args = ["--engine", "durable", "--backend", "duckdb", "--data", str(tmp_path)]
+    code, output = run("evaluate", "vip-monthly", *args)
+    assert code == 2, output
+    assert "the durable engine runs with the polars backend" in output

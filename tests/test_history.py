@@ -842,6 +842,20 @@ def test_cli_overrides_refuse_names_that_would_never_apply(
     assert [r["id"] for r in two_runs.list_overrides().iter_rows(named=True)] == [1]
 
 
+def test_cli_audit_reads_as_sentences(cli: Callable[..., Any], two_runs: HistoryStore) -> None:
+    add = ("overrides", "add", "c", "--decision", "category", "--value", "A")
+    done = cli(*add, "--reason", "merger", "--approved-by", "J. Doe", "--until", "2099-12-31",
+               "--store", two_runs.path)
+    assert done.exit_code == 0, done.output
+    assert cli("overrides", "expire", "1", "--reason", "deal off", "--store", two_runs.path)
+    done = cli("overrides", "audit", "--store", two_runs.path)
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.stdout.replace("│", " ").split())
+    assert "customer c: category = A (any ruleset) until 2099-12-31; reason: merger;" in text
+    assert "deal off" in text
+    assert "{" not in done.stdout  # the stored JSON is not shown as such
+
+
 def test_expiring_as_of_a_day_to_come_is_refused(store: HistoryStore) -> None:
     store.add_override(
         "a", "category", "A", reason="r", approved_by="x", valid_until=date(2026, 4, 30)

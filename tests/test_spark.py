@@ -6,16 +6,17 @@ Marked ``spark``: they need PySpark and Java 17 and start a local Spark session 
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import java_problem
 
 pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'tierkit[spark]')")
-if shutil.which("java") is None:  # pragma: no cover - CI machines have Java 17
-    pytest.skip("Java is not installed", allow_module_level=True)
+
+if (problem := java_problem()) is not None:  # pragma: no cover - CI machines have Java 17
+    pytest.skip(problem, allow_module_level=True)
 
 from tierkit.data import open_source, prepare_tables
 from tierkit.demo import DemoFormat, DemoSpec, generate_demo

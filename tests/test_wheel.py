@@ -55,6 +55,20 @@ def test_wheel_runs_in_a_fresh_environment(wheel: Path, tmp_path: Path) -> None:
     listing = run("plugins")
     assert "payments.received" in listing and "tierkit-strategies" in listing
     assert "is valid" in run("validate", "vip-monthly")
+    # the first hour on the default install: Excel out of the box, the demo's run in the store
+    run("demo", "--customers", "200", "--months", "12", "--as-of", "2026-01-01")
+    assert "vip-monthly" in run("runs")
+    evaluate = ("evaluate", "vip-monthly", "--data", "tierkit-demo", "--as-of", "2026-01-01")
+    assert "results: r.xlsx" in run(*evaluate, "--strategy", "net-profit", "--out", "r.xlsx")
+    # durable-rules is an extra (it needs a C compiler): --engine durable says how to add it
+    durable = subprocess.run(
+        [str(tierkit), *evaluate, "--engine", "durable"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert durable.returncode == 2, durable.stdout + durable.stderr
+    assert "pip install 'tierkit[durable]'" in " ".join(durable.stderr.split())
     modules = subprocess.run(
         [
             str(python),

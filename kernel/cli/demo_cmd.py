@@ -75,6 +75,8 @@ def _progress_bars(customers: int) -> Iterator[ProgressFn]:
 
 DEMO_FILES = frozenset({"results.csv", "report.html", DEFAULT_STORE, f"{DEFAULT_STORE}.wal"})
 """Files a demo writes besides its tables (earlier versions kept their store in the folder)."""
+SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""Files a file manager leaves in any folder it showed."""
 
 
 def _check_out(out: Path, force: bool) -> None:
@@ -83,7 +85,7 @@ def _check_out(out: Path, force: bool) -> None:
 
     if force or not out.is_dir():
         return
-    ours = set(DEMO_FILES)
+    ours = set(DEMO_FILES | SYSTEM_FILES)
     for table in TABLES:
         for fmt in DemoFormat:
             ours |= {f"{table}.{fmt.value}", f"{table}.{fmt.value}.partial"}

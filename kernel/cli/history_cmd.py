@@ -626,6 +626,26 @@ def audit_overrides(
             r["action"],
             _text(r["recorded_at"]),
             escape(r["recorded_by"]),
-            escape(r["details"]),
+            escape(_audit_details(r["action"], r["details"])),
         )
     _console().print(table)
+
+
+def _audit_details(action: str, details: str) -> str:
+    """An audit entry's details (JSON in the store) as a sentence."""
+    import json
+
+    try:
+        fields = json.loads(details)
+    except ValueError:
+        return details
+    if not isinstance(fields, dict):
+        return details
+    if action == "expire":
+        return str(fields.get("reason") or "")
+    scope = f"ruleset {fields['ruleset']}" if fields.get("ruleset") else "any ruleset"
+    return (
+        f"customer {fields.get('customer_id')}: {fields.get('decision')} = {fields.get('value')} "
+        f"({scope}) until {fields.get('valid_until')}; reason: {fields.get('reason')}; "
+        f"approved by {fields.get('approved_by')}"
+    )

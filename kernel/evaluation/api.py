@@ -85,9 +85,9 @@ def evaluate(
     if engine == "durable":
         from tierkit.engines import load_durable
 
-        load_durable()  # says clearly when durable_rules cannot run here
         if backend != "polars":
             raise UsageError("the durable engine runs with the polars backend")
+        load_durable()  # says clearly when durable_rules cannot run here
     if backend not in BACKENDS:
         raise UsageError(f"unknown backend '{backend}'; choose one of {', '.join(BACKENDS)}")
     if isinstance(as_of, str):

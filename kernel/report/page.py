@@ -11,6 +11,8 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from tierkit.numbers import number
+
 ECHARTS_VERSION = "6.1.0"
 """The vendored Apache ECharts (``vendor/echarts.min.js``, from the npm package ``echarts``)."""
 COLORS = ["#1f6f8b", "#e07a1f", "#6a994e", "#8e5ea2", "#c94f4f", "#3a86c8", "#b58b00", "#7d7d7d"]
@@ -117,7 +119,7 @@ def plain(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.2f}"
+        return number(v, 6) if abs(v) < 1e6 else f"{v:,.2f}"  # never 1.5e-05
     return str(v)
 
 
