@@ -131,3 +131,42 @@ def test_a_loss_does_not_lower_the_total_of_the_shares() -> None:
     # c needs ahead < 0.8: 850 / (1000 - 100 + v) < 0.8 → v > 162.5; e's loss does not count
     [miss] = c.near_miss
     assert "needs about 62.50 more cash (now 100" in miss
+
+
+def test_near_miss_within_a_group_and_for_a_loss() -> None:
+    # cash a 600, b 250 (flag true); c 100, d 50, e -150 (flag false: positive total 150)
+    registry = build_registry(make_plugin_manager([("facts", Facts())]))
+    body = """criteria:
+  cash: {use: fact.value}
+  grp: {use: fact.flag}
+derive:
+  ahead: cum_share(cash, by=grp)
+decisions:
+  category:
+    rules:
+      - {when: ahead < 0.5, then: A}
+    default: {then: C}
+"""
+    values = run_facts(
+        registry,
+        body,
+        {
+            "customer_id": list("abcde"),
+            "period": [-1] * 5,
+            "value": [600.0, 250.0, 100.0, 50.0, -150.0],
+            "flag": [True, True, False, False, False],
+        },
+        list("abcde"),
+    )
+    ruleset = load_ruleset_text(
+        "tierkit: 1\nname: t\nwindow: {period: month, periods: 3}\n" + body, registry=registry
+    )
+    d, e = explain_customers(ruleset, registry, values, ["d", "e"], {"cash": "currency"})
+    # d ahead 100 / 150; with v: behind c (100 / (100 + v)) until it passes c at v > 100, then 0
+    assert d.values["ahead"] == round(100 / 150, 12)
+    assert "needs about 50.00 more cash (now 50" in d.near_miss[0]
+    # e (a loss of 150) has everything positive ahead (1.0); with v between d's 50 and c's 100
+    # it is second, ahead = 100 / (100 + 50 + v) < 0.5 for v > 50: 200 more
+    assert e.values["ahead"] == 1.0
+    assert "needs about 200.00 more cash (now -150" in e.near_miss[0]
+    assert d.meanings["ahead"].endswith("ranked ahead, within the same grp")

@@ -7,19 +7,22 @@ of 0 still ranks. ``by=`` ranks each group of a customer attribute on its own.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import narwhals.stable.v2 as nw
 import polars as pl
 import pytest
-from test_evaluate_vector import AS_OF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_evaluate_vector import AS_OF, Facts
+from test_ranking_backends import Regions, on_backend
 from test_ranking_backends import facts_registry as facts_registry
-from test_ranking_backends import on_backend
 
 from tierkit.evaluation import evaluate_tables
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import Frames
-from tierkit.registry import Registry
+from tierkit.registry import Registry, build_registry, make_plugin_manager
 from tierkit.ruleset import load_ruleset_text
 
 BACKENDS = ["polars", "duckdb"]
@@ -413,3 +416,36 @@ def test_frames_with_a_text_group_rank_like_a_run(
     run = evaluate(facts_registry, REGIONAL, FIVE, "duckdb", regions=REGIONS)
     for name in ("top", "cum", "pct", "own", "mm", "payers"):
         assert dict(zip(found["customer_id"], found[name], strict=True)) == column(run, name)
+
+
+# the meaning, against a model written out in Python ------------------------------------------
+
+cents = st.integers(-50_000, 50_000).map(lambda c: c / 100)  # whole cents: exact in units
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(st.one_of(cents, st.sampled_from([0.0, 5.0, -5.0])), min_size=1, max_size=9))
+def test_shares_follow_their_definition(values: list[float]) -> None:
+    registry = _registry()
+    ids = [f"c{i}" for i in range(len(values))]
+    found = evaluate(registry, SHARES, dict(zip(ids, values, strict=True)), "polars")
+    order = sorted(ids, key=lambda c: (-found[c]["v"], c))  # larger first, ties by id
+    units = {c: round(found[c]["v"] * 100) for c in ids}  # exact cents
+    positive = sum(max(u, 0) for u in units.values())
+    for place, c in enumerate(order):
+        ahead = sum(max(units[o], 0) for o in order[:place])
+        if positive == 0:
+            assert found[c]["cum"] is None and found[c]["own"] is None
+            continue
+        assert found[c]["cum"] == pytest.approx(ahead / positive, abs=1e-12)
+        assert found[c]["own"] == pytest.approx(units[c] / positive, abs=1e-12)
+        assert 0.0 <= found[c]["cum"] <= 1.0
+        if units[c] <= 0:
+            assert found[c]["cum"] == 1.0  # everything positive is ahead of a loss
+        assert found[c]["top"] == pytest.approx((place + 1) / len(ids), abs=1e-12)
+
+
+@functools.cache
+def _registry() -> Registry:
+    """The registry of ``facts_registry``, outside a fixture (for Hypothesis)."""
+    return build_registry(make_plugin_manager([("facts", Facts()), ("regions", Regions())]))

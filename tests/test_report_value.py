@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 from test_report import check_charts, rendered
 from test_value_shares import RULESET, make_profit_data
@@ -13,6 +14,7 @@ from test_value_shares import RULESET, make_profit_data
 from tierkit.evaluation import evaluate
 from tierkit.history import HistoryStore
 from tierkit.report import build_report_data, render_report, write_report
+from tierkit.report.data import category_rows, value_section
 
 AS_OF = date(2026, 4, 1)
 
@@ -142,3 +144,27 @@ def test_the_whale_curve_renders_in_chromium(store: Path, tmp_path: Path) -> Non
     labels = charts["chart-whale"].texts("text")
     assert "200%" in labels  # the peak's label
     assert "net total (100%)" in labels
+
+
+def test_a_run_stored_before_is_counted_again_from_its_results() -> None:
+    results = pl.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "category": ["A", "C", "C"],
+            "value": [300.0, 100.0, -200.0],
+        }
+    )
+    # an old manifest: shares of the net total 200 (A 150%, C -50%), no positive value
+    old = {
+        "categories": [
+            {"category": "A", "customers": 1, "value": 300.0, "value_share": 1.5},
+            {"category": "C", "customers": 2, "value": -100.0, "value_share": -0.5},
+        ]
+    }
+    rows = {r["category"]: r for r in category_rows(old, results, "category", ["A", "B", "C"])}
+    # positive total 400: A 300 / 400, C 100 / 400 (its loss of 200 beside it)
+    assert (rows["A"]["value_share"], rows["C"]["value_share"]) == (0.75, 0.25)
+    assert (rows["C"]["value"], rows["C"]["value_losses"]) == (-100.0, -200.0)
+    assert rows["B"]["customers"] == 0
+    totals = {"net": 200.0, "positive": 400.0, "losses": -200.0, "has_losses": True}
+    assert value_section(old, results) == totals

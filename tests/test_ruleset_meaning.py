@@ -227,6 +227,25 @@ decisions:
     assert (problem.location.line, problem.location.column) == (11, column)
 
 
+def test_by_refuses_a_derived_fact_that_is_a_ranking() -> None:
+    [problem] = problems(
+        HEAD
+        + """
+derive:
+  rank: pct_rank(tenure)
+  top_half: rank >= 0.5
+  r: top_share(total, by=rank)
+  fine: top_share(total, by=top_half)
+decisions:
+  c: {rules: [{when: r <= 0.1 and fine <= 0.5, then: A}], default: {then: B}}
+"""
+    )
+    assert isinstance(problem, TypeMismatchError)
+    assert "'rank' is pct_rank(), which ranks them instead" in problem.message
+    # line 13 is "  r: top_share(total, by=rank)": by= at 6 + len("top_share(total, by=") = 26
+    assert (problem.location.line, problem.location.column) == (13, 26)
+
+
 def test_by_is_a_keyword_of_ranking_functions_only() -> None:
     [problem] = problems(
         HEAD

@@ -401,12 +401,13 @@ def _ranked_step(
     units: dict[str, str],
 ) -> str | None:
     """For ``fact: top_share(x)`` / ``cum_share(x)`` / ``pct_rank(x)`` / ``share(x)`` on a
-    per-customer x without among=: how much more x reaches the cut-off."""
+    per-customer x without among= (with ``by=`` a name: among the customer's group): how much
+    more x reaches the cut-off."""
     tree = ruleset.derived[name].expr.tree
     if not (
         isinstance(tree, Call)
         and tree.func in RANKING
-        and not tree.kwargs
+        and all(k.name == "by" and isinstance(k.value, Name) for k in tree.kwargs)
         and isinstance(tree.args[0], Name)
         and tree.func != "zscore"
     ):
@@ -416,6 +417,11 @@ def _ranked_step(
         return None
     own_id = row[ID]
     others = values.filter((pl.col(ID) != own_id) & pl.col(measure).is_not_null())
+    for keyword in tree.kwargs:  # by=: the customers of the same group (missing is a group)
+        if not isinstance(keyword.value, Name) or keyword.value.name not in values.columns:
+            return None
+        group = keyword.value.name
+        others = others.filter(pl.col(group).eq_missing(pl.lit(row.get(group))))
     pairs = list(zip(others[measure].to_list(), others[ID].to_list(), strict=True))
     current = float(row.get(measure) or 0.0)
 
@@ -425,7 +431,7 @@ def _ranked_step(
 
     if holds(current):
         return None
-    high = max([current, *(v for v, _ in pairs)]) * 2 + 1
+    high = max([abs(current), *(abs(v) for v, _ in pairs)]) * 2 + 1  # losses too
     if not holds(high):
         return None
     low = current

@@ -300,17 +300,16 @@ def pareto(
             "note": "No customer has a positive value: no Pareto curve.",
         }
     n = units.len()
-    # shares of the positive total: loss-makers add nothing, the curve ends flat at 100%
-    cumulative = [int(c) / total for c in positive.cum_sum().to_list()]
     keep = _sample(n)
     for band in bands:  # exact points at the category boundaries
         keep.add(max(0, min(n - 1, round(float(band["to"]) * n) - 1)))
     top = {"share": 0.2, "index": max(0, math.ceil(0.2 * n) - 1)}
     keep.add(int(top["index"]))
-    points = [[0.0, 0.0]] + [
-        [round((i + 1) / n, 6), round(float(cumulative[i]), 6)] for i in sorted(keep)
-    ]
-    top_20 = round(float(cumulative[int(top["index"])]), 6)
+    kept = sorted(keep)
+    # shares of the positive total: loss-makers add nothing, the curve ends flat at 100%
+    cumulative = dict(zip(kept, positive.cum_sum().gather(kept).to_list(), strict=True))
+    points = [[0.0, 0.0]] + [[round((i + 1) / n, 6), round(cumulative[i] / total, 6)] for i in kept]
+    top_20 = round(cumulative[int(top["index"])] / total, 6)
     return {"points": points, "bands": bands, "top_20_value_share": top_20, "note": None}
 
 
@@ -347,12 +346,13 @@ def whale(results: pl.DataFrame, strategy: str | None, totals: Mapping[str, Any]
         return {"points": [], "note": None}
     units = _sorted_units(results)
     n = units.len()
-    cumulative = units.cum_sum().to_list()
-    peak = max(range(n), key=lambda i: (cumulative[i], -i))  # the first highest point
-    keep = _sample(n) | {peak}
+    cumulative = units.cum_sum()
+    peak = int(cumulative.arg_max() or 0)  # the first highest point
+    keep = sorted(_sample(n) | {peak})
     net = int(cumulative[-1])
     points = [[0.0, 0.0]] + [
-        [round((i + 1) / n, 6), round(int(cumulative[i]) / MONEY_SCALE, 4)] for i in sorted(keep)
+        [round((i + 1) / n, 6), round(int(c) / MONEY_SCALE, 4)]
+        for i, c in zip(keep, cumulative.gather(keep).to_list(), strict=True)
     ]
     high = int(cumulative[peak])
     return {

@@ -59,7 +59,8 @@
         formatter: (items) => {
           const row = rows[items[0].dataIndex];
           return "<b>" + escapeHtml(row.category) + "</b><br>" + count.format(row.customers) + " customers (" +
-            row.customer_share_text + ")<br>value " + money.format(row.value) + " (" + row.value_share_text + ")";
+            row.customer_share_text + ")<br>value " + money.format(row.value) + " (" + row.value_share_text +
+            (data.value && data.value.has_losses ? " of the positive total; losses " + money.format(row.value_losses) : "") + ")";
         },
       },
       legend: { top: 0 },
@@ -73,7 +74,8 @@
           data: rows.map((r) => +(r.customer_share * 100).toFixed(1)),
         },
         {
-          name: "share of value", type: "bar", label: label("value_share_text"),
+          name: data.value && data.value.has_losses ? "share of positive value" : "share of value",
+          type: "bar", label: label("value_share_text"),
           data: rows.map((r) => ({
             value: r.value_share === null ? 0 : +(r.value_share * 100).toFixed(1),
             itemStyle: { color: colorOf(r.category) },

@@ -49,6 +49,8 @@ class Symbol:
     name: str
     kind: SymbolKind
     type: Type | None  # None while unknown (a derived fact in a cycle or with errors)
+    ranking: str | None = None
+    """For a derived fact that is a ranking function (``rank: top_share(x)``), its name."""
 
 
 @dataclass(frozen=True)
@@ -396,12 +398,17 @@ class _Checker:
         """``by=`` of a ranking: one text, number or true/false value per customer, such as a
         customer attribute (``by=region``), and no ranking of its own."""
         ranked = next(_rankings(by), None)
+        named = self.symbols.get(by.name) if isinstance(by, Name) else None
+        what = None
         if ranked is not None:
+            what = f"{ranked.func}() ranks them instead"
+        elif named is not None and named.ranking is not None:
+            what = f"'{named.name}' is {named.ranking}(), which ranks them instead"
+        if what is not None:
             self.problem(
                 TypeMismatchError,
-                f"by= groups customers by a value of their own, such as a region; "
-                f"{ranked.func}() ranks them instead",
-                ranked,
+                f"by= groups customers by a value of their own, such as a region; {what}",
+                ranked or by,
                 hint="group by a customer attribute or a derived fact, e.g. by=region",
             )
             return False
@@ -643,6 +650,11 @@ def check_expression(
     checker = _Checker(symbols, decisions, functions, allow_ranking)
     checker.result.type = checker.visit(tree)
     return checker.result
+
+
+def ranking_of(tree: Expr) -> str | None:
+    """The ranking function an expression is (``top_share`` for ``top_share(x)``), or None."""
+    return tree.func if isinstance(tree, Call) and tree.func in RANKING else None
 
 
 def _rankings(node: Expr) -> Iterator[Call]:

@@ -38,7 +38,7 @@ from tierkit.ruleset.attributes import (
     criterion_for,
     default_type,
 )
-from tierkit.ruleset.check import ExprProblem, Symbol, check_expression
+from tierkit.ruleset.check import ExprProblem, Symbol, check_expression, ranking_of
 from tierkit.ruleset.compiled import (
     CompiledDecision,
     CompiledExpr,
@@ -533,7 +533,9 @@ class _Compiler:
                 compiled = self.check_one(unit, symbols, decision_types, functions, True)
                 if compiled is not None:
                     derived[unit.name] = DerivedFact(unit.name, compiled)
-                    symbols[unit.name] = Symbol(unit.name, "derived", compiled.type)
+                    symbols[unit.name] = Symbol(
+                        unit.name, "derived", compiled.type, ranking_of(compiled.tree)
+                    )
             elif unit.name not in self.broken:
                 rules = [
                     self.check_one(p, symbols, decision_types, functions, False)
