@@ -8,7 +8,7 @@ through a float unless the column holds floats.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -119,9 +119,11 @@ def dtype_name(dtype: pl.DataType) -> str:
 # rows ------------------------------------------------------------------------------------------
 
 
-NON_NEGATIVE = frozenset({ColumnType.MONEY, ColumnType.NUMBER, ColumnType.INTEGER})
-NEGATIVE_ALLOWED = frozenset({("invoices", "cost")})
-"""Columns where a negative value is meaningful (a credit note's cost)."""
+NUMERIC = frozenset({ColumnType.MONEY, ColumnType.NUMBER, ColumnType.INTEGER})
+NON_NEGATIVE = frozenset({ColumnType.NUMBER, ColumnType.INTEGER})
+"""Counts and scores (units, scores) must not be negative. Money may: a negative payment is a
+refund, a negative invoice amount a credit note, a negative cost a rebate; they are netted into
+the sums and counted in the data report (:func:`negative_money`)."""
 
 
 def parse_columns(
@@ -144,12 +146,38 @@ def can_fail(kind: ColumnType, dtype: pl.DataType) -> bool:
     may hold NaN or infinity, or a fraction where a whole number is wanted): then the value as
     given is kept to show it."""
     return (dtype == pl.String and kind not in (ColumnType.ID, ColumnType.TEXT)) or (
-        kind in NON_NEGATIVE and dtype.is_float()  # NaN, infinity, or a fraction for a count
+        kind in NUMERIC and dtype.is_float()  # NaN, infinity, or a fraction for a count
     )
 
 
 def must_not_be_negative(table: str, name: str, kind: ColumnType) -> bool:
-    return kind in NON_NEGATIVE and (table, name) not in NEGATIVE_ALLOWED
+    return kind in NON_NEGATIVE
+
+
+def negative_money(columns: Mapping[str, Column], present: Iterable[str]) -> list[pl.Expr]:
+    """Per money column: the number of negative values and their exact sum (ten-thousandths),
+    as ``<column>.rows`` and ``<column>.total``, for the data report."""
+    names = [n for n in present if n in columns and columns[n].type == ColumnType.MONEY]
+    exprs: list[pl.Expr] = []
+    for name in names:
+        below = pl.col(name) < 0
+        exprs += [
+            below.sum().alias(f"{name}.rows"),
+            pl.col(name).filter(below).sum().alias(f"{name}.total"),
+        ]
+    return exprs
+
+
+def negative_counts(row: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The report of :func:`negative_money`: per column with negative values, the rows and their
+    total in currency units (text, exact)."""
+    found: dict[str, dict[str, Any]] = {}
+    for key, rows in row.items():
+        if key.endswith(".rows") and rows:
+            name = key.removesuffix(".rows")
+            found[name] = {"rows": int(rows), "total": shown(int(row[f"{name}.total"]),
+                                                             ColumnType.MONEY)}
+    return found
 
 
 def shown(value: Any, kind: ColumnType) -> str:

@@ -5,7 +5,9 @@ Rules (docs/data-formats.md):
 - A table or column a criterion needs is missing → rejected (exit 2), naming the criteria.
 - customers: a missing or duplicate customer_id → rejected, with counts and example rows.
 - A value that cannot be parsed (a date that is not a date, an amount that is not a number) or
-  a negative amount or unit count → rejected, with counts and up to five example rows.
+  a negative unit count or score → rejected, with counts and up to five example rows.
+- A negative amount (a refund, a credit note) → used, netted into the sums, and counted in the
+  report.
 - Rows for customers that are not in customers, rows whose main date is empty, and rows dated
   on or after the as-of date → counted and skipped.
 
@@ -30,6 +32,8 @@ from tierkit.data.parse import (
     ROW,
     can_fail,
     must_not_be_negative,
+    negative_counts,
+    negative_money,
     parse_columns,
     shown,
     wanted,
@@ -188,7 +192,20 @@ def prepare_tables(
         clean[table], report.tables[table] = _clean_rows(
             parsed[table], ids, date_column, as_of, origin
         )
+    for table, cleaned in clean.items():
+        report.tables[table].negative = _negatives(cleaned, needs[table])
     return PreparedTables(clean, report)
+
+
+def _negatives(frame: pl.LazyFrame, needs: Mapping[str, tuple[Column, list[str]]]) -> dict[
+    str, dict[str, Any]
+]:
+    """Negative amounts among the rows used (refunds, credit notes): counted, never rejected."""
+    columns = {n: c for n, (c, _) in needs.items()}
+    exprs = negative_money(columns, frame.collect_schema().names())
+    if not exprs:
+        return {}
+    return negative_counts(frame.select(exprs).collect().row(0, named=True))
 
 
 def _in_id_order(customers: pl.DataFrame) -> pl.DataFrame:
