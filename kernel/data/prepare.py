@@ -27,15 +27,18 @@ import polars as pl
 
 from tierkit.contract import Column, ColumnType, Criterion, OpenedSource
 from tierkit.data.keys import keys_of
+from tierkit.data.magnitude import money_types
 from tierkit.data.parse import (
     EXAMPLES,
     ROW,
     can_fail,
+    largest,
     must_not_be_negative,
     negative_counts,
     negative_money,
     parse_columns,
     shown,
+    too_large,
     wanted,
 )
 from tierkit.data.report import DataReport, TableReport
@@ -160,6 +163,8 @@ def prepare_tables(
                 date_column = _date_column(table, needs, set(schema.names()))
                 scan = LazyTable(table, origin, native, schema, present_columns, exprs, date_column)
                 table_problems = scan.value_problems()
+                if not table_problems:
+                    scan, table_problems = scan.narrowed()
                 lazy[table] = scan
             problems.extend(table_problems)
             continue
@@ -276,13 +281,18 @@ def _parse(
     for name, column in columns.items():
         if name in fallible:
             given = pl.col(f"__raw_{name}").str.strip_chars().fill_null("") != ""
-            checks.append(
-                (name, pl.col(name).is_null() & given, f"cannot be read as {wanted(column.type)}")
-            )
+            bad = pl.col(name).is_null() & given
+            large = too_large(column.type, pl.col(f"__raw_{name}"))
+            if large is not None:
+                checks.append(
+                    (name, bad & large, f"cannot be read: too large ({largest(column.type)})")
+                )
+                bad = bad & ~large
+            checks.append((name, bad, f"cannot be read as {wanted(column.type)}"))
         if must_not_be_negative(table, name, column.type):
             checks.append((name, (pl.col(name) < 0).fill_null(False), "must not be negative"))
     if not checks:
-        return with_raw, problems
+        return _narrowed(with_raw, columns, origin, problems)
     counts = (
         with_raw.select(
             [condition.sum().alias(f"c{i}") for i, (_, condition, _) in enumerate(checks)]
@@ -309,7 +319,21 @@ def _parse(
                 examples=rows,
             )
         )
-    return with_raw.drop(list(raw)), problems
+    return _narrowed(with_raw.drop(list(raw)), columns, origin, problems)
+
+
+def _narrowed(
+    frame: pl.LazyFrame, columns: Mapping[str, Column], origin: str, problems: list[DataProblem]
+) -> tuple[pl.LazyFrame, list[DataProblem]]:
+    """``frame`` with each money column in the type its sums fit (:mod:`tierkit.data.magnitude`),
+    once its values are known to be good."""
+    money = [n for n, c in columns.items() if c.type == ColumnType.MONEY]
+    if problems or not money:
+        return frame, problems
+    types, found = money_types(frame, {n: pl.col(n) for n in money}, money, origin)
+    if found:
+        return frame, found
+    return frame.with_columns(pl.col(n).cast(t) for n, t in types.items()).collect().lazy(), []
 
 
 def _check_customers(raw: pl.LazyFrame, origin: str) -> list[DataProblem]:
