@@ -216,13 +216,28 @@ def _negatives(frame: pl.LazyFrame, needs: Mapping[str, tuple[Column, list[str]]
 def _in_id_order(customers: pl.DataFrame) -> pl.DataFrame:
     """The customers sorted by id, numbered in that order (:data:`ORDER`).
 
+    Where every id is a whole number written in digits (an integer column, or text of digits
+    only), ids order by number, as ``ORDER BY`` on an integer column would: "9" before "10".
+    Ids that are the same number written with leading zeros ("007", "7") are different
+    customers; they order by number, then as text. Any other id makes the order text order.
+
     Sorting results and breaking ranking ties by this number instead of the id text is 7× as
     fast (0.03 s against 0.2 s for a million customers); a file already in id order is only
     checked.
     """
-    if not customers["customer_id"].is_sorted():
+    ids = pl.col("customer_id")
+    if _whole_numbers(customers["customer_id"]):
+        number = ids.str.strip_chars_start("0")
+        # a longer number (without leading zeros) is larger; equal lengths compare as text
+        customers = customers.sort(number.str.len_bytes(), number, ids)
+    elif not customers["customer_id"].is_sorted():
         customers = customers.sort("customer_id")
     return customers.with_row_index(ORDER).with_columns(pl.col(ORDER).cast(pl.Int64))
+
+
+def _whole_numbers(ids: pl.Series) -> bool:
+    """Whether every id is written in digits only (none missing)."""
+    return ids.len() > 0 and bool(ids.str.contains(r"^[0-9]+$").fill_null(False).all())
 
 
 def _listed_once(ids: pl.Series) -> bool:

@@ -275,7 +275,7 @@ def _rank_by_windows(
     with each ranking (eight rankings took 20 s on 12 customers).
     """
     part = [PERIOD] if per_period else []
-    order = ["__neg", ID]
+    order = ["__neg", ORDER if ORDER in frame.collect_schema().names() else ID]
 
     def over(expr: nw.Expr, *, ordered: bool = False) -> nw.Expr:
         if ordered:
