@@ -86,13 +86,26 @@ def day_number(expr: nw.Expr) -> nw.Expr:
 
 
 def fixed(expr: nw.Expr, scale: int = FIXED_SCALE) -> nw.Expr:
-    """A float as a whole number of ``1/scale`` (half rounds up), so sums of it are exact."""
+    """A float as a whole number of ``1/scale`` (half rounds up), so sums of it are exact.
+
+    The kernel refuses numbers beyond 10^14 (tierkit.data.parse), so each fits 64 bits; sum
+    them as :data:`WIDE`, which no number of rows overflows."""
     return (expr * scale + 0.5).floor().cast(nw.Int64)
 
 
+WIDE = nw.Decimal(38, 0)
+"""The type wide sums are taken in: 38 digits, exact on polars, DuckDB and Spark. A money column
+is a 64-bit integer when the kernel proved that no sum of it passes 2^62, else this
+(tierkit.data.magnitude); sums weighted by days or periods, and sums of units, are taken in it."""
+
+
 def exact_float(expr: nw.Expr) -> nw.Expr:
-    """An exact integer aggregate as Float64 (DuckDB sums are decimals: go through Int64)."""
-    return expr.cast(nw.Int64).cast(nw.Float64)
+    """An exact integer or decimal aggregate (64-bit, 128-bit or 38 digits) as Float64.
+
+    One conversion, correctly rounded on every backend (checked on polars and DuckDB for
+    integers up to 2^100); never through a 64-bit integer, which would wrap a wide sum.
+    """
+    return expr.cast(nw.Float64)
 
 
 def divide(numerator: nw.Expr, denominator: int) -> nw.Expr:

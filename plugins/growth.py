@@ -12,6 +12,7 @@ from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, MONEY, need
 from tierkit.plugins._window import (
     WHOLE_WINDOW,
+    WIDE,
     Frame,
     customer,
     divide,
@@ -50,7 +51,7 @@ def trend(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
         return empty(frame)
     totals = totals_of(tables, window, {"_per_period": True})
     weighted = totals.with_columns(
-        weighted=(nw.col("period") * 2 - (n - 1)) * nw.col("total").cast(nw.Int64)
+        weighted=(nw.col("period") * 2 - (n - 1)) * nw.col("total").cast(WIDE)
     )
     per_customer = weighted.group_by(customer(weighted)).agg(nw.col("weighted").sum())
     denominator = n * (n * n - 1) // 6 * MONEY_SCALE

@@ -15,6 +15,7 @@ from tierkit.contract import Criterion, Param, Tables, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, MONEY, need
 from tierkit.plugins._window import (
+    WIDE,
     Frame,
     day_number,
     days_since_last,
@@ -59,7 +60,8 @@ def days_late(tables: Tables, window: Window, params: Mapping[str, Any]) -> Fram
         ~nw.col("due_at").is_null()
     )
     late = nw.when(_days_after_due() > 0).then(_days_after_due()).otherwise(0)
-    rows = rows.with_columns(weighted=nw.col("amount") * late)
+    # amount × days can pass 2^63 where the amounts' sums do not: weighted in 38 digits
+    rows = rows.with_columns(weighted=nw.col("amount").cast(WIDE) * late)
     totals = rows.group_by(*keys(rows, params)).agg(
         nw.col("weighted").sum().alias("weighted"), nw.col("amount").sum().alias("amount")
     )

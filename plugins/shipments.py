@@ -17,6 +17,7 @@ from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, NUMBER, need
 from tierkit.plugins._window import (
     FIXED_SCALE,
+    WIDE,
     Frame,
     day_number,
     days_since_last,
@@ -37,7 +38,7 @@ def units_totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
         ~nw.col("units").is_null()
     )
     rows = rows.with_columns(units=fixed(nw.col("units")))
-    return rows.group_by(*keys(rows, params)).agg(nw.col("units").sum().alias("total"))
+    return rows.group_by(*keys(rows, params)).agg(nw.col("units").cast(WIDE).sum().alias("total"))
 
 
 def units(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
@@ -79,7 +80,8 @@ def completeness(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
     rows = rows.with_columns(units=fixed(nw.col("units")),
                              ordered=fixed(nw.col("ordered_units")))
     totals = rows.group_by(*keys(rows, params)).agg(
-        nw.col("units").sum().alias("units"), nw.col("ordered").sum().alias("ordered")
+        nw.col("units").cast(WIDE).sum().alias("units"),
+        nw.col("ordered").cast(WIDE).sum().alias("ordered"),
     )
     share = ratio(nw.col("units"), nw.col("ordered"))
     return result(totals, nw.when(share > 1.0).then(1.0).otherwise(share))

@@ -15,6 +15,7 @@ import polars as pl
 from tierkit.contract import OpenedSource, Source
 from tierkit.errors import DataInvalid, DataProblem
 from tierkit.hookspecs import hookimpl
+from tierkit.plugins._csv import csv_problems
 
 ROW = "_row"
 FILE_KINDS = (".csv", ".parquet", ".xlsx")
@@ -39,6 +40,9 @@ def _open_folder(location: str) -> OpenedSource:
         for name, ps in files.items()
         if len(ps) > 1
     ]
+    for paths in files.values():
+        if paths[0].suffix.lower() == ".csv" or paths[0].is_dir():
+            problems += csv_problems(paths[0])
     if problems:
         raise DataInvalid(problems)
     tables = {name: nw.from_native(_read_file(paths[0])) for name, paths in files.items()}

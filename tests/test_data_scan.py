@@ -117,6 +117,7 @@ def test_the_report_of_a_dirty_scan_by_hand(registry: Registry, tmp_path: Path) 
         },
         "first_date": "2025-03-01",
         "last_date": "2025-12-31",
+        "negative": {},
     }
     assert table == [
         ("C1", date(2025, 3, 1), 10_000),
@@ -125,16 +126,13 @@ def test_the_report_of_a_dirty_scan_by_hand(registry: Registry, tmp_path: Path) 
     ]
 
 
-def test_negative_amounts_in_a_scan_are_shown_in_currency_units(
-    registry: Registry, tmp_path: Path
-) -> None:
+def test_refunds_in_a_scan_are_netted_and_counted(registry: Registry, tmp_path: Path) -> None:
     payments = [("C1", date(2025, 1, day), Decimal(f"{day}.00")) for day in range(1, 20)]
-    payments[13] = ("C2", date(2025, 1, 14), Decimal("-3.50"))  # row 14 of the file
+    payments[13] = ("C2", date(2025, 1, 14), Decimal("-3.50"))  # row 14 of the file: a refund
+    payments[14] = ("C2", date(2025, 1, 15), Decimal("-0.25"))
     folder = _write(tmp_path, payments)
-    assert _prepared(registry, folder, lazy=True) == (
-        "problems",
-        [
-            f"{folder / 'payments.parquet'}: column 'amount': 1 value must not be negative\n"
-            "    row 14: amount = -3.50"
-        ],
-    )
+    kind, (report, table) = _prepared(registry, folder, lazy=True)  # type: ignore[misc]
+    assert kind == "tables"
+    # two refunds among the rows used: -3.50 + -0.25 = -3.75
+    assert report["payments"]["negative"] == {"amount": {"rows": 2, "total": "-3.75"}}
+    assert ("C2", date(2025, 1, 14), -35_000) in table

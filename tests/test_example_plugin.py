@@ -189,6 +189,7 @@ def test_evaluate_with_the_plugins_criterion_strategy_and_table(site: Path, tmp_
         "skipped": {"unknown customer": 1, "no visited_at": 1, "on or after the as-of date": 1},
         "first_date": "2025-12-31",
         "last_date": "2026-06-30",
+        "negative": {},
     }
     categories = {c["category"]: (c["customers"], c["value"]) for c in manifest["categories"]}
     assert categories == {"A": (1, 3.0), "B": (1, 2.0), "C": (1, 1.0), "D": (1, 0.0)}

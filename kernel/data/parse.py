@@ -8,7 +8,7 @@ through a float unless the column holds floats.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -77,31 +77,65 @@ def parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr
         number = (
             col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
         )
-        return pl.when(number.is_finite() & (number == number.round(0))).then(
-            number.cast(pl.Int64)
-        ), None
+        whole = number.is_finite() & (number == number.round(0)) & (number.abs() < 2.0**53)
+        return pl.when(whole).then(number.cast(pl.Int64, strict=False)), None
     number = col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
-    return pl.when(number.is_finite()).then(number), None  # 'nan' and 'inf' are not numbers
+    # 'nan' and 'inf' are not numbers, nor is anything beyond LARGEST_NUMBER (1e308 units)
+    return pl.when(number.is_finite() & (number.abs() <= LARGEST_NUMBER)).then(number), None
+
+
+MONEY_DIGITS = 30
+"""At most this many digits before the point: 10^30 ten-thousandths fit a 128-bit integer."""
+LARGEST_FLOAT_AMOUNT = 1e30
+LARGEST_NUMBER = 1e14
+"""The largest unit count or score: four decimals of it (10^18) still fit a 64-bit integer, so
+criteria can sum them exactly (docs/data-formats.md)."""
 
 
 def money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """Exact integer ten-thousandths: text and decimals are read digit by digit, not as floats."""
+    """Exact 128-bit integer ten-thousandths: text and decimals are read digit by digit, not as
+    floats; no amount of up to :data:`MONEY_DIGITS` digits wraps around.
+    :mod:`tierkit.data.magnitude` then narrows the column to the type its sums fit."""
+    wide = pl.Int128
     if dtype.is_integer():
-        return col.cast(pl.Int64) * MONEY_SCALE
+        return col.cast(wide) * MONEY_SCALE
     if isinstance(dtype, pl.Decimal):
-        return (col.cast(pl.Decimal(38, 4)) * MONEY_SCALE).cast(pl.Int64)
+        return (col.cast(pl.Decimal(38, 4)) * MONEY_SCALE).cast(wide)
     if dtype.is_float():  # NaN and infinity are not amounts: null, reported by the caller
-        return pl.when(col.is_finite()).then((col * MONEY_SCALE).round(0).cast(pl.Int64))
+        fits = col.is_finite() & (col.abs() < LARGEST_FLOAT_AMOUNT)
+        return pl.when(fits).then((col * MONEY_SCALE).round(0).cast(wide, strict=False))
     text = col.str.strip_chars().str.replace_all(r"^\+", "")
-    valid = text.str.contains(r"^-?(\d+\.?\d{0,4}|\.\d{1,4})$")
+    valid = text.str.contains(rf"^-?(\d{{1,{MONEY_DIGITS}}}\.?\d{{0,4}}|\.\d{{1,4}})$")
     negative = text.str.starts_with("-")
     digits = text.str.replace("-", "")
     whole = digits.str.split(".").list.get(0, null_on_oob=True).replace("", "0")
     fraction = digits.str.split(".").list.get(1, null_on_oob=True).fill_null("")
-    units = whole.cast(pl.Int64, strict=False) * MONEY_SCALE + fraction.str.pad_end(4, "0").replace(
-        "", "0000"
-    ).cast(pl.Int64, strict=False)
-    return pl.when(valid).then(pl.when(negative).then(-units).otherwise(units))
+    units = whole.cast(wide, strict=False) * MONEY_SCALE + fraction.str.pad_end(
+        4, "0"
+    ).replace("", "0000").cast(wide, strict=False)
+    return pl.when(valid).then(pl.when(negative).then(units * -1).otherwise(units))
+
+
+def too_large(kind: ColumnType, given: pl.Expr) -> pl.Expr | None:
+    """Whether a value as given (text) is a number too large for ``kind``: an amount of more
+    than :data:`MONEY_DIGITS` digits, a count or score beyond :data:`LARGEST_NUMBER`."""
+    size = given.str.strip_chars().cast(pl.Float64, strict=False).abs()
+    if kind == ColumnType.MONEY:
+        return (size.is_finite() & (size >= LARGEST_FLOAT_AMOUNT)).fill_null(False)
+    if kind == ColumnType.NUMBER:
+        return (size.is_finite() & (size > LARGEST_NUMBER)).fill_null(False)
+    if kind == ColumnType.INTEGER:
+        return (size.is_finite() & (size >= 2.0**53)).fill_null(False)
+    return None
+
+
+def largest(kind: ColumnType) -> str:
+    """The largest value of ``kind``, for messages."""
+    return {
+        ColumnType.MONEY: f"at most {MONEY_DIGITS} digits before the point",
+        ColumnType.NUMBER: "at most 10^14",
+        ColumnType.INTEGER: "at most 2^53",
+    }.get(kind, "")
 
 
 def dtype_name(dtype: pl.DataType) -> str:
@@ -119,9 +153,11 @@ def dtype_name(dtype: pl.DataType) -> str:
 # rows ------------------------------------------------------------------------------------------
 
 
-NON_NEGATIVE = frozenset({ColumnType.MONEY, ColumnType.NUMBER, ColumnType.INTEGER})
-NEGATIVE_ALLOWED = frozenset({("invoices", "cost")})
-"""Columns where a negative value is meaningful (a credit note's cost)."""
+NUMERIC = frozenset({ColumnType.MONEY, ColumnType.NUMBER, ColumnType.INTEGER})
+NON_NEGATIVE = frozenset({ColumnType.NUMBER, ColumnType.INTEGER})
+"""Counts and scores (units, scores) must not be negative. Money may: a negative payment is a
+refund, a negative invoice amount a credit note, a negative cost a rebate; they are netted into
+the sums and counted in the data report (:func:`negative_money`)."""
 
 
 def parse_columns(
@@ -144,14 +180,40 @@ def can_fail(kind: ColumnType, dtype: pl.DataType) -> bool:
     may hold NaN or infinity, or a fraction where a whole number is wanted): then the value as
     given is kept to show it."""
     return (dtype == pl.String and kind not in (ColumnType.ID, ColumnType.TEXT)) or (
-        kind in NON_NEGATIVE and dtype.is_float()  # NaN, infinity, or a fraction for a count
+        kind in NUMERIC and dtype.is_float()  # NaN, infinity, or a fraction for a count
     )
 
 
 def must_not_be_negative(table: str, name: str, kind: ColumnType) -> bool:
     # a number in customers is an attribute a ruleset reads (use: customer.COLUMN), such as a
     # credit balance: it may be below zero
-    return kind in NON_NEGATIVE and (table, name) not in NEGATIVE_ALLOWED and table != "customers"
+    return kind in NON_NEGATIVE and table != "customers"
+
+
+def negative_money(columns: Mapping[str, Column], present: Iterable[str]) -> list[pl.Expr]:
+    """Per money column: the number of negative values and their exact sum (ten-thousandths),
+    as ``<column>.rows`` and ``<column>.total``, for the data report."""
+    names = [n for n in present if n in columns and columns[n].type == ColumnType.MONEY]
+    exprs: list[pl.Expr] = []
+    for name in names:
+        below = pl.col(name) < 0
+        exprs += [
+            below.sum().alias(f"{name}.rows"),
+            pl.col(name).filter(below).sum().alias(f"{name}.total"),
+        ]
+    return exprs
+
+
+def negative_counts(row: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The report of :func:`negative_money`: per column with negative values, the rows and their
+    total in currency units (text, exact)."""
+    found: dict[str, dict[str, Any]] = {}
+    for key, rows in row.items():
+        if key.endswith(".rows") and rows:
+            name = key.removesuffix(".rows")
+            found[name] = {"rows": int(rows), "total": shown(int(row[f"{name}.total"]),
+                                                             ColumnType.MONEY)}
+    return found
 
 
 def shown(value: Any, kind: ColumnType) -> str:

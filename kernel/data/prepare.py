@@ -5,7 +5,9 @@ Rules (docs/data-formats.md):
 - A table or column a criterion needs is missing → rejected (exit 2), naming the criteria.
 - customers: a missing or duplicate customer_id → rejected, with counts and example rows.
 - A value that cannot be parsed (a date that is not a date, an amount that is not a number) or
-  a negative amount or unit count → rejected, with counts and up to five example rows.
+  a negative unit count or score → rejected, with counts and up to five example rows.
+- A negative amount (a refund, a credit note) → used, netted into the sums, and counted in the
+  report.
 - Rows for customers that are not in customers, rows whose main date is empty, and rows dated
   on or after the as-of date → counted and skipped.
 
@@ -25,13 +27,18 @@ import polars as pl
 
 from tierkit.contract import Column, ColumnType, Criterion, OpenedSource
 from tierkit.data.keys import keys_of
+from tierkit.data.magnitude import money_types
 from tierkit.data.parse import (
     EXAMPLES,
     ROW,
     can_fail,
+    largest,
     must_not_be_negative,
+    negative_counts,
+    negative_money,
     parse_columns,
     shown,
+    too_large,
     wanted,
 )
 from tierkit.data.report import DataReport, TableReport
@@ -156,6 +163,8 @@ def prepare_tables(
                 date_column = _date_column(table, needs, set(schema.names()))
                 scan = LazyTable(table, origin, native, schema, present_columns, exprs, date_column)
                 table_problems = scan.value_problems()
+                if not table_problems:
+                    scan, table_problems = scan.narrowed()
                 lazy[table] = scan
             problems.extend(table_problems)
             continue
@@ -188,19 +197,47 @@ def prepare_tables(
         clean[table], report.tables[table] = _clean_rows(
             parsed[table], ids, date_column, as_of, origin
         )
+    for table, cleaned in clean.items():
+        report.tables[table].negative = _negatives(cleaned, needs[table])
     return PreparedTables(clean, report)
+
+
+def _negatives(frame: pl.LazyFrame, needs: Mapping[str, tuple[Column, list[str]]]) -> dict[
+    str, dict[str, Any]
+]:
+    """Negative amounts among the rows used (refunds, credit notes): counted, never rejected."""
+    columns = {n: c for n, (c, _) in needs.items()}
+    exprs = negative_money(columns, frame.collect_schema().names())
+    if not exprs:
+        return {}
+    return negative_counts(frame.select(exprs).collect().row(0, named=True))
 
 
 def _in_id_order(customers: pl.DataFrame) -> pl.DataFrame:
     """The customers sorted by id, numbered in that order (:data:`ORDER`).
 
+    Where every id is a whole number written in digits (an integer column, or text of digits
+    only), ids order by number, as ``ORDER BY`` on an integer column would: "9" before "10".
+    Ids that are the same number written with leading zeros ("007", "7") are different
+    customers; they order by number, then as text. Any other id makes the order text order.
+
     Sorting results and breaking ranking ties by this number instead of the id text is 7× as
     fast (0.03 s against 0.2 s for a million customers); a file already in id order is only
     checked.
     """
-    if not customers["customer_id"].is_sorted():
+    ids = pl.col("customer_id")
+    if _whole_numbers(customers["customer_id"]):
+        number = ids.str.strip_chars_start("0")
+        # a longer number (without leading zeros) is larger; equal lengths compare as text
+        customers = customers.sort(number.str.len_bytes(), number, ids)
+    elif not customers["customer_id"].is_sorted():
         customers = customers.sort("customer_id")
     return customers.with_row_index(ORDER).with_columns(pl.col(ORDER).cast(pl.Int64))
+
+
+def _whole_numbers(ids: pl.Series) -> bool:
+    """Whether every id is written in digits only (none missing)."""
+    return ids.len() > 0 and bool(ids.str.contains(r"^[0-9]+$").fill_null(False).all())
 
 
 def _listed_once(ids: pl.Series) -> bool:
@@ -259,13 +296,18 @@ def _parse(
     for name, column in columns.items():
         if name in fallible:
             given = pl.col(f"__raw_{name}").str.strip_chars().fill_null("") != ""
-            checks.append(
-                (name, pl.col(name).is_null() & given, f"cannot be read as {wanted(column.type)}")
-            )
+            bad = pl.col(name).is_null() & given
+            large = too_large(column.type, pl.col(f"__raw_{name}"))
+            if large is not None:
+                checks.append(
+                    (name, bad & large, f"cannot be read: too large ({largest(column.type)})")
+                )
+                bad = bad & ~large
+            checks.append((name, bad, f"cannot be read as {wanted(column.type)}"))
         if must_not_be_negative(table, name, column.type):
             checks.append((name, (pl.col(name) < 0).fill_null(False), "must not be negative"))
     if not checks:
-        return with_raw, problems
+        return _narrowed(with_raw, columns, origin, problems)
     counts = (
         with_raw.select(
             [condition.sum().alias(f"c{i}") for i, (_, condition, _) in enumerate(checks)]
@@ -292,7 +334,21 @@ def _parse(
                 examples=rows,
             )
         )
-    return with_raw.drop(list(raw)), problems
+    return _narrowed(with_raw.drop(list(raw)), columns, origin, problems)
+
+
+def _narrowed(
+    frame: pl.LazyFrame, columns: Mapping[str, Column], origin: str, problems: list[DataProblem]
+) -> tuple[pl.LazyFrame, list[DataProblem]]:
+    """``frame`` with each money column in the type its sums fit (:mod:`tierkit.data.magnitude`),
+    once its values are known to be good."""
+    money = [n for n, c in columns.items() if c.type == ColumnType.MONEY]
+    if problems or not money:
+        return frame, problems
+    types, found = money_types(frame, {n: pl.col(n) for n in money}, money, origin)
+    if found:
+        return frame, found
+    return frame.with_columns(pl.col(n).cast(t) for n, t in types.items()).collect().lazy(), []
 
 
 def _check_customers(raw: pl.LazyFrame, origin: str) -> list[DataProblem]:

@@ -17,6 +17,9 @@ class TableReport:
     skipped: dict[str, int] = field(default_factory=dict)
     first_date: date | None = None
     last_date: date | None = None
+    negative: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per money column with negative values among the rows used (refunds, credit notes):
+    ``{"rows": n, "total": "-30.00"}``, the total exact in currency units."""
 
 
 @dataclass
@@ -32,6 +35,7 @@ class DataReport:
                 "skipped": dict(t.skipped),
                 "first_date": t.first_date.isoformat() if t.first_date else None,
                 "last_date": t.last_date.isoformat() if t.last_date else None,
+                "negative": {k: dict(v) for k, v in t.negative.items()},
             }
             for name, t in self.tables.items()
         }

@@ -26,14 +26,23 @@ million per run; docs/decisions.md says why it is accepted.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
 
-from tierkit.contract import Column
+from tierkit.contract import Column, ColumnType
 from tierkit.data.keys import ID, key_of, keys_of
-from tierkit.data.parse import EXAMPLES, ROW, can_fail, must_not_be_negative, shown
+from tierkit.data.magnitude import money_types
+from tierkit.data.parse import (
+    EXAMPLES,
+    LARGEST_NUMBER,
+    ROW,
+    can_fail,
+    largest,
+    must_not_be_negative,
+    shown,
+)
 from tierkit.data.report import TableReport
 from tierkit.errors import DataProblem
 
@@ -61,29 +70,36 @@ class LazyTable:
     date_column: str | None
 
     def value_problems(self) -> list[DataProblem]:
-        """Negative values where they are not allowed, with counts and example rows."""
+        """Negative counts and scores, and numbers too large, with counts and example rows."""
         checks = [
-            (name, (self.parsed[name] < 0).fill_null(False), pl.col(name) < 0)
+            (name, (self.parsed[name] < 0).fill_null(False), pl.col(name) < 0,
+             "must not be negative")
             for name, column in self.columns.items()
             if must_not_be_negative(self.name, name, column.type)
+        ]
+        checks += [
+            (name, self.parsed[name].is_null() & pl.col(name).is_not_null(),
+             pl.col(name).abs() > LARGEST_NUMBER, f"cannot be read: too large ({largest(kind)})")
+            for name, kind in ((n, c.type) for n, c in self.columns.items())
+            if kind == ColumnType.NUMBER
         ]
         if not checks:
             return []
         # stored < 0 holds for every row whose parsed value is < 0, and statistics can rule it out
-        candidates = self.frame.filter(pl.any_horizontal(stored for _, _, stored in checks))
+        candidates = self.frame.filter(pl.any_horizontal(stored for _, _, stored, _ in checks))
         counts = (
             candidates.select(
-                [condition.sum().alias(f"c{i}") for i, (_, condition, _) in enumerate(checks)]
+                [condition.sum().alias(f"c{i}") for i, (_, condition, _, _) in enumerate(checks)]
             )
             .collect()
             .row(0)
         )
         problems = []
-        for (name, condition, _), count in zip(checks, counts, strict=True):
+        for (name, condition, _, wrong), count in zip(checks, counts, strict=True):
             if not count:
                 continue
             row = [pl.col(ROW)] if ROW in self.schema else []
-            examples = self.frame.filter(condition).select(*row, self.parsed[name].alias(name))
+            examples = self.frame.filter(condition).select(*row, pl.col(name))
             kind = self.columns[name].type
             rows = [
                 (f"row {r[ROW]}: " if ROW in r else "") + f"{name} = {shown(r[name], kind)}"
@@ -92,14 +108,25 @@ class LazyTable:
             problems.append(
                 DataProblem(
                     self.origin,
-                    f"column '{name}': {count} value{'s' if count != 1 else ''} must not be "
-                    "negative",
+                    f"column '{name}': {count} value{'s' if count != 1 else ''} {wrong}",
                     column=name,
                     count=int(count),
                     examples=rows,
                 )
             )
         return problems
+
+    def narrowed(self) -> tuple[LazyTable, list[DataProblem]]:
+        """This table with each money column in the type its sums fit
+        (:mod:`tierkit.data.magnitude`), or why a column's sums could not be exact."""
+        money = [n for n, c in self.columns.items() if c.type == ColumnType.MONEY]
+        types, problems = money_types(self.frame, dict(self.parsed), money, self.origin)
+        if problems or not types:
+            return self, problems
+        parsed = {
+            n: e.cast(types[n]) if n in types else e for n, e in self.parsed.items()
+        }
+        return replace(self, parsed=parsed), []
 
     def clean(self, customer_ids: pl.Series, as_of: date) -> tuple[pl.LazyFrame, TableReport]:
         """The table without the rows to skip, as a lazy scan, and what was read and skipped.

@@ -287,7 +287,7 @@ def _rank_by_windows(
     further partitions: each group is ranked on its own.
     """
     part = [*([PERIOD] if per_period else []), *(groups or [])]
-    order = ["__neg", ID]
+    order = ["__neg", ORDER if ORDER in frame.collect_schema().names() else ID]
 
     def over(expr: nw.Expr, *, ordered: bool = False) -> nw.Expr:
         if ordered:

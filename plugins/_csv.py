@@ -1,0 +1,112 @@
+"""Check the shape of a CSV file before polars reads it: every problem located by line.
+
+polars reads a row with too few fields as missing values, stops with an internal error on a row
+with too many, and silently renames a repeated header column. A company's export can have all
+of these: an unquoted thousands separator (``c1,2026-06-15,1,234.50`` is four fields, not an
+amount of 1234.50), a truncated last line, a column exported twice. So every row's number of
+fields is checked here first (with Python's C ``csv`` reader, about a second per million rows),
+and files that are not comma-separated UTF-8 text (empty, a folder, UTF-16, semicolon-separated)
+are named as such instead of surfacing as "column customer_id is missing".
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import TextIO
+
+from tierkit.errors import DataProblem
+
+EXAMPLES = 5
+EXCERPT = 40
+"""Characters of a broken line shown: enough to find it, not a customer's whole row."""
+
+
+def _excerpt(text: str) -> str:
+    text = text.replace("\n", " ").replace("\r", "")
+    return repr(text if len(text) <= EXCERPT else text[:EXCERPT] + "…")
+
+
+def csv_problems(path: Path) -> list[DataProblem]:
+    """What is wrong with the shape of the CSV file ``path`` (nothing: an empty list)."""
+    origin = str(path)
+    if path.is_dir():
+        return [DataProblem(origin, "is a folder, expected a CSV file")]
+    if not os.access(path, os.R_OK):
+        return [DataProblem(origin, "cannot be read: permission denied")]
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        return [DataProblem(origin, f"cannot be read: {exc.strerror or exc}")]
+    if not head.strip():
+        return [DataProblem(origin, "is empty; expected a header line (customer_id,...)")]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        return [DataProblem(origin, "is UTF-16 (or another encoding with zero bytes); tierkit "
+                            "reads UTF-8: save it as 'CSV UTF-8 (comma delimited)'")]
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as text:
+        return _rows(origin, text)
+
+
+def _rows(origin: str, text: TextIO) -> list[DataProblem]:
+    reader = csv.reader(text, strict=True)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        return [DataProblem(origin, "has no header line")]
+    problems = _header(origin, header)
+    if problems:
+        return problems
+    width = len(header)
+    wrong: list[str] = []
+    count = 0
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            if row and len(row) != width and not (len(row) == 1 and not row[0].strip()):
+                count += 1
+                if len(wrong) < EXAMPLES:
+                    wrong.append(_wrong(start, row, width))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        message = str(exc)
+        if "EOF" in message or "end of data" in message:
+            return [DataProblem(origin, f"line {start}: a quoted value starts on this line and "
+                                "its closing quote (\") is missing")]
+        return [DataProblem(origin, f"line {start}: cannot be read as CSV: {message}")]
+    if count:
+        plural = "s have" if count != 1 else " has"
+        hint = ""
+        if any("more" in w for w in wrong):
+            hint = ("; a number written with a thousands separator (1,234.50) must be quoted "
+                    "or written without it (1234.50)")
+        problems.append(DataProblem(
+            origin, f"{count} row{plural} a different number of fields than the header "
+            f"({width}){hint}", count=count, examples=wrong))
+    return problems
+
+
+def _wrong(line: int, row: list[str], width: int) -> str:
+    more = "more" if len(row) > width else "fewer"
+    return f"line {line}: {len(row)} fields ({more} than {width}): {_excerpt(','.join(row))}"
+
+
+def _header(origin: str, header: list[str]) -> list[DataProblem]:
+    names = [h.strip() for h in header]
+    if len(names) == 1 and ";" in names[0]:
+        return [DataProblem(origin, "looks semicolon-separated (a European Excel export?); "
+                            "tierkit reads comma-separated CSV with a '.' decimal point: save "
+                            "it as 'CSV UTF-8 (comma delimited)' with '.' as the decimal "
+                            "separator")]
+    if len(names) == 1 and "\t" in names[0]:
+        return [DataProblem(origin, "looks tab-separated; tierkit reads comma-separated CSV")]
+    problems = []
+    seen: dict[str, int] = {}
+    for place, name in enumerate(names, start=1):
+        if name in seen and name:
+            problems.append(DataProblem(
+                origin, f"line 1: column '{name}' appears twice in the header (columns "
+                f"{seen[name]} and {place}); keep one", column=name))
+        seen.setdefault(name, place)
+    return problems

@@ -1,0 +1,93 @@
+"""A catalogue of broken (and merely unusual) data folders, each run through the real CLI.
+
+Each folder in ``tests/broken_data/`` holds the tables of one case and ``expect.txt``: its
+first line is the exit status ``tierkit evaluate abc-pareto`` must give (2: the data is refused;
+0: it is read), and every further line is text that must appear — in the error output for a
+refusal (each problem located by file and line or column), in the results file for a run.
+Cases that cannot be stored as plain files in the repository (an empty file, a folder named
+like a table, UTF-16 bytes) are in :data:`GENERATED`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+BROKEN = Path(__file__).resolve().parent / "broken_data"
+CUSTOMERS = "customer_id,name\nc1,Alpha\nc2,Beta\n"
+PAYMENTS = "customer_id,paid_at,amount\nc1,2026-06-15,5\n"
+
+
+def _payments(write: Callable[[Path], None]) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        (folder / "customers.csv").write_text(CUSTOMERS)
+        write(folder / "payments.csv")
+
+    return make
+
+
+GENERATED: dict[str, tuple[Callable[[Path], None], int, list[str]]] = {
+    "empty-file": (_payments(lambda p: p.write_bytes(b"")), 2,
+                   ["payments.csv: is empty; expected a header line"]),
+    "folder-named-like-a-table": (_payments(lambda p: p.mkdir()), 2,
+                                  ["payments.csv: is a folder, expected a CSV file"]),
+    "utf-16": (_payments(lambda p: p.write_bytes(PAYMENTS.encode("utf-16"))), 2,
+               ["payments.csv: is UTF-16", "save it as 'CSV UTF-8 (comma delimited)'"]),
+    "utf-16-no-bom": (_payments(lambda p: p.write_bytes(PAYMENTS.encode("utf-16-le"))), 2,
+                      ["payments.csv: is UTF-16"]),
+}
+
+
+def _run(folder: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tierkit", "evaluate", "abc-pareto", "--data", str(folder),
+         "--as-of", "2026-07-01", "--no-store", "--out", str(out)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def _check(folder: Path, status: int, texts: list[str], tmp_path: Path) -> None:
+    out = tmp_path / "results.csv"
+    done = _run(folder, out)
+    said = done.stdout + done.stderr
+    assert done.returncode == status, said
+    assert "Traceback" not in said
+    where = said if status else out.read_text()
+    for text in texts:
+        assert text in where, f"{text!r} not in:\n{where}"
+
+
+CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "expect.txt").is_file())
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_stored_case(case: str, tmp_path: Path) -> None:
+    lines = (BROKEN / case / "expect.txt").read_text().splitlines()
+    folder = tmp_path / case
+    shutil.copytree(BROKEN / case, folder, ignore=shutil.ignore_patterns("expect.txt"))
+    _check(folder, int(lines[0]), lines[1:], tmp_path)
+
+
+@pytest.mark.parametrize("case", sorted(GENERATED))
+def test_a_generated_case(case: str, tmp_path: Path) -> None:
+    make, status, texts = GENERATED[case]
+    folder = tmp_path / case
+    folder.mkdir()
+    make(folder)
+    _check(folder, status, texts, tmp_path)
+
+
+def test_an_unreadable_file(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file whatever its permissions")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    _payments(lambda p: p.write_text(PAYMENTS))(folder)
+    (folder / "payments.csv").chmod(0)
+    _check(folder, 2, ["payments.csv: cannot be read: permission denied"], tmp_path)
