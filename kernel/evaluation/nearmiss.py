@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from tierkit.evaluation.frames import ID
@@ -196,12 +197,11 @@ def _ranking_line(
     measure = call.args[0].name
     if name not in values.columns or measure not in values.columns:
         return None
-    inside = values.filter(Line(op, bound).expr(pl.col(name)).fill_null(False))
     upward = (call.func in FALLING) == (op in ("<", "<="))
-    if inside.is_empty():
+    inside = pl.col(measure).cast(pl.Float64).filter(Line(op, bound).expr(pl.col(name)))
+    cut = values.select(inside.min() if upward else inside.max()).item()
+    if cut is None:
         return measure, Line(">", math.inf)  # nobody is inside: no value reaches it
-    column = inside[measure].cast(pl.Float64)
-    cut = column.min() if upward else column.max()
     if not isinstance(cut, float):
         return None
     if call.func == "cum_share" and op == "<":
@@ -244,13 +244,18 @@ def near_miss_columns(ruleset: CompiledRuleset, values: pl.DataFrame) -> pl.Data
     outcomes = ladder.decision.outcomes
     pieces = ladder.pieces()
     exact: dict[float, str] = {}
+    orders: dict[str, _Ranked | None] = {}
     for _, lines in ladder.rules:
         for line in lines:
-            if line.exact is not None and line.exact not in values.columns:
-                column = _cum_share_line(values, line, ladder.measure)
+            if line.exact is None or line.ranked is None:
+                continue
+            if line.exact not in values.columns:
+                if line.ranked not in orders:
+                    orders[line.ranked] = _Ranked.of(values, line.ranked, ladder.measure)
+                column = _cum_share_line(orders[line.ranked], line.share, values.height)
+                column[np.isnan(column)] = line.bound  # unknown: the population's cut-off
                 values = values.with_columns(pl.Series(line.exact, column, dtype=pl.Float64))
-            if line.exact is not None:
-                exact.setdefault(line.bound, line.exact)
+            exact.setdefault(line.bound, line.exact)
     decided = pl.col(name)
     explained = ladder.outcome_expr(value) == decided  # the lines give what the rules gave
     better = _by_outcome(decided, outcomes, pieces, value, -1, exact)
@@ -302,19 +307,17 @@ def _distance(
     that is a cumulative-share line is where that line lies for the customer."""
 
     def end(at: float) -> pl.Expr:
-        return pl.col(exact[at]).fill_nan(at) if at in exact else pl.lit(at)
+        return pl.col(exact[at]) if at in exact else pl.lit(at)
 
-    best: pl.Expr = pl.lit(None, dtype=pl.Float64)
+    if not target:
+        return pl.lit(None, dtype=pl.Float64)
+    ups, downs = [], []
     for low, high in target:
-        here = (
-            pl.when(value < end(low))
-            .then(end(low) - value)
-            .when(value > end(high))
-            .then(end(high) - value)
-            .otherwise(pl.lit(0.0))
-        )
-        best = pl.when(best.is_null() | (here.abs() < best.abs())).then(here).otherwise(best)
-    return best
+        ups.append(pl.when(value < end(low)).then(end(low) - value).when(value <= end(high)))
+        downs.append(pl.when(value > end(high)).then(end(high) - value))
+    up = pl.min_horizontal(*(u.then(pl.lit(0.0)) for u in ups))  # nearest above (or inside)
+    down = pl.max_horizontal(*downs)  # nearest below
+    return pl.when(down.is_null() | (up.is_not_null() & (up <= -down))).then(up).otherwise(down)
 
 
 def with_near_miss(
@@ -326,62 +329,85 @@ def with_near_miss(
         return results
     near = near_miss_columns(ruleset, values)
     added = [c for c in near.columns if c != ID]
-    joined = results.drop(added, strict=False).join(
-        near, on=ID, how="left", validate="1:1", maintain_order="left"
-    )
+    joined = results.drop(added, strict=False)
+    if joined[ID].equals(near[ID]):  # the same customers in the same order: no join needed
+        joined = joined.hstack(near.drop(ID))
+    else:
+        joined = joined.join(near, on=ID, how="left", validate="1:1", maintain_order="left")
     kept = [c for c in joined.columns if c not in added]
     own = [i for i, c in enumerate(kept) if c == name or c.startswith(f"{name}.")]
     at = (max(own) + 1) if own else len(kept)
     return joined.select([*kept[:at], *added, *kept[at:]])
 
 
-def _cum_share_line(values: pl.DataFrame, line: Line, measure: str) -> Any:
-    """Per customer, the value of ``measure`` at which ``cum_share(measure) < b`` starts or
-    stops holding for that customer, the others' values as they are (NaN: unknown).
+@dataclass(frozen=True)
+class _Ranked:
+    """The customers a cumulative share ranks, in its order (largest value first), with the
+    numbers every line on it needs; one per ranking fact."""
 
-    The ranked customers (those with a share) by value, largest first: u[0] >= u[1] >= ...,
-    P[k] the sum of the first k. A customer whose value v' lies below the first k of the
-    *others* has P[k] ahead of it, out of T_o + v' (T_o: the others' total), so the line holds
-    when v' > P[k] / b - T_o. Over all stretches it holds from one value on, v*, found by
-    bisecting H[k] = P[k] - b * u[k-1], which grows with k when values are >= 0 and b <= 1. A
-    customer below the line needs more than v*; one inside falls out at v*. With negative
-    values the cut-off (``line.bound``) is kept: NaN here.
+    u: Any
+    """The ranked values, largest first."""
+    prefix: Any
+    """P[k], the sum of the first k (k = 0..n)."""
+    place: Any
+    """Each customer's place in the order; n for customers not ranked."""
+    own: Any
+    """Each customer's value (NaN: missing)."""
+    share: Any
+    """Each customer's share ahead (inf: not ranked)."""
+
+    @staticmethod
+    def of(values: pl.DataFrame, name: str, measure: str) -> _Ranked | None:
+        order = (
+            values.select(pl.col(measure).cast(pl.Float64), pl.col(name))
+            .with_row_index("__row")
+            .filter(pl.col(name).is_not_null())
+            .sort([name, measure], descending=[False, True])  # the ranking's own order
+        )
+        u = order[measure].to_numpy()
+        if order.is_empty() or np.isnan(u).any() or (u < 0).any():
+            return None
+        place = np.full(values.height, len(u))
+        place[order["__row"].to_numpy()] = np.arange(len(u))
+        return _Ranked(
+            u=u,
+            prefix=np.concatenate([[0.0], np.cumsum(u)]),
+            place=place,
+            own=values[measure].cast(pl.Float64).to_numpy(),
+            share=values[name].cast(pl.Float64).fill_null(np.inf).to_numpy(),
+        )
+
+
+def _cum_share_line(ranked: _Ranked | None, b: float, height: int) -> Any:
+    """Per customer, the value at which ``cum_share(value) < b`` starts or stops holding for
+    that customer, the others' values as they are (NaN: unknown).
+
+    The ranked customers by value, largest first: u[0] >= u[1] >= ..., P[k] the sum of the
+    first k. A customer whose value v' lies below the first k of the *others* has P[k] ahead of
+    it, out of T_o + v' (T_o: the others' total), so the line holds when v' > P[k] / b - T_o.
+    Over all stretches it holds from one value on, v*, found by bisecting
+    H[k] = P[k] - b * u[k-1], which grows with k when values are >= 0 and b <= 1. A customer
+    below the line needs more than v*; one inside falls out at v*. With negative values the
+    cut-off of the population is kept (NaN here).
     """
-    import numpy as np
-
-    assert line.ranked is not None
-    name, b = line.ranked, line.share
-    result = np.full(values.height, np.nan)
-    order = (
-        values.filter(pl.col(name).is_not_null())
-        .select(ID, pl.col(measure).cast(pl.Float64))
-        .sort([measure, ID], descending=[True, False], nulls_last=True)
-    )
-    u = order[measure].to_numpy()
-    if order.is_empty() or np.isnan(u).any() or (u < 0).any() or not 0 < b <= 1:
+    result = np.full(height, np.nan)
+    if ranked is None or not 0 < b <= 1:
         return result
+    u, prefix, p, v = ranked.u, ranked.prefix, ranked.place, ranked.own
     n = len(u)
-    prefix = np.concatenate([[0.0], np.cumsum(u)])  # P[0..n]
     heads = np.concatenate([[-np.inf], prefix[1:] - b * u])  # H[0..n]
     lows = np.concatenate([u, [-np.inf]])  # u[k], k = 0..n
-    place = pl.col(ID).replace_strict(
-        order[ID], pl.int_range(n, eager=True), default=None, return_dtype=pl.Int64
-    )
-    frame = values.select(
-        pl.col(measure).cast(pl.Float64).alias("v"),
-        pl.col(name).cast(pl.Float64).alias("share"),
-        place.alias("p"),
-    )
-    v = frame["v"].to_numpy()
-    share = frame["share"].fill_null(np.inf).to_numpy()
-    ranked = frame["p"].is_not_null().to_numpy()
-    p = frame["p"].fill_null(n).to_numpy()
-    others = np.where(ranked, prefix[n] - v, prefix[n])
+    others = np.where(p < n, prefix[n] - v, prefix[n])
+    inside = ranked.share < b
+    known = ~np.isnan(v)
     # below the line: the largest stretch above the customer's own place that holds
-    k = np.minimum(np.maximum(np.searchsorted(heads, b * others, side="left") - 1, 0), p)
-    below = np.maximum(lows[k], prefix[k] / b - others)
+    rows = np.flatnonzero(known & ~inside)
+    k = np.searchsorted(heads, b * others[rows], side="left") - 1
+    k = np.minimum(np.maximum(k, 0), p[rows])
+    result[rows] = np.maximum(lows[k], prefix[k] / b - others[rows])
     # inside: the lowest stretch of the others (without the customer) that still holds
-    j = np.minimum(np.maximum(p, np.searchsorted(heads, b * others + v, side="left") - 2), n - 1)
-    above = np.maximum(lows[j + 1], (prefix[j + 1] - v) / b - others)
-    result = np.where(share < b, above, below)
-    return np.where(np.isnan(v), np.nan, result)
+    rows = np.flatnonzero(known & inside)
+    j = np.searchsorted(heads, b * others[rows] + v[rows], side="left") - 2
+    j = np.minimum(np.maximum(p[rows], j), n - 1)
+    result[rows] = np.maximum(lows[j + 1], (prefix[j + 1] - v[rows]) / b - others[rows])
+    return result
