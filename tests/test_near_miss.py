@@ -3,10 +3,16 @@ the next worse outcome of the main decision, computed by hand for five customers
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 from helpers import load
+from test_evaluate_api import AS_OF, RULESET, make_data
 
+from tierkit.evaluation import evaluate
 from tierkit.evaluation.nearmiss import near_miss_columns
+from tierkit.history import HistoryStore
+from tierkit.report.data import build_report_data
 
 ABC = """
 tierkit: 1
@@ -163,3 +169,22 @@ decisions:
     values = _values(customer_id=["x"], total=[120.0], category=["silver"])
     found = near_miss_columns(load(text), values)
     assert found.row(0) == ("x", 880.0, -20.0, "total")
+
+
+def test_results_explain_and_report_carry_the_same_near_miss(tmp_path: Path) -> None:
+    # Cash a 600, b 250, c 100, d 50, e 0 (test_evaluate_api); A: ahead < 0.8, B: < 0.95.
+    # c (ahead .85) needs 850 / (900 + v) < 0.8: v > 162.5, 62.50 more; d (ahead .95) needs
+    # 950 / (950 + v) < 0.95: v > 50, any more than its 50; e (0): below d 1000 / (1000 + v)
+    # < 0.95 needs v > 52.6, past d 950 / (1000 + v) < 0.95 holds: more than 50.
+    ruleset = tmp_path / "abc.yaml"
+    ruleset.write_text(RULESET)
+    store = HistoryStore(tmp_path / "runs.duckdb")
+    run = evaluate(ruleset, make_data(tmp_path / "data"), as_of=AS_OF, store=store)
+    assert run.results["category"].to_list() == ["A", "A", "B", "C", "C"]
+    assert run.results["category.to_better"].to_list() == [None, None, 62.5, 0.0, 50.0]
+    table = {c["key"]: c for c in build_report_data(store)["customers"]["columns"]}
+    ids = table["customer_id"]
+    ids = [ids["dict"][c] for c in ids["codes"]] if "dict" in ids else ids["values"]
+    shown = dict(zip(ids, table["category.to_better"]["values"], strict=True))
+    assert shown == {"a": None, "b": None, "c": 62.5, "d": 0.0, "e": 50.0}
+    assert table["category.to_better"]["title"] == "to better (cash)"
