@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from tierkit.evaluation.frames import ID
@@ -253,8 +252,9 @@ def near_miss_columns(ruleset: CompiledRuleset, values: pl.DataFrame) -> pl.Data
                 if line.ranked not in orders:
                     orders[line.ranked] = _Ranked.of(values, line.ranked, ladder.measure)
                 column = _cum_share_line(orders[line.ranked], line.share, values.height)
-                column[np.isnan(column)] = line.bound  # unknown: the population's cut-off
-                values = values.with_columns(pl.Series(line.exact, column, dtype=pl.Float64))
+                values = values.with_columns(
+                    column.fill_null(line.bound).alias(line.exact)  # unknown: the cut-off
+                )
             exact.setdefault(line.bound, line.exact)
     decided = pl.col(name)
     explained = ladder.outcome_expr(value) == decided  # the lines give what the rules gave
@@ -343,18 +343,16 @@ def with_near_miss(
 @dataclass(frozen=True)
 class _Ranked:
     """The customers a cumulative share ranks, in its order (largest value first), with the
-    numbers every line on it needs; one per ranking fact."""
+    numbers every line on it needs; one per ranking fact. Columns of polars, not numpy: a run
+    does not import numpy."""
 
-    u: Any
+    u: pl.Series
     """The ranked values, largest first."""
-    prefix: Any
+    prefix: pl.Series
     """P[k], the sum of the first k (k = 0..n)."""
-    place: Any
-    """Each customer's place in the order; n for customers not ranked."""
-    own: Any
-    """Each customer's value (NaN: missing)."""
-    share: Any
-    """Each customer's share ahead (inf: not ranked)."""
+    customers: pl.DataFrame
+    """Per customer (in the values' order): ``v`` its value, ``share`` its share ahead (missing:
+    not ranked), ``p`` its place in the order (n: not ranked)."""
 
     @staticmethod
     def of(values: pl.DataFrame, name: str, measure: str) -> _Ranked | None:
@@ -364,23 +362,26 @@ class _Ranked:
             .filter(pl.col(name).is_not_null())
             .sort([name, measure], descending=[False, True])  # the ranking's own order
         )
-        u = order[measure].to_numpy()
-        if order.is_empty() or np.isnan(u).any() or (u < 0).any():
+        u = order[measure]
+        lowest = u.min()
+        if order.is_empty() or u.null_count() or not isinstance(lowest, float) or lowest < 0:
             return None
-        place = np.full(values.height, len(u))
-        place[order["__row"].to_numpy()] = np.arange(len(u))
+        n = len(u)
+        place = pl.Series("p", [n] * values.height, dtype=pl.Int64).scatter(
+            order["__row"], pl.int_range(n, eager=True, dtype=pl.Int64)
+        )
         return _Ranked(
             u=u,
-            prefix=np.concatenate([[0.0], np.cumsum(u)]),
-            place=place,
-            own=values[measure].cast(pl.Float64).to_numpy(),
-            share=values[name].cast(pl.Float64).fill_null(np.inf).to_numpy(),
+            prefix=pl.concat([pl.Series([0.0]), u.cum_sum()]),
+            customers=values.select(
+                pl.col(measure).cast(pl.Float64).alias("v"), pl.col(name).alias("share")
+            ).with_columns(place),
         )
 
 
-def _cum_share_line(ranked: _Ranked | None, b: float, height: int) -> Any:
+def _cum_share_line(ranked: _Ranked | None, b: float, height: int) -> pl.Series:
     """Per customer, the value at which ``cum_share(value) < b`` starts or stops holding for
-    that customer, the others' values as they are (NaN: unknown).
+    that customer, the others' values as they are (missing: unknown).
 
     The ranked customers by value, largest first: u[0] >= u[1] >= ..., P[k] the sum of the
     first k. A customer whose value v' lies below the first k of the *others* has P[k] ahead of
@@ -388,26 +389,31 @@ def _cum_share_line(ranked: _Ranked | None, b: float, height: int) -> Any:
     Over all stretches it holds from one value on, v*, found by bisecting
     H[k] = P[k] - b * u[k-1], which grows with k when values are >= 0 and b <= 1. A customer
     below the line needs more than v*; one inside falls out at v*. With negative values the
-    cut-off of the population is kept (NaN here).
+    cut-off of the population is kept (missing here).
     """
-    result = np.full(height, np.nan)
     if ranked is None or not 0 < b <= 1:
-        return result
-    u, prefix, p, v = ranked.u, ranked.prefix, ranked.place, ranked.own
+        return pl.Series([None] * height, dtype=pl.Float64)
+    u, prefix = ranked.u, ranked.prefix
     n = len(u)
-    heads = np.concatenate([[-np.inf], prefix[1:] - b * u])  # H[0..n]
-    lows = np.concatenate([u, [-np.inf]])  # u[k], k = 0..n
-    others = np.where(p < n, prefix[n] - v, prefix[n])
-    inside = ranked.share < b
-    known = ~np.isnan(v)
+    heads = pl.concat([pl.Series([-math.inf]), prefix.slice(1) - b * u])  # H[0..n]
+    lows = pl.concat([u, pl.Series([-math.inf])])  # u[k], k = 0..n
+    total = float(prefix[n])
+    frame = ranked.customers.with_columns(
+        others=pl.when(pl.col("p") < n).then(total - pl.col("v")).otherwise(pl.lit(total))
+    )
+    v, p, others = frame["v"].fill_null(0.0), frame["p"], frame["others"].fill_null(total)
     # below the line: the largest stretch above the customer's own place that holds
-    rows = np.flatnonzero(known & ~inside)
-    k = np.searchsorted(heads, b * others[rows], side="left") - 1
-    k = np.minimum(np.maximum(k, 0), p[rows])
-    result[rows] = np.maximum(lows[k], prefix[k] / b - others[rows])
+    k = (heads.search_sorted(b * others, side="left").cast(pl.Int64) - 1).clip(0, None)
+    k = pl.select(pl.min_horizontal(k, p)).to_series()
+    below = pl.select(pl.max_horizontal(lows.gather(k), prefix.gather(k) / b - others))
     # inside: the lowest stretch of the others (without the customer) that still holds
-    rows = np.flatnonzero(known & inside)
-    j = np.searchsorted(heads, b * others[rows] + v[rows], side="left") - 2
-    j = np.minimum(np.maximum(p[rows], j), n - 1)
-    result[rows] = np.maximum(lows[j + 1], (prefix[j + 1] - v[rows]) / b - others[rows])
-    return result
+    j = heads.search_sorted(b * others + v, side="left").cast(pl.Int64) - 2
+    j = pl.select(pl.max_horizontal(p, j)).to_series().clip(None, n - 1) + 1
+    above = pl.select(pl.max_horizontal(lows.gather(j), (prefix.gather(j) - v) / b - others))
+    return frame.select(
+        pl.when(pl.col("v").is_null())
+        .then(pl.lit(None, dtype=pl.Float64))
+        .when(pl.col("share") < b)
+        .then(above.to_series())
+        .otherwise(below.to_series())
+    ).to_series()
