@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 from test_evaluate_api import AS_OF, make_data
 from test_evaluate_vector import Facts
@@ -58,7 +59,8 @@ def test_rules_are_checked_one_by_one(run) -> None:  # type: ignore[no-untyped-d
 def test_near_miss_for_a_ranking_cut_off(run) -> None:  # type: ignore[no-untyped-def]
     # c needs ahead < 0.8: with value v, ahead = 850 / (900 + v) < 0.8 → v > 162.5
     [c] = explain_customers(run.ruleset, get_registry(), run.values, ["c"], {"cash": "currency"})
-    [miss] = c.near_miss
+    [limit, miss] = c.near_miss
+    assert limit == "no single value limits category: its rules test ahead, count"
     assert miss.startswith(
         "to reach category A (rule 1: ahead < 0.8): needs about 62.50 more cash (now 100"
     )
@@ -67,15 +69,32 @@ def test_near_miss_for_a_ranking_cut_off(run) -> None:  # type: ignore[no-untype
 def test_near_miss_for_a_plain_threshold(run) -> None:  # type: ignore[no-untyped-def]
     # d: ahead .95 (not < .95) and one payment; reaching B needs both
     [d] = explain_customers(run.ruleset, get_registry(), run.values, ["d"], {"cash": "currency"})
-    [miss] = d.near_miss
+    [_, miss] = d.near_miss
     assert miss.startswith("to reach category B")
     assert "needs 1 more count (now 1)" in miss
     assert "more cash" in miss
 
 
+def test_near_miss_in_the_unit_of_the_limiting_value(tmp_path: Path) -> None:
+    # The same ruleset without `count`: cash alone limits the category. Values a 600, b 250,
+    # c 100, d 50, e 0 (total 1000); c (ahead .85) is B.
+    ruleset = tmp_path / "abc.yaml"
+    ruleset.write_text(RULESET.replace(" and count >= 2", ""))
+    run = evaluate(ruleset, make_data(tmp_path / "data"), as_of=AS_OF, store=None)
+    [c] = explain_customers(run.ruleset, get_registry(), run.values, ["c"], {"cash": "currency"})
+    # A: 850 / (900 + v) < 0.8 for v > 162.5, 62.50 more. C: below d's 50 the others hold 900,
+    # 900 / (900 + v) < 0.95 fails for v <= 47.368421: 52.63 less.
+    assert c.near_miss == (
+        "to reach category A: 62.50 more cash (now 100.00)",
+        "to fall to category C: 52.63 less cash (now 100.00)",
+    )
+    assert c.distance == {"to_better": 62.5, "to_worse": -52.631579, "limited_by": "cash"}
+    assert run.results.filter(pl.col("customer_id") == "c")["category.to_better"].item() == 62.5
+
+
 def test_top_customer_has_no_near_miss(run) -> None:  # type: ignore[no-untyped-def]
     [a] = explain_customers(run.ruleset, get_registry(), run.values, ["a"])
-    assert a.near_miss == ()
+    assert a.near_miss == ("no single value limits category: its rules test ahead, count",)
     assert "→ rule 1: ahead < 0.8  ⇒ A   [true]" in describe(a)
 
 

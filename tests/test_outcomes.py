@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
+
 import polars as pl
 from helpers import load, problems
+from test_evaluate_api import make_data
+from typer.testing import CliRunner
 
+from tierkit.cli import app
 from tierkit.errors import OutcomesError, PolicyError
+from tierkit.evaluation import evaluate
 from tierkit.history.compare import compare_previous
 
 HEAD = """
@@ -109,3 +117,50 @@ def test_main_must_name_a_decision() -> None:
     [problem] = problems(HEAD + "main: categroy\n" + MAIN)
     assert isinstance(problem, OutcomesError)
     assert "did you mean 'category'" in problem.message
+
+
+RANKED = """
+tierkit: 1
+name: ladder
+window: {period: month, periods: 3}
+criteria:
+  cash: {use: value}
+derive:
+  points: cash / 10 + bonus
+decisions:
+  bonus:
+    rules: [{when: "cash >= 200", then: 5}]
+    default: {then: 0}
+  category:
+    outcomes: [A, B, C]
+    rules:
+      - {when: "points < 10", then: C}
+      - {when: "points < 30", then: B}
+    default: {then: A}
+"""
+
+
+def test_diff_and_the_run_follow_the_main_decision_and_its_order(tmp_path: Path) -> None:
+    # bonus is decided first (category reads it through points), yet category is the main
+    # decision. Cash in Jan-Mar: a 600, b 250, c 100, d 50, e none; in Feb-Apr the 999 paid by
+    # a on Apr 1 counts and a's Jan 400 does not: a 200 + 999 = 1199, c 39.50.
+    ruleset = tmp_path / "ladder.yaml"
+    ruleset.write_text(RANKED)
+    store = tmp_path / "runs.duckdb"
+    data = make_data(tmp_path / "data")
+    first = evaluate(ruleset, data, as_of=date(2026, 4, 1), store=store)
+    second = evaluate(ruleset, data, as_of=date(2026, 5, 1), store=store)
+    assert first.manifest["main"] == "category"
+    # points: a 65 A, b 30 A, c 10 B, d 5 C, e 0 C; then a 124.9 A, b 30 A, c 3.95 C, d 5 C
+    assert first.results["category"].to_list() == ["A", "A", "B", "C", "C"]
+    assert second.results["category.change"].to_list() == ["same", "same", "down", "same", "same"]
+    # a is 35 above the A line (30); b sits on it and c on the B line (10): any less drops
+    # them; c is 20 short of A, d and e 5 and 10 short of B
+    assert first.results["category.to_better"].to_list() == [None, None, 20.0, 5.0, 10.0]
+    assert first.results["category.to_worse"].to_list() == [-35.0, 0.0, 0.0, None, None]
+    done = CliRunner().invoke(app, ["diff", "previous", "latest", "--store", str(store), "--json"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["decision"] == "category"
+    assert report["outcomes"] == ["A", "B", "C"]
+    assert report["changes"]["down"] == 1

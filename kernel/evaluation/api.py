@@ -19,6 +19,7 @@ from tierkit.data import open_source, prepare_tables
 from tierkit.data.keys import with_customer_keys
 from tierkit.errors import UsageError
 from tierkit.evaluation.criteria import with_customer_id
+from tierkit.evaluation.nearmiss import with_near_miss
 from tierkit.evaluation.run import evaluate_tables
 from tierkit.evaluation.value_shares import category_values, value_totals, with_shares
 from tierkit.history import HistoryStore, apply_overrides, compare_previous, override_summary
@@ -143,6 +144,7 @@ def evaluate(
         for decision in compiled.decisions.values():
             if decision.hit == "first":
                 decided = compare_previous(decided, previous, decision)
+    decided = with_near_miss(compiled, decided, evaluated.values)
     results = _with_value_and_policies(compiled, registry, tables, as_of, decided, evaluated.values)
     manifest["customers"] = results.height
     manifest["main"] = compiled.primary_decision

@@ -1,9 +1,12 @@
 """Explain decisions customer by customer: values used, every rule's condition, the near miss.
 
 Conditions are evaluated by the vector engine's own compiler on the run's values, so an
-explanation can never disagree with the decision it explains. The near miss looks at the
-rules of better outcomes (earlier in the table's order) and, for conditions that compare a
-number with a constant or a ranking with a cut-off, says how much would have to change.
+explanation can never disagree with the decision it explains. The near miss of the main
+decision is the one the results carry (:mod:`tierkit.evaluation.nearmiss`): how much of the
+value that limits it reaches the next better or worse outcome. When no single value limits it,
+it says so, and looks at the rules of the nearest better outcome (in the decision's order of
+outcomes): for conditions that compare a number with a constant or a ranking with a cut-off,
+it says how much each would have to change.
 """
 
 from __future__ import annotations
@@ -17,14 +20,19 @@ import polars as pl
 from tierkit.errors import UsageError
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, Frames
+from tierkit.evaluation.nearmiss import (
+    LIMITED_BY,
+    TO_BETTER,
+    TO_WORSE,
+    near_miss_columns,
+)
+from tierkit.evaluation.nearmiss import comparison as _comparison
 from tierkit.numbers import number, value_text
 from tierkit.registry import Registry
 from tierkit.ruleset.attributes import criterion_for
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRule, CompiledRuleset
-from tierkit.ruleset.expr import Binary, Call, Expr, Literal, Name, unparse
+from tierkit.ruleset.expr import Binary, Call, Expr, Name, unparse
 from tierkit.ruleset.language import RANKING
-
-FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,9 @@ class Explanation:
     meanings: dict[str, str] = field(default_factory=dict)
     """What a ranked value means, for the values that are rankings (``ahead``: "share of
     the positive total of cash held by the customers ranked ahead")."""
+    distance: dict[str, Any] = field(default_factory=dict)
+    """The main decision's near-miss columns for this customer (``to_better``, ``to_worse``,
+    ``limited_by``), as the results have them."""
 
     def describe(self) -> str:
         """The explanation as text, as ``tierkit explain`` prints it."""
@@ -125,6 +136,7 @@ class Explanation:
             ],
             "near_miss": list(self.near_miss),
             "meanings": dict(self.meanings),
+            "distance": self.distance,
         }
 
 
@@ -147,6 +159,8 @@ def explain_customers(
     if unknown:
         raise UsageError(f"no customer {', '.join(map(repr, unknown))} in the data")
     conditions = _conditions(ruleset, registry, values)
+    main = ruleset.primary_decision
+    distances = near_miss_columns(ruleset, values) if main in values.columns else None
     explanations = []
     for customer in customer_ids:
         row = values.filter(pl.col(ID) == customer).row(0, named=True)
@@ -157,11 +171,23 @@ def explain_customers(
         )
         used = ruleset.names_used_by_decisions()
         shown = {name: row.get(name) for name in used if name in row}
-        near = _near_miss(ruleset, row, values, decisions[0], units or {})
+        distance = _distance_of(distances, customer, main)
+        if distance.get("limited_by"):
+            near = _ladder_miss(ruleset, row, decisions[0], distance, units or {})
+        else:
+            near = _unlimited(ruleset, distances) + _near_miss(
+                ruleset, row, values, decisions[0], units or {}
+            )
         meanings = {n: m for n in shown if (m := ranking_meaning(ruleset, n)) is not None}
         explanations.append(
             Explanation(
-                customer, str(row.get("name", "")), shown, decisions, tuple(near), meanings
+                customer,
+                str(row.get("name", "")),
+                shown,
+                decisions,
+                tuple(near),
+                meanings=meanings,
+                distance=distance,
             )
         )
     return explanations
@@ -290,6 +316,8 @@ def _near_miss(
         for rule in decision.rules:
             if rule.then != outcome:
                 continue
+            if primary.rule and primary.rule < rule.index:
+                continue  # the customer's own rule comes first and would still decide
             steps = _what_it_takes(ruleset, rule, row, values, units)
             if steps:
                 return [
@@ -297,6 +325,56 @@ def _near_miss(
                     f"{rule.when.text}): " + "; ".join(steps)
                 ]
     return []
+
+
+def _distance_of(distances: pl.DataFrame | None, customer: str, main: str) -> dict[str, Any]:
+    if distances is None:
+        return {}
+    row = distances.filter(pl.col(ID) == customer).row(0, named=True)
+    return {
+        "to_better": row[f"{main}{TO_BETTER}"],
+        "to_worse": row[f"{main}{TO_WORSE}"],
+        "limited_by": row[f"{main}{LIMITED_BY}"],
+    }
+
+
+def _unlimited(ruleset: CompiledRuleset, distances: pl.DataFrame | None) -> list[str]:
+    """Say so when no single value limits the main decision (for no customer)."""
+    main = ruleset.decisions[ruleset.primary_decision]
+    limited = distances is not None and distances[f"{main.name}{LIMITED_BY}"].is_not_null().any()
+    if distances is None or main.hit != "first" or limited:
+        return []
+    names = sorted({n for r in main.rules for n in r.when.names})
+    tested = f": its rules test {', '.join(names)}" if names else ""
+    return [f"no single value limits {main.name}{tested}"]
+
+
+def _ladder_miss(
+    ruleset: CompiledRuleset,
+    row: dict[str, Any],
+    primary: DecisionExplanation,
+    distance: dict[str, Any],
+    units: dict[str, str],
+) -> list[str]:
+    """The near miss in the unit of the value that limits the main decision."""
+    decision = ruleset.decisions[primary.name]
+    measure = str(distance["limited_by"])
+    now = row.get(measure)
+    place = decision.outcomes.index(primary.value)
+    lines = []
+    for key, step, verb in (("to_better", -1, "to reach"), ("to_worse", 1, "to fall to")):
+        change = distance.get(key)
+        if change is None:
+            continue
+        outcome = decision.outcomes[place + step]
+        amount = _amount(abs(float(change)), measure, units)
+        if change == 0:
+            how = f"any {'more' if step < 0 else 'less'} {measure}"
+        else:
+            how = f"{amount} {'more' if change > 0 else 'less'} {measure}"
+        shown = "missing" if now is None else _amount(float(now), measure, units)
+        lines.append(f"{verb} {decision.name} {outcome}: {how} (now {shown})")
+    return lines
 
 
 def _what_it_takes(
@@ -334,23 +412,6 @@ def _atom_holds(atom: Expr, row: dict[str, Any]) -> bool:
     name, op, bound = comparison
     value = row.get(name)
     return value is not None and _compare(float(value), op, bound)
-
-
-def _comparison(atom: Expr) -> tuple[str, str, float] | None:
-    """``name op number`` (either way round), or None."""
-    if not isinstance(atom, Binary) or atom.op not in FLIP:
-        return None
-    left, right, op = atom.left, atom.right, atom.op
-    if isinstance(left, Literal) and isinstance(right, Name):
-        left, right, op = right, left, FLIP[op]
-    if (
-        isinstance(left, Name)
-        and isinstance(right, Literal)
-        and isinstance(right.value, int | float)
-        and not isinstance(right.value, bool)
-    ):
-        return left.name, op, float(right.value)
-    return None
 
 
 def _compare(value: float, op: str, bound: float) -> bool:

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 DEFAULT_STORE = defaults.DEFAULT_STORE
 """The store's file name in the working directory when none is given."""
 
-SUFFIXES = (".rule", ".because", ".decided", ".override", ".previous", ".change")
+SUFFIXES: tuple[str, ...] = (".rule", ".because", ".decided", ".override", ".previous", ".change")
+SUFFIXES += (".to_better", ".to_worse", ".limited_by")  # the main decision's near miss
 """The columns that go with a decision ``NAME`` in results: ``NAME.rule`` and so on."""
 
 

@@ -732,6 +732,7 @@ def customer_table(
                     frame, other.name, other.name, order=[label(o) for o in other.outcomes]
                 )
             )
+    columns += _near_miss_columns(frame, decision)
     if has_value:
         columns.append(_number_column(frame, VALUE, "value"))
     shown = [c for c in columns if c is not None]
@@ -742,6 +743,21 @@ def customer_table(
         "limit": limit,
         "columns": shown,
     }
+
+
+def _near_miss_columns(frame: pl.DataFrame, decision: str) -> list[dict[str, Any] | None]:
+    """The main decision's near miss, titled with the value that limits it, when it has one."""
+    limited = f"{decision}.limited_by"
+    if limited not in frame.columns:
+        return []
+    names = frame[limited].drop_nulls().unique().sort().to_list()
+    if not names:
+        return []
+    unit = f" ({', '.join(names)})"
+    return [
+        _number_column(frame, f"{decision}.to_better", f"to better{unit}"),
+        _number_column(frame, f"{decision}.to_worse", f"to worse{unit}"),
+    ]
 
 
 def _text_column(

@@ -1,0 +1,419 @@
+"""The near miss of every customer: how far the value that limits the main decision is from
+the next better and the next worse outcome.
+
+A decision has a near miss when every condition of its rules is a line on one and the same
+value (its *limiting value*): a comparison with a constant (``paid >= 5000``, ``points >= 50``),
+a derived fact that is such a comparison (``in_first_80: ahead < 0.80``), or a comparison of a
+ranking of that value (``top_share(x) <= 0.2``, ``cum_share(x) < 0.8``, ``pct_rank(x) >= 0.5``,
+with ``among=`` at most). A ranking line is turned into a line on the value itself: the value of
+the last customer inside (the smallest value among the customers for whom the comparison holds,
+for ``top_share`` and ``cum_share`` below a bound), the rest of the population as it is.
+
+With the lines known, the decision's outcome is a step function of the limiting value. For each
+customer the distance is the signed change of the value (positive: more, negative: less) to the
+nearest value at which the outcome is the next better (``NAME.to_better``) or the next worse one
+(``NAME.to_worse``) in the decision's order of outcomes. Where the line itself belongs to the
+other side it is reached exactly; where it belongs to the customer's own side (going down from
+``points >= 50``: 50 is still A) the distance is to the line and the smallest step more is
+needed. The distance is missing at the best (or worst) outcome, when the customer has no value,
+when no value of it gives that outcome, and for every customer when no single value limits the
+decision (conditions on two values, ``or``, ``in``, per-period rankings, ...) — the near miss is
+never guessed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import polars as pl
+
+from tierkit.evaluation.frames import ID
+from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, ThenValue
+from tierkit.ruleset.expr import Binary, Call, Expr, Literal, Name
+from tierkit.ruleset.language import RANKING
+
+TO_BETTER, TO_WORSE, LIMITED_BY = ".to_better", ".to_worse", ".limited_by"
+FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+FALLING = frozenset({"top_share", "cum_share"})
+"""Rankings that fall as the value grows (the first customer has the smallest)."""
+RISING = frozenset({"pct_rank"})
+DIGITS = 6
+
+
+@dataclass(frozen=True)
+class Line:
+    """One condition on the limiting value: ``value OP bound``."""
+
+    op: str
+    bound: float
+    exact: str | None = None
+    """A column holding, per customer, where the line lies for that customer (a cumulative
+    share moves with the customer's own value); ``bound`` otherwise."""
+    ranked: str | None = None
+    """For ``exact``: the cumulative-share fact, and the share ``b`` in ``fact < b``."""
+    share: float = 0.0
+
+    def holds(self, value: float) -> bool:
+        return {
+            "<": value < self.bound,
+            "<=": value <= self.bound,
+            ">": value > self.bound,
+            ">=": value >= self.bound,
+            "==": value == self.bound,
+        }[self.op]
+
+    def expr(self, column: pl.Expr) -> pl.Expr:
+        bound = pl.lit(self.bound)
+        return {
+            "<": column < bound,
+            "<=": column <= bound,
+            ">": column > bound,
+            ">=": column >= bound,
+            "==": column == bound,
+        }[self.op]
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """A decision whose rules are lines on one value: each rule's lines (all must hold)."""
+
+    decision: CompiledDecision
+    measure: str
+    rules: tuple[tuple[ThenValue, tuple[Line, ...]], ...]
+
+    def outcome(self, value: float) -> ThenValue | None:
+        for then, lines in self.rules:
+            if all(line.holds(value) for line in lines):
+                return then
+        return self.decision.default.then if self.decision.default else None
+
+    def outcome_expr(self, column: pl.Expr) -> pl.Expr:
+        """The outcome the lines give for every customer (missing value: no rule holds)."""
+        default = self.decision.default.then if self.decision.default else None
+        chain: Any = pl
+        for then, lines in self.rules:
+            condition = pl.lit(True)
+            for line in lines:
+                condition = condition & line.expr(column)
+            chain = chain.when(condition.fill_null(False)).then(pl.lit(then))
+        if chain is pl:
+            return pl.lit(default)
+        result: pl.Expr = chain.otherwise(pl.lit(default))
+        return result
+
+    def pieces(self) -> list[tuple[float, float, ThenValue | None]]:
+        """The value axis cut at every line: closed points and open stretches between them,
+        as (low, high, outcome); a point has low == high."""
+        bounds = sorted({line.bound for _, lines in self.rules for line in lines} - {math.inf})
+        bounds = [b for b in bounds if math.isfinite(b)]
+        if not bounds:
+            return [(-math.inf, math.inf, self.outcome(0.0))]
+        found: list[tuple[float, float, ThenValue | None]] = []
+        edges = [-math.inf, *bounds, math.inf]
+        for low, high in pairwise(edges):
+            if math.isinf(low):
+                middle = high - 1.0
+            elif math.isinf(high):
+                middle = low + 1.0
+            else:
+                middle = (low + high) / 2
+            found.append((low, high, self.outcome(middle)))
+            if math.isfinite(high):
+                found.append((high, high, self.outcome(high)))
+        return found
+
+
+def limiting_ladder(ruleset: CompiledRuleset, values: pl.DataFrame) -> Ladder | None:
+    """The main decision as lines on one value, or None when no single value limits it."""
+    decision = ruleset.decisions[ruleset.primary_decision]
+    if decision.hit != "first":
+        return None
+    measures: set[str] = set()
+    rules: list[tuple[ThenValue, tuple[Line, ...]]] = []
+    for rule in decision.rules:
+        lines: list[Line] = []
+        never = False
+        for atom in _atoms(ruleset, rule.when.tree):
+            if isinstance(atom, Literal) and isinstance(atom.value, bool):
+                never = never or not atom.value
+                continue
+            found = _line(ruleset, atom, values)
+            if found is None:
+                return None
+            measures.add(found[0])
+            lines.append(found[1])
+        if not never:
+            rules.append((rule.then, tuple(lines)))
+    if len(measures) != 1:
+        return None
+    [measure] = measures
+    if measure not in values.columns or not values.schema[measure].is_numeric():
+        return None
+    return Ladder(decision, measure, tuple(rules))
+
+
+def _atoms(ruleset: CompiledRuleset, tree: Expr) -> list[Expr]:
+    """The parts of an ``and``, with derived facts that are themselves conditions inlined."""
+    if isinstance(tree, Binary) and tree.op == "and":
+        return _atoms(ruleset, tree.left) + _atoms(ruleset, tree.right)
+    if isinstance(tree, Name) and tree.name in ruleset.derived:
+        inner = ruleset.derived[tree.name].expr
+        if inner.type.base == "boolean" and not inner.type.per_period:
+            return _atoms(ruleset, inner.tree)
+    return [tree]
+
+
+def _line(ruleset: CompiledRuleset, atom: Expr, values: pl.DataFrame) -> tuple[str, Line] | None:
+    """``name OP number`` as a line on the limiting value: the name itself, or the value a
+    ranking fact ranks."""
+    found = comparison(atom)
+    if found is None or found[1] == "!=":
+        return None
+    name, op, bound = found
+    fact = ruleset.derived.get(name)
+    if fact is not None and isinstance(fact.expr.tree, Call) and fact.expr.tree.func in RANKING:
+        return _ranking_line(fact.expr.tree, name, op, bound, values)
+    if fact is not None and fact.expr.type.per_period:
+        return None
+    binding = ruleset.criteria.get(name)
+    if binding is not None and binding.per_period:
+        return None
+    return name, Line(op, bound)
+
+
+def _ranking_line(
+    call: Call, name: str, op: str, bound: float, values: pl.DataFrame
+) -> tuple[str, Line] | None:
+    """``rank(x) OP bound`` as ``x >= cut-off`` (or ``<=``) from the run's population."""
+    if call.func not in FALLING | RISING or not call.args or not isinstance(call.args[0], Name):
+        return None
+    if any(k.name != "among" for k in call.kwargs) or op == "==":
+        return None
+    measure = call.args[0].name
+    if name not in values.columns or measure not in values.columns:
+        return None
+    upward = (call.func in FALLING) == (op in ("<", "<="))
+    inside = pl.col(measure).cast(pl.Float64).filter(Line(op, bound).expr(pl.col(name)))
+    cut = values.select(inside.min() if upward else inside.max()).item()
+    if cut is None:
+        return measure, Line(">", math.inf)  # nobody is inside: no value reaches it
+    if not isinstance(cut, float):
+        return None
+    if call.func == "cum_share" and op == "<":
+        return measure, Line(">=", cut, f"__line::{name}<{bound!r}", name, bound)
+    return measure, Line(">=" if upward else "<=", cut)
+
+
+def comparison(atom: Expr) -> tuple[str, str, float] | None:
+    """``name OP number`` (either way round), or None."""
+    if not isinstance(atom, Binary) or atom.op not in FLIP:
+        return None
+    left, right, op = atom.left, atom.right, atom.op
+    if isinstance(left, Literal) and isinstance(right, Name):
+        left, right, op = right, left, FLIP[op]
+    if (
+        isinstance(left, Name)
+        and isinstance(right, Literal)
+        and isinstance(right.value, int | float)
+        and not isinstance(right.value, bool)
+    ):
+        return left.name, op, float(right.value)
+    return None
+
+
+def near_miss_columns(ruleset: CompiledRuleset, values: pl.DataFrame) -> pl.DataFrame:
+    """``customer_id`` and, for the main decision NAME, ``NAME.to_better``, ``NAME.to_worse``
+    (signed changes of the limiting value) and ``NAME.limited_by`` (its name), one row per
+    customer of ``values`` in its order; all missing when no single value limits it."""
+    name = ruleset.primary_decision
+    columns = [f"{name}{TO_BETTER}", f"{name}{TO_WORSE}", f"{name}{LIMITED_BY}"]
+    ladder = limiting_ladder(ruleset, values)
+    if ladder is None or name not in values.columns:
+        return values.select(
+            ID,
+            pl.lit(None, dtype=pl.Float64).alias(columns[0]),
+            pl.lit(None, dtype=pl.Float64).alias(columns[1]),
+            pl.lit(None, dtype=pl.String).alias(columns[2]),
+        )
+    value = pl.col(ladder.measure).cast(pl.Float64)
+    outcomes = ladder.decision.outcomes
+    pieces = ladder.pieces()
+    exact: dict[float, str] = {}
+    orders: dict[str, _Ranked | None] = {}
+    for _, lines in ladder.rules:
+        for line in lines:
+            if line.exact is None or line.ranked is None:
+                continue
+            if line.exact not in values.columns:
+                if line.ranked not in orders:
+                    orders[line.ranked] = _Ranked.of(values, line.ranked, ladder.measure)
+                column = _cum_share_line(orders[line.ranked], line.share, values.height)
+                values = values.with_columns(
+                    column.fill_null(line.bound).alias(line.exact)  # unknown: the cut-off
+                )
+            exact.setdefault(line.bound, line.exact)
+    decided = pl.col(name)
+    explained = ladder.outcome_expr(value) == decided  # the lines give what the rules gave
+    better = _by_outcome(decided, outcomes, pieces, value, -1, exact)
+    worse = _by_outcome(decided, outcomes, pieces, value, +1, exact)
+    found = pl.when(explained.fill_null(False) & value.is_not_null())
+    return values.select(
+        ID,
+        found.then(better).otherwise(None).round(DIGITS).alias(columns[0]),
+        found.then(worse).otherwise(None).round(DIGITS).alias(columns[1]),
+    ).with_columns(
+        pl.when(pl.col(columns[0]).is_not_null() | pl.col(columns[1]).is_not_null())
+        .then(pl.lit(ladder.measure))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias(columns[2])
+    )
+
+
+def _by_outcome(
+    decided: pl.Expr,
+    outcomes: Sequence[ThenValue],
+    pieces: list[tuple[float, float, ThenValue | None]],
+    value: pl.Expr,
+    step: int,
+    exact: dict[float, str],
+) -> pl.Expr:
+    """For each customer, the distance to the outcome ``step`` places from its own."""
+    chain: Any = pl
+    for i, outcome in enumerate(outcomes):
+        j = i + step
+        if not 0 <= j < len(outcomes):
+            continue
+        target = [(low, high) for low, high, o in pieces if _same(o, outcomes[j])]
+        chain = chain.when(decided == pl.lit(outcome)).then(_distance(target, value, exact))
+    if chain is pl:
+        return pl.lit(None, dtype=pl.Float64)
+    result: pl.Expr = chain.otherwise(pl.lit(None, dtype=pl.Float64))
+    return result
+
+
+def _same(found: ThenValue | None, wanted: ThenValue) -> bool:
+    """The same value of the same type (``true`` is not ``1``)."""
+    return type(found) is type(wanted) and found == wanted
+
+
+def _distance(
+    target: list[tuple[float, float]], value: pl.Expr, exact: dict[float, str]
+) -> pl.Expr:
+    """The signed distance from ``value`` to the nearest of the stretches ``target``; an end
+    that is a cumulative-share line is where that line lies for the customer."""
+
+    def end(at: float) -> pl.Expr:
+        return pl.col(exact[at]) if at in exact else pl.lit(at)
+
+    if not target:
+        return pl.lit(None, dtype=pl.Float64)
+    ups, downs = [], []
+    for low, high in target:
+        ups.append(pl.when(value < end(low)).then(end(low) - value).when(value <= end(high)))
+        downs.append(pl.when(value > end(high)).then(end(high) - value))
+    up = pl.min_horizontal(*(u.then(pl.lit(0.0)) for u in ups))  # nearest above (or inside)
+    down = pl.max_horizontal(*downs)  # nearest below
+    return pl.when(down.is_null() | (up.is_not_null() & (up <= -down))).then(up).otherwise(down)
+
+
+def with_near_miss(
+    ruleset: CompiledRuleset, results: pl.DataFrame, values: pl.DataFrame
+) -> pl.DataFrame:
+    """``results`` with the main decision's near-miss columns after its own columns."""
+    name = ruleset.primary_decision
+    if ruleset.decisions[name].hit != "first":
+        return results
+    near = near_miss_columns(ruleset, values)
+    added = [c for c in near.columns if c != ID]
+    joined = results.drop(added, strict=False)
+    if joined[ID].equals(near[ID]):  # the same customers in the same order: no join needed
+        joined = joined.hstack(near.drop(ID))
+    else:
+        joined = joined.join(near, on=ID, how="left", validate="1:1", maintain_order="left")
+    kept = [c for c in joined.columns if c not in added]
+    own = [i for i, c in enumerate(kept) if c == name or c.startswith(f"{name}.")]
+    at = (max(own) + 1) if own else len(kept)
+    return joined.select([*kept[:at], *added, *kept[at:]])
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """The customers a cumulative share ranks, in its order (largest value first), with the
+    numbers every line on it needs; one per ranking fact. Columns of polars, not numpy: a run
+    does not import numpy."""
+
+    u: pl.Series
+    """The ranked values, largest first."""
+    prefix: pl.Series
+    """P[k], the sum of the first k (k = 0..n)."""
+    customers: pl.DataFrame
+    """Per customer (in the values' order): ``v`` its value, ``share`` its share ahead (missing:
+    not ranked), ``p`` its place in the order (n: not ranked)."""
+
+    @staticmethod
+    def of(values: pl.DataFrame, name: str, measure: str) -> _Ranked | None:
+        order = (
+            values.select(pl.col(measure).cast(pl.Float64), pl.col(name))
+            .with_row_index("__row")
+            .filter(pl.col(name).is_not_null())
+            .sort([name, measure], descending=[False, True])  # the ranking's own order
+        )
+        u = order[measure]
+        lowest = u.min()
+        if order.is_empty() or u.null_count() or not isinstance(lowest, float) or lowest < 0:
+            return None
+        n = len(u)
+        place = pl.Series("p", [n] * values.height, dtype=pl.Int64).scatter(
+            order["__row"], pl.int_range(n, eager=True, dtype=pl.Int64)
+        )
+        return _Ranked(
+            u=u,
+            prefix=pl.concat([pl.Series([0.0]), u.cum_sum()]),
+            customers=values.select(
+                pl.col(measure).cast(pl.Float64).alias("v"), pl.col(name).alias("share")
+            ).with_columns(place),
+        )
+
+
+def _cum_share_line(ranked: _Ranked | None, b: float, height: int) -> pl.Series:
+    """Per customer, the value at which ``cum_share(value) < b`` starts or stops holding for
+    that customer, the others' values as they are (missing: unknown).
+
+    The ranked customers by value, largest first: u[0] >= u[1] >= ..., P[k] the sum of the
+    first k. A customer whose value v' lies below the first k of the *others* has P[k] ahead of
+    it, out of T_o + v' (T_o: the others' total), so the line holds when v' > P[k] / b - T_o.
+    Over all stretches it holds from one value on, v*, found by bisecting
+    H[k] = P[k] - b * u[k-1], which grows with k when values are >= 0 and b <= 1. A customer
+    below the line needs more than v*; one inside falls out at v*. With negative values the
+    cut-off of the population is kept (missing here).
+    """
+    if ranked is None or not 0 < b <= 1:
+        return pl.Series([None] * height, dtype=pl.Float64)
+    u, prefix = ranked.u, ranked.prefix
+    n = len(u)
+    heads = pl.concat([pl.Series([-math.inf]), prefix.slice(1) - b * u])  # H[0..n]
+    lows = pl.concat([u, pl.Series([-math.inf])])  # u[k], k = 0..n
+    total = float(prefix[n])
+    frame = ranked.customers.with_columns(
+        others=pl.when(pl.col("p") < n).then(total - pl.col("v")).otherwise(pl.lit(total))
+    )
+    v, p, others = frame["v"].fill_null(0.0), frame["p"], frame["others"].fill_null(total)
+    # below the line: the largest stretch above the customer's own place that holds
+    k = (heads.search_sorted(b * others, side="left").cast(pl.Int64) - 1).clip(0, None)
+    k = pl.select(pl.min_horizontal(k, p)).to_series()
+    below = pl.select(pl.max_horizontal(lows.gather(k), prefix.gather(k) / b - others))
+    # inside: the lowest stretch of the others (without the customer) that still holds
+    j = heads.search_sorted(b * others + v, side="left").cast(pl.Int64) - 2
+    j = pl.select(pl.max_horizontal(p, j)).to_series().clip(None, n - 1) + 1
+    above = pl.select(pl.max_horizontal(lows.gather(j), (prefix.gather(j) - v) / b - others))
+    return frame.select(
+        pl.when(pl.col("v").is_null())
+        .then(pl.lit(None, dtype=pl.Float64))
+        .when(pl.col("share") < b)
+        .then(above.to_series())
+        .otherwise(below.to_series())
+    ).to_series()
