@@ -197,6 +197,12 @@ class ForbiddenSyntaxError(ExpressionSyntaxError):
     code = "forbidden-syntax"
 
 
+class LimitError(RulesetProblem):
+    """A ruleset goes past a documented limit: nesting, aliases, bands, text length."""
+
+    code = "limit"
+
+
 class UnknownNameError(RulesetProblem):
     """An expression names no criterion, derived fact, decision or ``previous.*`` value."""
 

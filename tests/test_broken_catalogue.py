@@ -73,12 +73,11 @@ def parse_expects(text: str) -> tuple[Expect, ...]:
 # cases that are generated rather than stored
 
 
-def _long_or_chain() -> bytes:
-    """A condition of 400 comparisons joined by ``or``, the last naming an unknown fact."""
-    condition = " or ".join(["tenure > 1"] * 400) + " or tenur > 1"
+def _with_condition(condition: str, name: str = "broken-long-chain") -> bytes:
+    """A ruleset whose one rule's condition (on line 8, column 15) is ``condition``."""
     return (
         "tierkit: 1\n"
-        "name: broken-long-chain\n"
+        f"name: {name}\n"
         "criteria:\n"
         "  tenure: {use: tenure.months}\n"
         "decisions:\n"
@@ -88,6 +87,35 @@ def _long_or_chain() -> bytes:
         "        then: A\n"
         "    default: {then: B}\n"
     ).encode()
+
+
+def _long_or_chain() -> bytes:
+    """A condition of 90 comparisons joined by ``or`` (inside the nesting limit), the last
+    naming an unknown fact."""
+    return _with_condition(" or ".join(["tenure > 1"] * 89) + " or tenur > 1")
+
+
+# Hostile rulesets: each would exhaust the stack or the memory if it were not refused.
+# A comparison is two levels deep, and each 'or' one more: the 100th comparison goes past 100.
+CHAIN_TERM = "tenure > 1 or "
+PLUS_TERM = "tenure + "
+
+
+def _alias_bomb() -> bytes:
+    """Nine levels of nine aliases each: 377 bytes that expand to 9^9 (387 million) values."""
+    lines = [
+        "tierkit: 1",
+        "name: broken-alias-bomb",
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _deep_yaml() -> bytes:
+    """Lists nested 10,000 deep in the top-level mapping (level 1): the 64th '[' is level 65."""
+    return b"tierkit: 1\nname: broken-deep-yaml\nx: " + b"[" * 10_000 + b"]" * 10_000 + b"\n"
 
 
 def _crlf() -> bytes:
@@ -136,7 +164,59 @@ GENERATED: tuple[Generated, ...] = (
     Generated(
         "gen-long-or-chain",
         _long_or_chain,
-        (Expect("UnknownNameError", 8, 15 + len(" or ".join(["tenure > 1"] * 400) + " or ")),),
+        (Expect("UnknownNameError", 8, 15 + len(" or ".join(["tenure > 1"] * 89) + " or ")),),
+    ),
+    Generated(
+        "gen-alias-bomb",
+        _alias_bomb,
+        # line 8 is 'f: &f [*e,...]': e holds 9^4 + ... values, and f's first *e passes 100,000
+        (Expect("LimitError", 8, 8, "more than 100,000 values"),),
+    ),
+    Generated(
+        "gen-yaml-nested-10000",
+        _deep_yaml,
+        (Expect("LimitError", 3, len("x: ") + 64, "more than 64 levels"),),
+    ),
+    Generated(
+        "gen-nul-character",
+        lambda: b"tierkit: 1\nname: broken-nul\x00\ndecisions: {c: {default: {then: A}}}\n",
+        (Expect("YamlSyntaxError", 2, len("name: broken-nul") + 1, "U+0000 (NUL)"),),
+    ),
+    Generated(
+        "gen-or-chain-500",
+        lambda: _with_condition(" or ".join(["tenure > 1"] * 500)),
+        # the 100th comparison starts after 99 terms of 'tenure > 1 or '
+        (Expect("LimitError", 8, 15 + 99 * len(CHAIN_TERM), "nested too deeply"),),
+    ),
+    Generated(
+        "gen-plus-chain-500",
+        lambda: _with_condition(" + ".join(["tenure"] * 500) + " > 5"),
+        # a name is one level, each '+' one more: the 100th '+' (its right operand) goes past
+        (Expect("LimitError", 8, 15 + 100 * len(PLUS_TERM), "nested too deeply"),),
+    ),
+    Generated(
+        "gen-unary-minus-3000",
+        lambda: _with_condition("-" * 3000 + "tenure > 5"),
+        # the 101st '-' is one level too many
+        (Expect("LimitError", 8, 15 + 100, "nested too deeply"),),
+    ),
+    Generated(
+        "gen-parentheses-10000",
+        lambda: _with_condition("(" * 10_000 + "tenure" + ")" * 10_000 + " > 5"),
+        (Expect("LimitError", 8, 15 + 100, "nested too deeply"),),
+    ),
+    Generated(
+        "gen-bands-million-edges",
+        lambda: _with_condition(
+            "bands(tenure, [" + ", ".join(map(str, range(10**6))) + "], [0, 1]) > 1"
+        ),
+        # 6.9 MB: refused before PyYAML reads it (it would take minutes)
+        (Expect("LimitError", 1, 1, "at most 262,144"),),
+    ),
+    Generated(
+        "gen-because-100kb",
+        lambda: _with_condition("tenure > 1\n        because: " + "x" * 100_000),
+        (Expect("LimitError", 9, 18, "100,000 characters"),),
     ),
 )
 

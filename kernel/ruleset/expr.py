@@ -23,10 +23,23 @@ Grammar, loosest binding first::
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tierkit.errors import ExpressionSyntaxError, ForbiddenSyntaxError, RulesetProblem
+from tierkit.errors import (
+    ExpressionSyntaxError,
+    ForbiddenSyntaxError,
+    LimitError,
+    RulesetProblem,
+)
+
+MAX_DEPTH = 100
+"""How deeply an expression may nest: each operator, parenthesis and call is one level, each
+edge of ``bands()`` and each argument of ``coalesce()`` one more. ``validate`` and ``evaluate``
+share the limit, so a ruleset that validates also runs on every engine (docs: "Limits")."""
+MAX_BANDS_EDGES = 50
+"""``bands()`` takes at most this many edges."""
 
 # --------------------------------------------------------------------------------------------
 # syntax tree
@@ -267,6 +280,13 @@ class _Parser:
         self.tokens = tokenize(text)
         self.pos = 0
         self.open_brackets: list[Token] = []
+        self.depth = 0
+
+    def deeper(self) -> None:
+        """Enter one more level of nesting; refuse more than :data:`MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _too_deep(self.tok.start)
 
     @property
     def tok(self) -> Token:
@@ -371,8 +391,10 @@ class _Parser:
 
     def negation(self) -> Expr:
         if self.at("name", "not"):
+            self.deeper()
             token = self.take()
             operand = self.negation()
+            self.depth -= 1
             return Unary("not", operand, token.start, operand.end)
         return self.comparison()
 
@@ -421,8 +443,10 @@ class _Parser:
 
     def unary(self) -> Expr:
         if self.at("op", "-", "+"):
+            self.deeper()
             token = self.take()
             operand = self.unary()
+            self.depth -= 1
             return Unary(token.text, operand, token.start, operand.end)
         return self.postfix(self.atom())
 
@@ -460,8 +484,10 @@ class _Parser:
         if token.kind == "name":
             return self.name()
         if token.kind == "op" and token.text == "(":
+            self.deeper()
             self.open_brackets.append(self.take())
             inner = self.expr()
+            self.depth -= 1
             if not self.at("op", ")"):
                 self.unexpected("inside parentheses")
             self.open_brackets.pop()
@@ -520,6 +546,7 @@ class _Parser:
         return Name(text, token.start, token.end)
 
     def call(self, name: Token) -> Expr:
+        self.deeper()
         self.open_brackets.append(self.take())
         args: list[Expr] = []
         kwargs: list[Keyword] = []
@@ -551,9 +578,11 @@ class _Parser:
                 self.unexpected(f"in the arguments of {name.text}()")
         self.open_brackets.pop()
         close = self.take()
+        self.depth -= 1
         return Call(name.text, tuple(args), tuple(kwargs), name.start, close.end, name.end)
 
     def list_literal(self) -> Expr:
+        self.deeper()
         opener = self.take()
         self.open_brackets.append(opener)
         items: list[Expr] = []
@@ -566,6 +595,7 @@ class _Parser:
                 self.unexpected("in a list")
         self.open_brackets.pop()
         close = self.take()
+        self.depth -= 1
         return ListLit(tuple(items), opener.start, close.end)
 
 
@@ -582,14 +612,72 @@ class SyntaxProblem:
 
 def parse_expression(text: str) -> Expr | SyntaxProblem:
     """Parse ``text`` into a tree, or describe the first syntax problem."""
+    before = sys.getrecursionlimit()
+    # about a dozen calls per level of parentheses: MAX_DEPTH levels need more than the default
+    sys.setrecursionlimit(max(before, 20 * MAX_DEPTH + 1000))
     try:
-        return _Parser(text).parse()
+        tree = _Parser(text).parse()
+        _check_limits(tree)
+        return tree
     except _Fail as fail:
         return SyntaxProblem(fail.kind, fail.message, fail.start, fail.length, fail.hint)
-    except RecursionError:
-        return SyntaxProblem(
-            ExpressionSyntaxError, "the expression is nested too deeply", 0, 1, None
-        )
+    finally:
+        sys.setrecursionlimit(before)
+
+
+def _too_deep(offset: int) -> _Fail:
+    return _Fail(
+        LimitError,
+        f"the expression is nested too deeply: more than {MAX_DEPTH} levels",
+        offset,
+        hint="split it into derived facts (derive:), use 'x in [...]' instead of a long chain "
+        "of 'or', or sum() over periods; see 'Limits' in the ruleset reference",
+    )
+
+
+def _check_limits(tree: Expr) -> None:
+    """Refuse a tree taller than :data:`MAX_DEPTH` (long chains of 'or' or '+') or a ``bands()``
+    with more than :data:`MAX_BANDS_EDGES` edges, at the operand or call that goes past.
+
+    Heights are computed without recursion, children before parents.
+    """
+    height: dict[int, int] = {}
+    stack: list[tuple[Expr, bool]] = [(tree, False)]
+    while stack:
+        node, done = stack.pop()
+        children = _children(node)
+        if not done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
+            continue
+        extra = 0
+        if isinstance(node, Call) and node.func in ("bands", "coalesce"):
+            edges = node.args[1] if node.func == "bands" and len(node.args) > 1 else None
+            if isinstance(edges, ListLit) and len(edges.items) > MAX_BANDS_EDGES:
+                raise _Fail(
+                    LimitError,
+                    f"bands() takes at most {MAX_BANDS_EDGES} edges; found {len(edges.items)}",
+                    edges.start,
+                    hint="group the values into fewer bands, or compute a score with arithmetic",
+                )
+            extra = len(edges.items) if isinstance(edges, ListLit) else len(node.args)
+        own = 1 + extra + max((height[id(c)] for c in children), default=0)
+        if own > MAX_DEPTH:
+            where = node.right.start if isinstance(node, Binary) else node.start
+            raise _too_deep(where)
+        height[id(node)] = own
+
+
+def _children(node: Expr) -> tuple[Expr, ...]:
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return (*node.args, *(k.value for k in node.kwargs))
+    if isinstance(node, ListLit):
+        return node.items
+    return ()
 
 
 def unparse(node: Expr) -> str:

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from tierkit.errors import (
+    LimitError,
     MissingKeyError,
     RulesetProblem,
     ThenTypeError,
@@ -40,6 +41,10 @@ RULESET_NAME = r"^[a-z0-9][a-z0-9_.-]*$"
 
 Scalar = str | bool | int | float
 Name = Annotated[str, Field(pattern=IDENTIFIER)]
+
+
+MAX_BECAUSE = 1_000
+"""A reason (``because``) is at most this many characters: results repeat it for every customer."""
 
 
 class _Strict(BaseModel):
@@ -96,7 +101,9 @@ class Rule(_Strict):
 
     when: str | bool = Field(description="A condition: an expression that is true or false.")
     then: Scalar = Field(description="The decision's value when the condition holds.")
-    because: str | None = Field(None, description="Why, in words, shown with the result.")
+    because: str | None = Field(
+        None, max_length=MAX_BECAUSE, description="Why, in words, shown with the result."
+    )
     name: str | None = Field(None, description="A short name for the rule; defaults to its number.")
 
 
@@ -104,7 +111,7 @@ class Default(_Strict):
     """The value of a decision for customers no rule decides."""
 
     then: Scalar
-    because: str | None = None
+    because: str | None = Field(None, max_length=MAX_BECAUSE)
 
 
 class Decision(_Strict):
@@ -489,6 +496,14 @@ def _problem(doc: Document, path: KeyPath, errors: list[dict[str, Any]]) -> Rule
     if kind == "value_error" and path and path[-1] == "hit":
         reason = str(first.get("ctx", {}).get("error", first["msg"]))
         return doc.problem(WrongValueError, f"{where} is {_show(value)}: {reason}", path)
+    if kind == "string_too_long":
+        limit = first.get("ctx", {}).get("max_length")
+        return doc.problem(
+            LimitError,
+            f"{where} is {len(str(value)):,} characters long; at most {limit:,} are allowed",
+            path,
+            hint="the results repeat it for every customer; say it in a sentence or two",
+        )
     if path and path[-1] == "then":
         return doc.problem(
             ThenTypeError,

@@ -19,6 +19,7 @@ from tierkit.errors import (
     EmptyFileError,
     EncodingProblem,
     FileReadError,
+    LimitError,
     Location,
     RulesetInvalid,
     RulesetProblem,
@@ -28,6 +29,14 @@ from tierkit.errors import (
 )
 
 KeyPath = tuple[str | int, ...]
+
+MAX_RULESET_CHARS = 256 * 1024
+"""A ruleset file holds at most this many characters (the largest shipped one has 7,500):
+PyYAML reads about a megabyte in several seconds, so a bigger file is refused before parsing."""
+MAX_YAML_DEPTH = 64
+"""Lists and mappings nest at most this deep (a ruleset needs about eight levels)."""
+MAX_YAML_VALUES = 100_000
+"""At most this many values once every alias is expanded (a ruleset has a few thousand)."""
 
 
 @dataclass(frozen=True)
@@ -215,6 +224,18 @@ def parse_document(raw: bytes | str, name: str) -> Document:
                 1,
             )
         )
+    if len(text) > MAX_RULESET_CHARS:
+        raise _single(
+            source.problem(
+                LimitError,
+                f"the file holds {len(text):,} characters; a ruleset may hold at most "
+                f"{MAX_RULESET_CHARS:,}",
+                1,
+                1,
+                hint="a ruleset describes rules, not data; see 'Limits' in the ruleset reference",
+            )
+        )
+    _check_shape(text, source)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -224,6 +245,8 @@ def parse_document(raw: bytes | str, name: str) -> Document:
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         raise _single(_yaml_problem(exc, source)) from None
+    except yaml.YAMLError as exc:  # not located by PyYAML; _check_shape has read the text
+        raise _single(source.problem(YamlSyntaxError, f"YAML: {exc}", 1, 1)) from None
     finally:
         loader.dispose()
     if builder.problems:
@@ -240,6 +263,92 @@ def parse_document(raw: bytes | str, name: str) -> Document:
             )
         )
     return Document(source, data, builder.values, builder.keys)
+
+
+def _check_shape(text: str, source: SourceFile) -> None:
+    """Refuse, before anything is built, what would exhaust the stack or the memory.
+
+    Reads the YAML events (PyYAML's parser does not recurse): lists and mappings nested deeper
+    than :data:`MAX_YAML_DEPTH`, an alias used inside its own anchor (a value that contains
+    itself), and aliases that would expand the document to more than :data:`MAX_YAML_VALUES`
+    values (a "billion laughs" file of a few hundred bytes grows to gigabytes) are located
+    errors. Characters YAML does not allow (NUL and other control characters) are located too.
+    """
+    sizes: dict[str, int] = {}
+    open_anchors: list[str | None] = []
+    open_sizes: list[int] = []
+    total = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                if len(open_sizes) >= MAX_YAML_DEPTH:
+                    raise _limit(
+                        source,
+                        event,
+                        f"lists and mappings are nested more than {MAX_YAML_DEPTH} levels deep",
+                        "a ruleset needs far fewer levels; see 'Limits' in the ruleset reference",
+                    )
+                open_anchors.append(event.anchor)
+                open_sizes.append(1)
+                size = 0
+            elif isinstance(event, yaml.CollectionEndEvent):
+                anchor, size = open_anchors.pop(), open_sizes.pop()
+                if anchor is not None:
+                    sizes[anchor] = size
+                total -= size  # counted again below, as one value of its parent
+            elif isinstance(event, yaml.ScalarEvent):
+                size = 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor in open_anchors:
+                    raise _limit(
+                        source,
+                        event,
+                        f"the alias *{event.anchor} is used inside its own anchor "
+                        f"&{event.anchor}, so the value would contain itself",
+                        "copy the values instead of referring to the value being defined",
+                    )
+                size = sizes.get(event.anchor or "", 1)  # an unknown anchor: the composer says
+            else:
+                continue
+            if open_sizes:
+                open_sizes[-1] += size
+            total += size + (1 if isinstance(event, yaml.CollectionStartEvent) else 0)
+            if total > MAX_YAML_VALUES:
+                raise _limit(
+                    source,
+                    event,
+                    f"aliases expand the file to more than {MAX_YAML_VALUES:,} values",
+                    "a ruleset uses anchors and aliases only to repeat a few values; "
+                    "see 'Limits' in the ruleset reference",
+                )
+    except yaml.reader.ReaderError as exc:
+        raise _single(_reader_problem(exc, source)) from None
+    except yaml.MarkedYAMLError:
+        return  # reported with more context when the document is composed
+
+
+def _limit(source: SourceFile, event: yaml.Event, message: str, hint: str) -> RulesetInvalid:
+    start, end = event.start_mark, event.end_mark
+    line, column = (start.line + 1, start.column + 1) if start else (1, 1)
+    length = max(1, end.column - start.column) if start and end and end.line == start.line else 1
+    return _single(source.problem(LimitError, message, line, column, length, hint))
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, source: SourceFile) -> RulesetProblem:
+    before = source.text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+    name = {0: " (NUL)", 9: " (tab)", 0x7F: " (DEL)", 0xFFFE: "", 0xFFFF: ""}.get(code, "")
+    return source.problem(
+        YamlSyntaxError,
+        f"the control character U+{code:04X}{name} is not allowed in a YAML file",
+        line,
+        column,
+        hint="remove it; if it came from copying text, retype the line",
+    )
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -316,17 +425,26 @@ class _Builder:
         if path == ("policies",):
             return str(key)
         raw = str(node.value)
+        self.wrong_scalar(
+            node,
+            f"the name '{raw}' is read by YAML as {_yaml_reading(key)}, not as a name",
+            f'put it in quotes ("{raw}") or choose another name',
+        )
+        return raw
+
+    def wrong_scalar(self, node: yaml.Node, message: str, hint: str) -> None:
+        """Record a :class:`WrongValueError` underlining the scalar ``node``."""
+        mark = node.start_mark
         self.problems.append(
             self.source.problem(
                 WrongValueError,
-                f"the name '{raw}' is read by YAML as {_yaml_reading(key)}, not as a name",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
-                length=len(raw),
-                hint=f'put it in quotes ("{raw}") or choose another name',
+                message,
+                mark.line + 1,
+                mark.column + 1,
+                length=len(str(node.value)),
+                hint=hint,
             )
         )
-        return raw
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.values[path] = _span(node)
@@ -335,10 +453,7 @@ class _Builder:
             result: dict[Any, Any] = {}
             first_seen: dict[Any, yaml.Node] = {}
             for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
-                if not isinstance(key, str | list | dict) and isinstance(key_node, yaml.ScalarNode):
-                    key = self.text_key(key, key_node, path)
-                if isinstance(key, list | dict):
+                if not isinstance(key_node, yaml.ScalarNode):
                     self.problems.append(
                         self.source.problem(
                             StructureError,
@@ -348,6 +463,9 @@ class _Builder:
                         )
                     )
                     continue
+                key = self.scalar(key_node)
+                if not isinstance(key, str | list | dict) and isinstance(key_node, yaml.ScalarNode):
+                    key = self.text_key(key, key_node, path)
                 if key in first_seen:
                     earlier = first_seen[key].start_mark.line + 1
                     self.problems.append(
@@ -368,7 +486,28 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        """A scalar's value; one YAML cannot read (``2026-13-01``) is a located problem."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:
+            text = str(node.value)
+            what = _TAGS.get(node.tag, node.tag)
+            self.wrong_scalar(
+                node,
+                f"YAML reads '{text[:40]}' as {what}, but it is not a valid one ({exc})",
+                f'correct it, or put it in quotes ("{text[:40]}") to keep it as text',
+            )
+            return text
+
+
+_TAGS = {
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+}
 
 
 def _yaml_reading(value: Any) -> str:
