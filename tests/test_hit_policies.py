@@ -8,6 +8,7 @@ must give the same frame.
 from __future__ import annotations
 
 import importlib.util
+from typing import Any
 
 import polars as pl
 import pytest
@@ -58,11 +59,21 @@ def decide(ruleset: CompiledRuleset, a: list[float | None]) -> pl.DataFrame:
 @pytest.mark.parametrize(
     ("written", "canonical"),
     [
-        ("U", "unique"), ("A", "any"), ("P", "priority"), ("F", "first"),
-        ("R", "rule order"), ("O", "output order"), ("C", "collect"),
-        ("C+", "collect sum"), ("C<", "collect min"), ("C>", "collect max"),
-        ("C#", "collect count"), ("RULE ORDER", "rule order"), ("output_order", "output order"),
-        ("Collect  Sum", "collect sum"), ("c#", "collect count"),
+        ("U", "unique"),
+        ("A", "any"),
+        ("P", "priority"),
+        ("F", "first"),
+        ("R", "rule order"),
+        ("O", "output order"),
+        ("C", "collect"),
+        ("C+", "collect sum"),
+        ("C<", "collect min"),
+        ("C>", "collect max"),
+        ("C#", "collect count"),
+        ("RULE ORDER", "rule order"),
+        ("output_order", "output order"),
+        ("Collect  Sum", "collect sum"),
+        ("c#", "collect count"),
     ],
 )
 def test_every_dmn_spelling_means_one_policy(written: str, canonical: str) -> None:
@@ -247,3 +258,113 @@ def test_sum_of_text_and_aggregate_outside_collect_are_load_errors() -> None:
 def test_a_sum_without_default_must_decide_everyone() -> None:
     # DMN gives null when nothing matches; a ruleset must say what that customer gets
     assert "has no default" in refused("    hit: C+\n" + POINTS)
+
+
+# --------------------------------------------------------------------------------------------
+# the whole evaluation, and a ruleset's own examples
+
+PIPELINE = """
+criteria:
+  v: {use: fact.value}
+derive:
+  top: top_share(v)
+decisions:
+  tier:
+    hit: unique
+    rules:
+      - {when: top <= 0.5, then: A}
+      - {when: v > 0 and top > 0.5, then: B}
+      - {when: v >= 100, then: X}
+    default: {then: C}
+  score:
+    hit: collect max
+    rules:
+      - {when: "tier == 'A'", then: 3}
+      - {when: v > 0, then: 1}
+    default: {then: 0}
+"""
+
+
+def _run(engine: str, values: list[float]) -> dict[str, tuple[Any, Any]]:
+    """Evaluate PIPELINE for customers 9, 10, 11 and 100; (tier, score) by customer."""
+    import narwhals.stable.v2 as nw
+    from test_evaluate_vector import AS_OF
+    from test_evaluate_vector import Facts as ValueFacts
+
+    from tierkit.evaluation import evaluate_tables
+    from tierkit.registry import build_registry, make_plugin_manager
+
+    registry = build_registry(make_plugin_manager([("facts", ValueFacts())]))
+    ruleset = load_ruleset_text(
+        "tierkit: 1\nname: t\nwindow: {period: month, periods: 3}\n" + PIPELINE,
+        registry=registry,
+    )
+    ids = ["9", "10", "11", "100"]
+    facts = pl.LazyFrame(
+        {"customer_id": ids, "period": [-1] * 4, "value": values},
+        schema_overrides={"period": pl.Int64},
+    ).with_columns(pl.lit(None, pl.Float64).alias("rate"), pl.lit(None, pl.Boolean).alias("flag"))
+    customers = pl.LazyFrame({"customer_id": ids, "name": ids})
+    tables = {"customers": nw.from_native(customers), "facts": nw.from_native(facts)}
+    result = evaluate_tables(ruleset, registry, tables, AS_OF, engine=engine).results
+    return {r["customer_id"]: (r["tier"], r["score"]) for r in result.iter_rows(named=True)}
+
+
+@pytest.mark.parametrize("engine", ["vector", "durable"] if HAS_DURABLE else ["vector"])
+def test_a_run_decides_with_every_policy_and_stops_at_an_overlap(engine: str) -> None:
+    # values 50, 40, 0, -5 for ids 9, 10, 11, 100: top shares 0.25, 0.5, 0.75, 1.0
+    # tier: 9 and 10 rule 1 (A); 11 (v = 0) and 100 (v < 0) no rule: C
+    # score: 9 and 10 match both rules (max 3); 11 and 100 match none: the default 0
+    assert _run(engine, [50.0, 40.0, 0.0, -5.0]) == {
+        "9": ("A", 3.0),
+        "10": ("A", 3.0),
+        "11": ("C", 0.0),
+        "100": ("C", 0.0),
+    }
+    # customer "10" now has v = 150: top share 0.25 (rule 1) and v >= 100 (rule 3)
+    with pytest.raises(HitPolicyError, match="rule 1 and rule 3 all match customer 10;"):
+        _run(engine, [50.0, 150.0, 0.0, -5.0])
+
+
+EXAMPLES = """tierkit: 1
+name: ex
+criteria:
+  tenure: {use: tenure.months}
+decisions:
+  flags:
+    hit: rule order
+    rules:
+      - {when: "tenure >= 12", then: loyal}
+      - {when: "tenure >= 36", then: veteran}
+      - {when: "tenure >= 24", then: loyal}
+  points:
+    hit: C+
+    rules:
+      - {when: "tenure >= 12", then: 1.5}
+      - {when: "tenure >= 24", then: 2}
+    default: {then: 0}
+tests:
+  - name: a long-standing customer
+    given: {tenure: 40}
+    expect: {flags: [loyal, veteran, loyal], points: 3.5}
+  - name: a new customer
+    given: {tenure: 1}
+    expect: {flags: [], points: 0}
+"""
+
+
+def test_examples_check_the_order_and_repeats_of_a_list(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from tierkit.cli import app
+
+    good = tmp_path / "good.yaml"
+    good.write_text(EXAMPLES)
+    result = CliRunner().invoke(app, ["test", str(good)])
+    assert result.exit_code == 0, result.output
+    # tenure 40 matches rules 1, 2, 3 in that order: [loyal, veteran, loyal], not a set
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLES.replace("[loyal, veteran, loyal]", "[loyal, veteran]"))
+    result = CliRunner().invoke(app, ["test", str(bad)])
+    assert result.exit_code == 1, result.output
+    assert "got ['loyal', 'veteran', 'loyal']" in result.output

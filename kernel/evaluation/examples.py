@@ -48,7 +48,12 @@ from tierkit.evaluation.decide import BECAUSE, RULE, decide
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, PERIOD, Frames
 from tierkit.registry import Registry
-from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, CriterionBinding
+from tierkit.ruleset.compiled import (
+    CompiledDecision,
+    CompiledRule,
+    CompiledRuleset,
+    CriterionBinding,
+)
 from tierkit.ruleset.model import Example
 from tierkit.ruleset.source import read_document
 from tierkit.ruleset.types import Type
@@ -457,6 +462,9 @@ def _check(
         matches = ("rules " + ", ".join(str(r.index) for r in matched)) if matched else "no rule"
         reasons = "; ".join(r.because for r in matched if r.because) or None
         passed = sorted(map(_key, wanted)) == sorted(map(_key, actual_list))
+        if decision.policy != "collect":  # rule order, output order: order and repeats count
+            actual_list = _in_order(decision, matched)
+            passed = list(map(_key, wanted)) == list(map(_key, actual_list))
         return Check(name, wanted, actual_list, passed, matches, reasons)
     if name in values.customers.columns:
         actual = row[name]
@@ -469,6 +477,16 @@ def _check(
     if decision is not None:
         rule, because = _fired(decision, row)
     return Check(name, expected, actual, _same(expected, actual), rule, because)
+
+
+def _in_order(decision: CompiledDecision, matched: list[CompiledRule]) -> list[Any]:
+    """The list a ``rule order`` or ``output order`` decision gives for these matches."""
+    if not matched:
+        return [decision.default.then] if decision.default is not None else []
+    if decision.policy == "output order":
+        rank = {_key(o): i for i, o in enumerate(decision.outcomes)}
+        matched = sorted(matched, key=lambda r: (rank.get(_key(r.then), len(rank)), r.index))
+    return [r.then for r in matched]
 
 
 def _period_actual(values: _Values, name: str, customer: str, expected: Any) -> list[Any]:
