@@ -297,3 +297,71 @@ def test_a_failing_case_is_an_error_with_the_reason_and_exit_1(tmp_path: Path) -
     assert first["result"] == "ERROR" and first["detail"] == 'Tier: expected "B", got "A"'
     # 150 > 0 and > 100: 0.1 + 0.2 = 0.3, equal to 0.30 as a decimal
     assert second["result"] == "SUCCESS"
+
+
+CHAINED = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" name="chained" id="d"
+             namespace="urn:test">
+  <decision name="Advice" id="advice">
+    <decisionTable hitPolicy="RULE ORDER">
+      <input><inputExpression typeRef="string"><text>Band</text></inputExpression></input>
+      <output/>
+      <rule><inputEntry><text>"high","mid"</text></inputEntry>
+        <outputEntry><text>"call, then visit"</text></outputEntry></rule>
+      <rule><inputEntry><text>"high"</text></inputEntry>
+        <outputEntry><text>"offer terms"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+  <decision name="Band" id="band">
+    <decisionTable hitPolicy="UNIQUE">
+      <input><inputExpression typeRef="number"><text>Score</text></inputExpression></input>
+      <output/>
+      <rule><inputEntry><text>&gt;=70</text></inputEntry><outputEntry><text>"high"</text>
+        </outputEntry></rule>
+      <rule><inputEntry><text>[40..80)</text></inputEntry><outputEntry><text>"mid"</text>
+        </outputEntry></rule>
+    </decisionTable>
+  </decision>
+  <inputData name="Score" id="s"><variable name="Score" typeRef="number"/></inputData>
+</definitions>
+"""
+
+
+def test_a_table_may_read_a_decision_listed_after_it(tmp_path: Path) -> None:
+    prepared = prepare(write(tmp_path, CHAINED))
+    assert prepared.problem is None
+    # 85: Band high (rule 1 only); Advice rules 1 and 2, in rule order; the comma stays inside
+    got = decide_case(prepared, {"Score": Decimal("85")})
+    assert got == {"Band": "high", "Advice": ["call, then visit", "offer terms"]}
+    # 50: mid -> rule 1 only; 10: no band (null) -> no advice, an empty list
+    assert decide_case(prepared, {"Score": Decimal("50")})["Advice"] == ["call, then visit"]
+    assert decide_case(prepared, {"Score": Decimal("10")}) == {"Band": None, "Advice": []}
+
+
+def test_a_unique_overlap_is_the_case_s_error_result(tmp_path: Path) -> None:
+    folder = tmp_path / "9002-overlap"
+    folder.mkdir()
+    write(folder, CHAINED, "9002-overlap.dmn")
+    write(
+        folder,
+        """<testCases xmlns="http://www.omg.org/spec/DMN/20160719/testcase"
+          xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+          <modelName>9002-overlap.dmn</modelName>
+          <testCase id="001">
+            <inputNode name="Score"><value xsi:type="xsd:decimal">75</value></inputNode>
+            <resultNode name="Band" errorResult="true"><expected>
+              <value xsi:nil="true"/></expected></resultNode>
+          </testCase>
+          <testCase id="002">
+            <inputNode name="Score"><value xsi:type="xsd:decimal">75</value></inputNode>
+            <resultNode name="Band"><expected><value xsi:type="xsd:string">high</value>
+            </expected></resultNode>
+          </testCase>
+        </testCases>""",
+        "9002-overlap-test-01.xml",
+    )
+    # 75 is >= 70 (rule 1) and in [40..80) (rule 2): UNIQUE is broken
+    first, second = run_folders([tmp_path])
+    assert first.result == "SUCCESS", first
+    assert second.result == "ERROR"
+    assert "rule 1 and rule 2 all match customer 1" in second.detail

@@ -100,6 +100,9 @@ def to_ruleset(
         kind = TYPES.get(model.base_type(data.type_ref) or "string", "text")
         imported.inputs[data.name] = (ident, kind)
         criteria[ident] = {"use": use(ident, number), "title": data.name}
+    for decision in model.decisions:  # a table may read a decision listed after it
+        if isinstance(decision, DmnLiteral) or len(decision.outputs) == 1:
+            names[decision.name] = identifier(decision.name, taken)
     derive: dict[str, Any] = {}
     decisions: dict[str, Any] = {}
     for decision in model.decisions:
@@ -138,8 +141,7 @@ def _literal(
         )
         return
     text = _names_in(decision.text, names)
-    ident = identifier(decision.name, taken)
-    names[decision.name] = ident
+    ident = names[decision.name]
     derive[ident] = text
     imported.decisions[decision.name] = ImportedDecision(
         decision.name, "literal", ((None, ident),), literal=decision.text
@@ -222,9 +224,7 @@ def _table(
     for k, output in enumerate(table.outputs):
         component = output.name or (table.label if not multi else f"output {k + 1}")
         base = table.name if not multi else f"{table.name} {output.name or k + 1}"
-        ident = identifier(base, taken)
-        if not multi:
-            names[table.name] = ident
+        ident = names[table.name] if not multi else identifier(base, taken)
         spec: dict[str, Any] = {"title": base}
         if hit != "first":
             spec["hit"] = hit

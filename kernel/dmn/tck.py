@@ -27,7 +27,7 @@ from tierkit.dmn.convert import Imported, to_ruleset
 from tierkit.dmn.feel import FeelError, evaluate_literal
 from tierkit.dmn.read import DmnError, DmnModel, children, local_name, parse_xml, read_model
 from tierkit.errors import TierkitError
-from tierkit.evaluation.decide import OVERLAP, check_overlap, decide
+from tierkit.evaluation.decide import OVERLAP, check_overlap, decide, listed_in_order
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, Frames
 from tierkit.hookspecs import hookimpl
@@ -180,35 +180,50 @@ def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
     for step in ruleset.order:
         if step.kind == "derive":
             compiler.column(ruleset.derived[step.name].expr, step.name)
-        else:
-            decide(compiler, ruleset.decisions[step.name])
-    decided = frames.collect_customers()
-    broken: dict[str, str] = {}
-    for compiled in ruleset.decisions.values():
-        if compiled.policy in ("unique", "any"):
-            try:
-                check_overlap(compiled, decided.select(ID, OVERLAP + compiled.name))
-            except TierkitError as error:
-                broken[compiled.name] = str(error)
+            continue
+        compiled = ruleset.decisions[step.name]
+        decide(compiler, compiled)
+        if compiled.hit == "collect":  # the list, exactly, from which rules matched
+            for rule in compiled.rules:
+                frames.add(
+                    _match(compiled.name, rule.index),
+                    compiler.condition(rule.when),
+                    per_period=False,
+                )
+    decided = frames.collect_customers().row(0, named=True)
     for name, decision in tables.items():
-        values = []
+        values: list[Any] = []
         for _, ident in decision.columns:
-            if ident in broken:
-                raise _CaseFailure(broken[ident])
-            value = decided[ident][0]
-            compiled_decision = ruleset.decisions[ident]
-            if decision.is_list:
-                item = compiled_decision.type.item or "text"
-                value = [_typed(v, item) for v in value.split(", ")] if value else []
+            compiled = ruleset.decisions[ident]
+            if decided.get(OVERLAP + ident) is not None:
+                try:
+                    check_overlap(
+                        compiled,
+                        pl.DataFrame({ID: ["1"], OVERLAP + ident: [decided[OVERLAP + ident]]}),
+                    )
+                except TierkitError as error:
+                    values.append(Failed(str(error)))
+                    continue
+            if compiled.hit == "collect":
+                matched = [r for r in compiled.rules if decided[_match(ident, r.index)]]
+                item = compiled.type.item or "text"
+                values.append([_typed(v, item) for v in listed_in_order(compiled, matched)])
             else:
-                value = _typed(value, compiled_decision.type.base)
-            values.append(value)
-        results[name] = _shape(decision.columns, values, decision.is_list)
+                values.append(_typed(decided[ident], compiled.type.base))
+        failed = next((v for v in values if isinstance(v, Failed)), None)
+        results[name] = failed or _shape(decision.columns, values, decision.is_list)
     return results
 
 
-class _CaseFailure(Exception):
-    pass
+@dataclass(frozen=True)
+class Failed:
+    """A decision that ended in an error (DMN: an error result), with the reason."""
+
+    reason: str
+
+
+def _match(decision: str, index: int) -> str:
+    return f"__match::{decision}::{index}"
 
 
 def _typed(value: Any, base: str) -> Any:
@@ -333,16 +348,24 @@ def _run_case(where: tuple[str, str], prepared: Prepared, case: Element) -> Case
     inputs = {node.get("name") or "": _value(node) for node in children(case, "inputNode")}
     try:
         actual = decide_case(prepared, inputs)
-    except (_CaseFailure, TierkitError) as error:
+    except TierkitError as error:
         return CaseResult(*where, case_id, ERROR, str(error))
     for node in children(case, "resultNode"):
         name = node.get("name") or ""
+        if name not in actual:
+            return CaseResult(*where, case_id, ERROR, f"decision '{name}' is not in the model")
+        got = actual[name]
+        if node.get("errorResult") == "true":
+            if got is not None and not isinstance(got, Failed):
+                detail = f"{name}: expected an error, got {show(got)}"
+                return CaseResult(*where, case_id, ERROR, detail)
+            continue
+        if isinstance(got, Failed):
+            return CaseResult(*where, case_id, ERROR, f"{name}: {got.reason}")
         expected_element = next((c for c in node if local_name(c.tag) == "expected"), None)
         if expected_element is None:
             continue
         expected = _value(expected_element)
-        if name not in actual:
-            return CaseResult(*where, case_id, ERROR, f"decision '{name}' is not in the model")
         if not _same(expected, actual[name]):
             detail = f"{name}: expected {show(expected)}, got {show(actual[name])}"
             return CaseResult(*where, case_id, ERROR, detail)

@@ -80,10 +80,9 @@ def _in_priority(
 ) -> list[tuple[CompiledRule, nw.Expr]]:
     """``pairs`` in the order the policy tries them: by outcome (best first) for ``priority``
     and ``output order``, ties in rule order; in rule order otherwise."""
-    if decision.policy not in ("priority", "output order"):
-        return pairs
-    rank = {_key(o): i for i, o in enumerate(decision.outcomes)}
-    return sorted(pairs, key=lambda p: (rank.get(_key(p[0].then), len(rank)), p[0].index))
+    conditions = {rule.index: condition for rule, condition in pairs}
+    ordered = _in_priority_rules(decision, [rule for rule, _ in pairs])
+    return [(rule, conditions[rule.index]) for rule in ordered]
 
 
 def _nothing(conditions: list[nw.Expr]) -> nw.Expr:
@@ -218,6 +217,21 @@ def check_overlap(decision: CompiledDecision, broken: pl.DataFrame) -> None:
         f"decision '{decision.name}' (hit: any): {names} match customer {customer}{others} "
         f"but give different values ({given}); under hit: any overlapping rules must agree"
     )
+
+
+def listed_in_order(decision: CompiledDecision, matched: list[CompiledRule]) -> list[ThenValue]:
+    """The list a ``rule order`` or ``output order`` decision gives for these matching rules
+    (in rule order): their values in the policy's order, or the default alone when none."""
+    if not matched:
+        return [decision.default.then] if decision.default is not None else []
+    return [rule.then for rule in _in_priority_rules(decision, matched)]
+
+
+def _in_priority_rules(decision: CompiledDecision, rules: list[CompiledRule]) -> list[CompiledRule]:
+    if decision.policy not in ("priority", "output order"):
+        return rules
+    rank = {_key(o): i for i, o in enumerate(decision.outcomes)}
+    return sorted(rules, key=lambda r: (rank.get(_key(r.then), len(rank)), r.index))
 
 
 def overlap_columns(decisions: list[CompiledDecision]) -> list[str]:

@@ -44,16 +44,11 @@ from tierkit.data.keys import with_customer_keys
 from tierkit.data.prepare import needed_columns, prepare_tables
 from tierkit.errors import DataInvalid, TierkitError
 from tierkit.evaluation.criteria import compute_criteria
-from tierkit.evaluation.decide import BECAUSE, RULE, decide
+from tierkit.evaluation.decide import BECAUSE, RULE, decide, listed_in_order
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, PERIOD, Frames
 from tierkit.registry import Registry
-from tierkit.ruleset.compiled import (
-    CompiledDecision,
-    CompiledRule,
-    CompiledRuleset,
-    CriterionBinding,
-)
+from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, CriterionBinding
 from tierkit.ruleset.model import Example
 from tierkit.ruleset.source import read_document
 from tierkit.ruleset.types import Type
@@ -463,7 +458,7 @@ def _check(
         reasons = "; ".join(r.because for r in matched if r.because) or None
         passed = sorted(map(_key, wanted)) == sorted(map(_key, actual_list))
         if decision.policy != "collect":  # rule order, output order: order and repeats count
-            actual_list = _in_order(decision, matched)
+            actual_list = listed_in_order(decision, matched)
             passed = list(map(_key, wanted)) == list(map(_key, actual_list))
         return Check(name, wanted, actual_list, passed, matches, reasons)
     if name in values.customers.columns:
@@ -477,16 +472,6 @@ def _check(
     if decision is not None:
         rule, because = _fired(decision, row)
     return Check(name, expected, actual, _same(expected, actual), rule, because)
-
-
-def _in_order(decision: CompiledDecision, matched: list[CompiledRule]) -> list[Any]:
-    """The list a ``rule order`` or ``output order`` decision gives for these matches."""
-    if not matched:
-        return [decision.default.then] if decision.default is not None else []
-    if decision.policy == "output order":
-        rank = {_key(o): i for i, o in enumerate(decision.outcomes)}
-        matched = sorted(matched, key=lambda r: (rank.get(_key(r.then), len(rank)), r.index))
-    return [r.then for r in matched]
 
 
 def _period_actual(values: _Values, name: str, customer: str, expected: Any) -> list[Any]:
