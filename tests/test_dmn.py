@@ -365,3 +365,54 @@ def test_a_unique_overlap_is_the_case_s_error_result(tmp_path: Path) -> None:
     assert first.result == "SUCCESS", first
     assert second.result == "ERROR"
     assert "rule 1 and rule 2 all match customer 1" in second.detail
+
+
+STRUCTURED = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" name="structured" id="d"
+             namespace="urn:test">
+  <itemDefinition name="tApplicant">
+    <itemComponent name="Age"><typeRef>number</typeRef></itemComponent>
+    <itemComponent name="Since"><typeRef>date</typeRef></itemComponent>
+  </itemDefinition>
+  <decision name="Loyal" id="loyal">
+    <decisionTable hitPolicy="FIRST">
+      <input><inputExpression typeRef="number"><text>Applicant.Age</text></inputExpression>
+      </input>
+      <input><inputExpression typeRef="date"><text>Applicant.Since</text></inputExpression>
+      </input>
+      <output/>
+      <rule><inputEntry><text>&gt;=18</text></inputEntry>
+        <inputEntry><text>&lt; date("2020-01-01")</text></inputEntry>
+        <outputEntry><text>true</text></outputEntry></rule>
+      <rule><inputEntry><text>-</text></inputEntry><inputEntry><text>-</text></inputEntry>
+        <outputEntry><text>false</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+  <inputData name="Applicant" id="a"><variable name="Applicant" typeRef="tApplicant"/>
+  </inputData>
+</definitions>
+"""
+
+
+def test_a_structured_input_gives_one_criterion_per_component(tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = write(tmp_path, STRUCTURED)
+    ruleset = to_ruleset(read_model(path)).ruleset
+    assert list(ruleset["criteria"]) == ["Applicant_Age", "Applicant_Since"]
+    assert ruleset["decisions"]["Loyal"]["rules"][0]["when"] == (
+        "Applicant_Age >= 18 and Applicant_Since < date('2020-01-01')"
+    )
+    prepared = prepare(path)
+    assert prepared.problem is None
+
+    def loyal(age: str, since: str) -> object:
+        given = {"Applicant": {"Age": Decimal(age), "Since": dt.date.fromisoformat(since)}}
+        return decide_case(prepared, given)["Loyal"]
+
+    # 30, since 2019: rule 1; 30, since 2020-01-01 (not before): rule 2; 17: rule 2
+    assert (loyal("30", "2019-05-01"), loyal("30", "2020-01-01"), loyal("17", "2010-01-01")) == (
+        True,
+        False,
+        False,
+    )

@@ -139,8 +139,14 @@ def _one_test(text: str, subject: str, names: Callable[[str], str | None]) -> st
     return f"{subject} == {_endpoint(text, names)}"
 
 
+_DATE = re.compile(r'^date\(\s*"(\d{4}-\d{2}-\d{2})"\s*\)$')
+
+
 def _endpoint(text: str, names: Callable[[str], str | None]) -> str:
     stripped = text.strip()
+    day = _DATE.match(stripped)
+    if day:
+        return f"date('{day.group(1)}')"
     try:
         return tierkit_literal(literal(stripped))
     except FeelError:

@@ -11,6 +11,7 @@ value: numbers as exact decimals, texts, true/false, structures by component, li
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -95,7 +96,12 @@ def _given(*args: Any) -> Any:
     raise AssertionError("a DMN input is given by the test case, not computed")
 
 
-_KINDS = {"number": ValueType.NUMBER, "text": ValueType.TEXT, "boolean": ValueType.BOOLEAN}
+_KINDS = {
+    "number": ValueType.NUMBER,
+    "text": ValueType.TEXT,
+    "boolean": ValueType.BOOLEAN,
+    "date": ValueType.DATE,
+}
 
 
 @dataclass
@@ -120,11 +126,8 @@ def prepare(path: Path) -> Prepared:
         return Prepared(model, Imported({}), None, None, str(error))
     if not imported.ruleset.get("decisions"):
         return Prepared(model, imported, None, None, None)  # literal expressions only
-    kinds = {
-        f"dmn.input{number}": _KINDS[imported.inputs[data.name][1]]
-        for number, data in enumerate(model.inputs, start=1)
-        if data.name in imported.inputs
-    }
+    criteria = imported.ruleset["criteria"]
+    kinds = {criteria[ident]["use"]: _KINDS[kind] for ident, kind in imported.inputs.values()}
     registry = build_registry(
         make_plugin_manager([("dmn-inputs", _Inputs(kinds))], load_entry_points=True)
     )
@@ -150,7 +153,7 @@ def _problems(problems: Sequence[TierkitError]) -> str:
 def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
     """Every decision's value (DMN name → value) for one set of input values."""
     results: dict[str, Any] = {}
-    literal_values = dict(inputs)
+    literal_values = _flat(inputs)
     for name, decision in prepared.imported.decisions.items():
         if decision.kind == "literal" and decision.literal is not None:
             try:
@@ -166,12 +169,13 @@ def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
     assert ruleset is not None and registry is not None
     row: dict[str, Any] = {ID: ["1"]}
     schema: dict[str, Any] = {ID: pl.String}
-    dtypes = {"number": pl.Float64, "text": pl.String, "boolean": pl.Boolean}
+    dtypes = {"number": pl.Float64, "text": pl.String, "boolean": pl.Boolean, "date": pl.Date}
+    inputs = _flat(inputs)
     for dmn_name, (ident, kind) in prepared.imported.inputs.items():
         value = inputs.get(dmn_name)
         if isinstance(value, Decimal):
             value = float(value)
-        wanted = {"number": float, "text": str, "boolean": bool}[kind]
+        wanted = {"number": float, "text": str, "boolean": bool, "date": dt.date}[kind]
         ok = isinstance(value, wanted) and not (kind == "number" and isinstance(value, bool))
         row[ident] = [value if ok else None]
         schema[ident] = dtypes[kind]
@@ -213,6 +217,15 @@ def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
         failed = next((v for v in values if isinstance(v, Failed)), None)
         results[name] = failed or _shape(decision.columns, values, decision.is_list)
     return results
+
+
+def _flat(values: dict[str, Any]) -> dict[str, Any]:
+    """Structured inputs flattened: ``{"Applicant": {"Age": 30}}`` also as ``Applicant.Age``."""
+    flat = dict(values)
+    for name, value in values.items():
+        if isinstance(value, dict):
+            flat.update({f"{name}.{k}": v for k, v in _flat(value).items()})
+    return flat
 
 
 @dataclass(frozen=True)
@@ -277,6 +290,11 @@ def _scalar(value: Element) -> Any:
             return text
     if kind == "boolean":
         return text.strip() == "true"
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            return text
     return text
 
 
