@@ -8,10 +8,13 @@ must give the same frame.
 from __future__ import annotations
 
 import importlib.util
+import json
 from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from test_durable_engine import REGISTRY  # criteria t.num and t.label, given directly
 
@@ -19,7 +22,7 @@ from tierkit.errors import HitPolicyError, RulesetInvalid
 from tierkit.evaluation.run import decide_vector
 from tierkit.ruleset import load_ruleset_text
 from tierkit.ruleset.compiled import CompiledRuleset
-from tierkit.ruleset.hit import normalize_hit
+from tierkit.ruleset.hit import SPELLINGS, normalize_hit
 
 HAS_DURABLE = importlib.util.find_spec("durable") is not None
 
@@ -249,6 +252,17 @@ def test_an_aggregate_default_decides_when_no_rule_matches() -> None:
     assert result["d.rule"].to_list() == [0, 1]
 
 
+def test_a_count_of_text_values_has_a_number_for_its_default() -> None:
+    # s is "x" for every customer: one match gives 1; a = 0 matches nothing: the default 5
+    ruleset = load(
+        "    hit: C#\n    outcomes: ['yes']\n    rules: [{when: a > 0, then: 'yes'}]\n"
+        "    default: {then: 5}\n"
+    )
+    assert decide(ruleset, [1.0, 0.0])["d"].to_list() == [1.0, 5.0]
+    text = refused("    hit: C#\n    rules: [{when: a > 0, then: A}]\n    default: {then: B}\n")
+    assert "counts the matching rules, so its default must be a number" in text
+
+
 def test_sum_of_text_and_aggregate_outside_collect_are_load_errors() -> None:
     assert "needs numbers" in refused("    hit: C+\n    rules: [{when: a > 0, then: A}]\n")
     text = refused("    hit: first\n    aggregate: sum\n    rules: [{when: true, then: 1}]\n")
@@ -368,3 +382,66 @@ def test_examples_check_the_order_and_repeats_of_a_list(tmp_path: Any) -> None:
     result = CliRunner().invoke(app, ["test", str(bad)])
     assert result.exit_code == 1, result.output
     assert "got ['loyal', 'veteran', 'loyal']" in result.output
+
+
+# --------------------------------------------------------------------------------------------
+# both engines agree on generated tables under every policy
+
+POLICIES = list(SPELLINGS)
+
+
+@st.composite
+def policy_rulesets(draw: st.DrawFn) -> str:
+    """One to three decisions, each under any policy; later ones may read earlier ones."""
+    from test_durable_engine import OUTCOMES, conditions, decision_atoms
+
+    lines: list[str] = []
+    earlier: list[str] = []
+    for i in range(draw(st.integers(1, 3))):
+        hit = draw(st.sampled_from(POLICIES))
+        aggregate = hit.startswith("collect ")
+        kind = (
+            "number"
+            if aggregate and hit != "collect count"
+            else draw(st.sampled_from(list(OUTCOMES)))
+        )
+        lines += [f"  d{i}:", f"    hit: {hit}", f"    outcomes: {json.dumps(OUTCOMES[kind])}"]
+        lines.append("    rules:")
+        references = draw(st.lists(st.sampled_from(earlier), max_size=2)) if earlier else []
+        for _ in range(draw(st.integers(1, 4))):
+            when = draw(conditions(references))
+            then = json.dumps(draw(st.sampled_from(OUTCOMES[kind])))
+            lines.append(f"      - {{when: {json.dumps(when)}, then: {then}}}")
+        default = draw(st.sampled_from(OUTCOMES["number" if hit == "collect count" else kind]))
+        lines.append(f"    default: {{then: {json.dumps(default)}}}")
+        shape = "collect" if hit in ("rule order", "output order", "collect") else "first"
+        earlier += decision_atoms(f"d{i}", shape, "number" if aggregate else kind)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.skipif(not HAS_DURABLE, reason="durable-rules is not installed")
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), decisions=policy_rulesets())
+def test_both_engines_agree_under_every_policy(data: st.DataObject, decisions: str) -> None:
+    from test_durable_engine import both, inputs_for
+    from test_durable_engine import load as load_decisions
+
+    try:
+        ruleset = load_decisions(decisions)
+    except RulesetInvalid:
+        assume(False)
+        raise
+    inputs = data.draw(inputs_for(ruleset))
+    note(f"ruleset:\n{decisions}\ninputs:\n{inputs.to_dicts()}")
+    vector_error = durable_error = None
+    try:
+        both(ruleset, inputs)
+        return
+    except HitPolicyError as error:  # both engines must stop, and say the same
+        vector_error = str(error)
+    from tierkit.engines import decide_durable
+
+    with pytest.raises(HitPolicyError) as caught:
+        decide_durable(ruleset, REGISTRY, inputs)
+    durable_error = str(caught.value)
+    assert durable_error == vector_error
