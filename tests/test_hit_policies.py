@@ -445,3 +445,23 @@ def test_both_engines_agree_under_every_policy(data: st.DataObject, decisions: s
         decide_durable(ruleset, REGISTRY, inputs)
     durable_error = str(caught.value)
     assert durable_error == vector_error
+
+
+def test_an_example_whose_customer_breaks_unique_fails_naming_the_rules(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from tierkit.cli import app
+
+    path = tmp_path / "unique.yaml"
+    path.write_text(
+        "tierkit: 1\nname: u\ncriteria:\n  tenure: {use: tenure.months}\ndecisions:\n"
+        "  tier:\n    hit: unique\n    rules:\n"
+        "      - {when: 'tenure >= 12', then: B}\n"
+        "      - {when: 'tenure >= 24', then: A}\n"
+        "    default: {then: C}\n"
+        "tests:\n  - name: a veteran\n    given: {tenure: 30}\n    expect: {tier: A}\n"
+    )
+    # tenure 30 is >= 12 (rule 1) and >= 24 (rule 2)
+    result = CliRunner().invoke(app, ["test", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "(hit: unique): rule 1 and rule 2 all match customer" in result.output

@@ -28,8 +28,10 @@ from tierkit.ruleset.compiled import CompiledDecision, CompiledRule, ThenValue
 
 RULE = ".rule"
 BECAUSE = ".because"
-OVERLAP = "__overlap::"
-"""Prefix of a working column: the matching rules of a customer that breaks ``unique``/``any``."""
+OVERLAP = "!overlap:"
+"""Prefix of a working column: the matching rules of a customer that breaks ``unique``/``any``.
+Not ``__``-prefixed, so that it survives collecting the results (which drops working columns),
+and spelled so that no decision's column can take its name."""
 
 
 def decide(compiler: Compiler, decision: CompiledDecision) -> None:
@@ -192,8 +194,8 @@ def _overlap(decision: CompiledDecision, pairs: list[tuple[CompiledRule, nw.Expr
 
 
 def check_overlap(decision: CompiledDecision, broken: pl.DataFrame) -> None:
-    """Stop with :class:`HitPolicyError` if ``broken`` (customer_id and the decision's overlap
-    column, already limited to the rows where it is set) has a row."""
+    """Stop with :class:`HitPolicyError` if a row of ``broken`` (customer_id and the
+    decision's overlap column) has the overlap column set."""
     column = OVERLAP + decision.name
     broken = broken.filter(pl.col(column).is_not_null())
     if broken.height == 0:

@@ -42,9 +42,16 @@ import polars as pl
 from tierkit.contract import Criterion, OpenedSource, ValueType
 from tierkit.data.keys import with_customer_keys
 from tierkit.data.prepare import needed_columns, prepare_tables
-from tierkit.errors import DataInvalid, TierkitError
+from tierkit.errors import DataInvalid, HitPolicyError, TierkitError
 from tierkit.evaluation.criteria import compute_criteria
-from tierkit.evaluation.decide import BECAUSE, RULE, decide, listed_in_order
+from tierkit.evaluation.decide import (
+    BECAUSE,
+    OVERLAP,
+    RULE,
+    check_overlap,
+    decide,
+    listed_in_order,
+)
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, PERIOD, Frames
 from tierkit.registry import Registry
@@ -256,7 +263,14 @@ def _evaluate_rows(
                     compiler.condition(rule.when),
                     per_period=False,
                 )
-    return _Values(frames.collect_customers(), frames.collect_periods(), grid)
+    customers = frames.collect_customers()
+    for name in ruleset.decisions:
+        if OVERLAP + name in customers.columns:
+            try:
+                check_overlap(ruleset.decisions[name], customers.select(ID, OVERLAP + name))
+            except HitPolicyError as error:
+                raise ExampleFailure(f"example '{example}': {error}") from error
+    return _Values(customers, frames.collect_periods(), grid)
 
 
 # --------------------------------------------------------------------------------------------
