@@ -465,3 +465,14 @@ def test_an_example_whose_customer_breaks_unique_fails_naming_the_rules(tmp_path
     result = CliRunner().invoke(app, ["test", str(path)])
     assert result.exit_code == 1, result.output
     assert "(hit: unique): rule 1 and rule 2 all match customer" in result.output
+
+
+def test_a_sum_too_fine_for_whole_units_is_added_as_it_is() -> None:
+    # 1e-30 in whole units of 1e-30 makes 1 a 10^30, beyond 64 bits: added as floats instead,
+    # where 1 + 1e-30 is 1.0 (a double keeps about 16 digits)
+    ruleset = load(
+        "    hit: collect sum\n    rules:\n"
+        "      - {when: a > 0, then: 1}\n      - {when: a > 1, then: 1.0e-30}\n"
+        "    default: {then: 0}\n"
+    )
+    assert decide(ruleset, [2.0, 0.5, 0.0])["d"].to_list() == [1.0, 1.0, 0.0]

@@ -141,13 +141,12 @@ def _aggregate(
         ).cast(nw.Float64)
     elif decision.aggregate == "sum":
         scale = 10 ** max((_decimals(r.then) for r, _ in pairs), default=0)
-        terms = [
-            nw.when(c)
-            .then(nw.lit(int(_decimal(r.then) * scale), nw.Int64))
-            .otherwise(nw.lit(0, nw.Int64))
-            for r, c in pairs
-        ]
-        total = reduce(lambda a, b: a + b, terms, nw.lit(0, nw.Int64))
+        exact = sum(abs(_decimal(r.then)) * scale for r, _ in pairs) < 2**63
+        if not exact:  # whole units would overflow: add the numbers as they are
+            scale = 1
+        zero = nw.lit(0, nw.Int64 if exact else nw.Float64)
+        terms = [nw.when(c).then(_units(r.then, scale, exact)).otherwise(zero) for r, c in pairs]
+        total = reduce(lambda a, b: a + b, terms, zero)
         value = nw.when(~nothing).then(total.cast(nw.Float64) / scale)
     else:
         picked = [nw.when(c).then(nw.lit(float(_decimal(r.then)), nw.Float64)) for r, c in pairs]
@@ -249,6 +248,13 @@ def _rule_name(rule: CompiledRule) -> str:
 def _key(value: ThenValue) -> str:
     """A value as a key that tells true from 1 (Python's ``True == 1``)."""
     return f"{type(value).__name__}:{value}"
+
+
+def _units(value: ThenValue, scale: int, exact: bool) -> nw.Expr:
+    """A number in whole units of ``1/scale``, or as a float when that is not ``exact``."""
+    if not exact:
+        return nw.lit(float(value), nw.Float64)
+    return nw.lit(int(_decimal(value) * scale), nw.Int64)
 
 
 def _decimal(value: Any) -> Decimal:
