@@ -419,3 +419,8 @@ def test_a_structured_input_gives_one_criterion_per_component(tmp_path: Path) ->
         False,
         False,
     )
+
+
+def test_literal_arithmetic_keeps_feel_s_34_digits() -> None:
+    # 1 / 3 to 34 significant digits (Python's default context keeps 28)
+    assert evaluate_literal("1 / 3", {}) == Decimal("0." + "3" * 34)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 Value = str | bool | int | float | None
@@ -172,7 +172,9 @@ def evaluate_literal(text: str, values: Mapping[str, Any]) -> Any:
     text continues with is taken. Numbers are exact (Decimal); a missing operand gives None.
     """
     tokens = _tokens(text, sorted(values, key=len, reverse=True))
-    position, result = _expression(tokens, 0, values, 0)
+    with localcontext() as context:
+        context.prec = 34  # FEEL numbers are IEEE 754 decimal128: 34 significant digits
+        position, result = _expression(tokens, 0, values, 0)
     if position != len(tokens):
         raise FeelError(f"unexpected {tokens[position][1]!r} in {text!r}")
     return result
