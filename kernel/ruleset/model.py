@@ -122,13 +122,13 @@ class Decision(_Strict):
         description="The decision's values, best first (DMN's outputValues); `priority` and "
         "`output order` order matches by it.",
     )
+    title: str | None = None
+    description: str | None = None
 
     @field_validator("hit", mode="after")
     @classmethod
     def _known_hit(cls, value: str) -> str:
         return normalize_hit(value)
-    title: str | None = None
-    description: str | None = None
 
 
 class Example(_Strict):
