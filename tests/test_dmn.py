@@ -228,6 +228,9 @@ def test_import_writes_a_ruleset_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["import", str(write(tmp_path, MODEL)), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "2 input(s), 2 decision(s)" in result.output
+    # Points (collect sum) has no default output: the ruleset needs one before it loads
+    assert "note: the ruleset does not load as it is" in result.output
+    assert "decision 'Points' has no default" in result.output or "customer." in result.output
     assert yaml.safe_load(out.read_text())["decisions"]["Tier"]["hit"] == "priority"
 
 
@@ -297,3 +300,127 @@ def test_a_failing_case_is_an_error_with_the_reason_and_exit_1(tmp_path: Path) -
     assert first["result"] == "ERROR" and first["detail"] == 'Tier: expected "B", got "A"'
     # 150 > 0 and > 100: 0.1 + 0.2 = 0.3, equal to 0.30 as a decimal
     assert second["result"] == "SUCCESS"
+
+
+CHAINED = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" name="chained" id="d"
+             namespace="urn:test">
+  <decision name="Advice" id="advice">
+    <decisionTable hitPolicy="RULE ORDER">
+      <input><inputExpression typeRef="string"><text>Band</text></inputExpression></input>
+      <output/>
+      <rule><inputEntry><text>"high","mid"</text></inputEntry>
+        <outputEntry><text>"call, then visit"</text></outputEntry></rule>
+      <rule><inputEntry><text>"high"</text></inputEntry>
+        <outputEntry><text>"offer terms"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+  <decision name="Band" id="band">
+    <decisionTable hitPolicy="UNIQUE">
+      <input><inputExpression typeRef="number"><text>Score</text></inputExpression></input>
+      <output/>
+      <rule><inputEntry><text>&gt;=70</text></inputEntry><outputEntry><text>"high"</text>
+        </outputEntry></rule>
+      <rule><inputEntry><text>[40..80)</text></inputEntry><outputEntry><text>"mid"</text>
+        </outputEntry></rule>
+    </decisionTable>
+  </decision>
+  <inputData name="Score" id="s"><variable name="Score" typeRef="number"/></inputData>
+</definitions>
+"""
+
+
+def test_a_table_may_read_a_decision_listed_after_it(tmp_path: Path) -> None:
+    prepared = prepare(write(tmp_path, CHAINED))
+    assert prepared.problem is None
+    # 85: Band high (rule 1 only); Advice rules 1 and 2, in rule order; the comma stays inside
+    got = decide_case(prepared, {"Score": Decimal("85")})
+    assert got == {"Band": "high", "Advice": ["call, then visit", "offer terms"]}
+    # 50: mid -> rule 1 only; 10: no band (null) -> no advice, an empty list
+    assert decide_case(prepared, {"Score": Decimal("50")})["Advice"] == ["call, then visit"]
+    assert decide_case(prepared, {"Score": Decimal("10")}) == {"Band": None, "Advice": []}
+
+
+def test_a_unique_overlap_is_the_case_s_error_result(tmp_path: Path) -> None:
+    folder = tmp_path / "9002-overlap"
+    folder.mkdir()
+    write(folder, CHAINED, "9002-overlap.dmn")
+    write(
+        folder,
+        """<testCases xmlns="http://www.omg.org/spec/DMN/20160719/testcase"
+          xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+          <modelName>9002-overlap.dmn</modelName>
+          <testCase id="001">
+            <inputNode name="Score"><value xsi:type="xsd:decimal">75</value></inputNode>
+            <resultNode name="Band" errorResult="true"><expected>
+              <value xsi:nil="true"/></expected></resultNode>
+          </testCase>
+          <testCase id="002">
+            <inputNode name="Score"><value xsi:type="xsd:decimal">75</value></inputNode>
+            <resultNode name="Band"><expected><value xsi:type="xsd:string">high</value>
+            </expected></resultNode>
+          </testCase>
+        </testCases>""",
+        "9002-overlap-test-01.xml",
+    )
+    # 75 is >= 70 (rule 1) and in [40..80) (rule 2): UNIQUE is broken
+    first, second = run_folders([tmp_path])
+    assert first.result == "SUCCESS", first
+    assert second.result == "ERROR"
+    assert "rule 1 and rule 2 all match customer 1" in second.detail
+
+
+STRUCTURED = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" name="structured" id="d"
+             namespace="urn:test">
+  <itemDefinition name="tApplicant">
+    <itemComponent name="Age"><typeRef>number</typeRef></itemComponent>
+    <itemComponent name="Since"><typeRef>date</typeRef></itemComponent>
+  </itemDefinition>
+  <decision name="Loyal" id="loyal">
+    <decisionTable hitPolicy="FIRST">
+      <input><inputExpression typeRef="number"><text>Applicant.Age</text></inputExpression>
+      </input>
+      <input><inputExpression typeRef="date"><text>Applicant.Since</text></inputExpression>
+      </input>
+      <output/>
+      <rule><inputEntry><text>&gt;=18</text></inputEntry>
+        <inputEntry><text>&lt; date("2020-01-01")</text></inputEntry>
+        <outputEntry><text>true</text></outputEntry></rule>
+      <rule><inputEntry><text>-</text></inputEntry><inputEntry><text>-</text></inputEntry>
+        <outputEntry><text>false</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+  <inputData name="Applicant" id="a"><variable name="Applicant" typeRef="tApplicant"/>
+  </inputData>
+</definitions>
+"""
+
+
+def test_a_structured_input_gives_one_criterion_per_component(tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = write(tmp_path, STRUCTURED)
+    ruleset = to_ruleset(read_model(path)).ruleset
+    assert list(ruleset["criteria"]) == ["Applicant_Age", "Applicant_Since"]
+    assert ruleset["decisions"]["Loyal"]["rules"][0]["when"] == (
+        "Applicant_Age >= 18 and Applicant_Since < date('2020-01-01')"
+    )
+    prepared = prepare(path)
+    assert prepared.problem is None
+
+    def loyal(age: str, since: str) -> object:
+        given = {"Applicant": {"Age": Decimal(age), "Since": dt.date.fromisoformat(since)}}
+        return decide_case(prepared, given)["Loyal"]
+
+    # 30, since 2019: rule 1; 30, since 2020-01-01 (not before): rule 2; 17: rule 2
+    assert (loyal("30", "2019-05-01"), loyal("30", "2020-01-01"), loyal("17", "2010-01-01")) == (
+        True,
+        False,
+        False,
+    )
+
+
+def test_literal_arithmetic_keeps_feel_s_34_digits() -> None:
+    # 1 / 3 to 34 significant digits (Python's default context keeps 28)
+    assert evaluate_literal("1 / 3", {}) == Decimal("0." + "3" * 34)

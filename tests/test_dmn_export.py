@@ -101,8 +101,13 @@ def test_a_decision_read_by_another_is_a_required_decision(exported: Path) -> No
 def _vector(ruleset: CompiledRuleset, given: dict[str, Any]) -> dict[str, Any]:
     inputs = pl.DataFrame(
         {"customer_id": ["9"], **{k: [v] for k, v in given.items()}},
-        schema={"customer_id": pl.String, "a": pl.Float64, "b": pl.Float64,
-                "f": pl.Boolean, "s": pl.String},
+        schema={
+            "customer_id": pl.String,
+            "a": pl.Float64,
+            "b": pl.Float64,
+            "f": pl.Boolean,
+            "s": pl.String,
+        },
     )
     return decide_vector(ruleset, REGISTRY, inputs).row(0, named=True)
 
@@ -113,7 +118,9 @@ def test_export_then_import_decides_every_customer_alike(
     prepared = prepare(exported)
     assert prepared.problem is None
     grid = itertools.product(
-        [None, -1.0, 3.0, 5.0, 9.5, 10.0, 12.0], [None, 4.0], [None, True, False],
+        [None, -1.0, 3.0, 5.0, 9.5, 10.0, 12.0],
+        [None, 4.0],
+        [None, True, False],
         [None, "x", "y", "z"],
     )
     for a, b, f, s in grid:

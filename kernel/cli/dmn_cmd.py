@@ -59,10 +59,33 @@ def import_dmn(
         typer.echo(f"{model}: left out: {message}", err=True)
     if out is None:
         typer.echo(text, nl=False)
-        return
-    write_atomically(out, text)
-    decisions = len(imported.ruleset.get("decisions", {}))
-    typer.echo(f"{out}: ruleset with {len(imported.inputs)} input(s), {decisions} decision(s)")
+    else:
+        write_atomically(out, text)
+        decisions = len(imported.ruleset.get("decisions", {}))
+        typer.echo(f"{out}: ruleset with {len(imported.inputs)} input(s), {decisions} decision(s)")
+    _check_loads(text, str(out or model))
+
+
+def _check_loads(text: str, name: str) -> None:
+    """Say on standard error when the imported ruleset does not load as it is, and why.
+
+    The import itself succeeded: a table without a default output, or an input that is no
+    customer attribute here, is for the analyst to settle in the ruleset.
+    """
+    from tierkit.errors import RulesetInvalid
+    from tierkit.ruleset import load_ruleset_text
+
+    try:
+        load_ruleset_text(text, name)
+    except RulesetInvalid as error:
+        count = len(error.problems)
+        typer.echo(
+            f"note: the ruleset does not load as it is ({count} problem(s)); for example:\n"
+            f"{error.problems[0].render()}\n"
+            f"edit it (a `default:`, or `use:` to map an input to a criterion) and check it "
+            "with `tierkit validate`",
+            err=True,
+        )
 
 
 @guarded

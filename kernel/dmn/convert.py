@@ -29,7 +29,7 @@ from tierkit.dmn.feel import FeelError, literal, split_list, unary_condition
 from tierkit.dmn.read import DmnError, DmnLiteral, DmnModel, DmnTable
 from tierkit.ruleset.hit import normalize_hit
 
-TYPES = {"number": "number", "string": "text", "boolean": "boolean"}
+TYPES = {"number": "number", "string": "text", "boolean": "boolean", "date": "date"}
 """FEEL base types and the tierkit types of criteria."""
 
 
@@ -91,15 +91,25 @@ def to_ruleset(
     criteria: dict[str, Any] = {}
     names: dict[str, str] = {}
     tables = {d.name for d in model.decisions}
-    for number, data in enumerate(model.inputs, start=1):
+    fields: list[tuple[str, str | None]] = []  # (DMN name, type), a structure's fields apart
+    for data in model.inputs:
         if data.name.startswith("previous_") and data.name[9:] in tables:
             names[data.name] = f"previous.{data.name[9:]}"  # written so by tierkit export
             continue
-        ident = identifier(data.name, taken)
-        names[data.name] = ident
-        kind = TYPES.get(model.base_type(data.type_ref) or "string", "text")
-        imported.inputs[data.name] = (ident, kind)
-        criteria[ident] = {"use": use(ident, number), "title": data.name}
+        components = model.item_components.get(data.type_ref or "")
+        if components:  # Applicant.Age, Applicant.Income: one criterion each
+            fields += [(f"{data.name}.{c}", t) for c, t in components]
+        else:
+            fields.append((data.name, data.type_ref))
+    for number, (dmn_name, type_ref) in enumerate(fields, start=1):
+        ident = identifier(dmn_name, taken)
+        names[dmn_name] = ident
+        kind = TYPES.get(model.base_type(type_ref) or "string", "text")
+        imported.inputs[dmn_name] = (ident, kind)
+        criteria[ident] = {"use": use(ident, number), "title": dmn_name}
+    for decision in model.decisions:  # a table may read a decision listed after it
+        if isinstance(decision, DmnLiteral) or len(decision.outputs) == 1:
+            names[decision.name] = identifier(decision.name, taken)
     derive: dict[str, Any] = {}
     decisions: dict[str, Any] = {}
     for decision in model.decisions:
@@ -138,8 +148,7 @@ def _literal(
         )
         return
     text = _names_in(decision.text, names)
-    ident = identifier(decision.name, taken)
-    names[decision.name] = ident
+    ident = names[decision.name]
     derive[ident] = text
     imported.decisions[decision.name] = ImportedDecision(
         decision.name, "literal", ((None, ident),), literal=decision.text
@@ -222,9 +231,7 @@ def _table(
     for k, output in enumerate(table.outputs):
         component = output.name or (table.label if not multi else f"output {k + 1}")
         base = table.name if not multi else f"{table.name} {output.name or k + 1}"
-        ident = identifier(base, taken)
-        if not multi:
-            names[table.name] = ident
+        ident = names[table.name] if not multi else identifier(base, taken)
         spec: dict[str, Any] = {"title": base}
         if hit != "first":
             spec["hit"] = hit

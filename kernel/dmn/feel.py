@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 Value = str | bool | int | float | None
@@ -139,8 +139,14 @@ def _one_test(text: str, subject: str, names: Callable[[str], str | None]) -> st
     return f"{subject} == {_endpoint(text, names)}"
 
 
+_DATE = re.compile(r'^date\(\s*"(\d{4}-\d{2}-\d{2})"\s*\)$')
+
+
 def _endpoint(text: str, names: Callable[[str], str | None]) -> str:
     stripped = text.strip()
+    day = _DATE.match(stripped)
+    if day:
+        return f"date('{day.group(1)}')"
     try:
         return tierkit_literal(literal(stripped))
     except FeelError:
@@ -166,7 +172,9 @@ def evaluate_literal(text: str, values: Mapping[str, Any]) -> Any:
     text continues with is taken. Numbers are exact (Decimal); a missing operand gives None.
     """
     tokens = _tokens(text, sorted(values, key=len, reverse=True))
-    position, result = _expression(tokens, 0, values, 0)
+    with localcontext() as context:
+        context.prec = 34  # FEEL numbers are IEEE 754 decimal128: 34 significant digits
+        position, result = _expression(tokens, 0, values, 0)
     if position != len(tokens):
         raise FeelError(f"unexpected {tokens[position][1]!r} in {text!r}")
     return result

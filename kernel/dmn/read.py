@@ -87,6 +87,8 @@ class DmnModel:
     decisions: tuple[DmnTable | DmnLiteral, ...]
     item_types: dict[str, str] = field(default_factory=dict)
     """Item definition → its base type (``tEmploymentStatus`` → ``string``), when simple."""
+    item_components: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
+    """Item definition → its components' names and types, when it is a structure."""
     unsupported: tuple[str, ...] = ()
     """Decisions of another kind (contexts, invocations, ...), by name."""
 
@@ -151,11 +153,15 @@ def read_model(path: str | Path, data: bytes | None = None) -> DmnModel:
             "expected <definitions>"
         )
     item_types: dict[str, str] = {}
+    item_components: dict[str, tuple[tuple[str, str | None], ...]] = {}
     for item in children(root, "itemDefinition"):
         type_ref = _child(item, "typeRef")
         name = item.get("name")
         if name and type_ref is not None and type_ref.text:
             item_types[name] = type_ref.text.strip()
+        components = children(item, "itemComponent")
+        if name and components:
+            item_components[name] = tuple((c.get("name") or "", _type_text(c)) for c in components)
     inputs = tuple(
         DmnInputData(
             name=element.get("name") or "",
@@ -179,8 +185,14 @@ def read_model(path: str | Path, data: bytes | None = None) -> DmnModel:
         inputs=inputs,
         decisions=tuple(decisions),
         item_types=item_types,
+        item_components=item_components,
         unsupported=tuple(unsupported),
     )
+
+
+def _type_text(element: Element) -> str | None:
+    type_ref = _child(element, "typeRef")
+    return type_ref.text.strip() if type_ref is not None and type_ref.text else None
 
 
 def _variable_type(element: Element) -> str | None:

@@ -11,6 +11,7 @@ value: numbers as exact decimals, texts, true/false, structures by component, li
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from tierkit.dmn.convert import Imported, to_ruleset
 from tierkit.dmn.feel import FeelError, evaluate_literal
 from tierkit.dmn.read import DmnError, DmnModel, children, local_name, parse_xml, read_model
 from tierkit.errors import TierkitError
-from tierkit.evaluation.decide import OVERLAP, check_overlap, decide
+from tierkit.evaluation.decide import OVERLAP, check_overlap, decide, listed_in_order
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, Frames
 from tierkit.hookspecs import hookimpl
@@ -95,7 +96,12 @@ def _given(*args: Any) -> Any:
     raise AssertionError("a DMN input is given by the test case, not computed")
 
 
-_KINDS = {"number": ValueType.NUMBER, "text": ValueType.TEXT, "boolean": ValueType.BOOLEAN}
+_KINDS = {
+    "number": ValueType.NUMBER,
+    "text": ValueType.TEXT,
+    "boolean": ValueType.BOOLEAN,
+    "date": ValueType.DATE,
+}
 
 
 @dataclass
@@ -120,11 +126,8 @@ def prepare(path: Path) -> Prepared:
         return Prepared(model, Imported({}), None, None, str(error))
     if not imported.ruleset.get("decisions"):
         return Prepared(model, imported, None, None, None)  # literal expressions only
-    kinds = {
-        f"dmn.input{number}": _KINDS[imported.inputs[data.name][1]]
-        for number, data in enumerate(model.inputs, start=1)
-        if data.name in imported.inputs
-    }
+    criteria = imported.ruleset["criteria"]
+    kinds = {criteria[ident]["use"]: _KINDS[kind] for ident, kind in imported.inputs.values()}
     registry = build_registry(
         make_plugin_manager([("dmn-inputs", _Inputs(kinds))], load_entry_points=True)
     )
@@ -150,7 +153,7 @@ def _problems(problems: Sequence[TierkitError]) -> str:
 def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
     """Every decision's value (DMN name → value) for one set of input values."""
     results: dict[str, Any] = {}
-    literal_values = dict(inputs)
+    literal_values = _flat(inputs)
     for name, decision in prepared.imported.decisions.items():
         if decision.kind == "literal" and decision.literal is not None:
             try:
@@ -166,12 +169,13 @@ def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
     assert ruleset is not None and registry is not None
     row: dict[str, Any] = {ID: ["1"]}
     schema: dict[str, Any] = {ID: pl.String}
-    dtypes = {"number": pl.Float64, "text": pl.String, "boolean": pl.Boolean}
+    dtypes = {"number": pl.Float64, "text": pl.String, "boolean": pl.Boolean, "date": pl.Date}
+    inputs = _flat(inputs)
     for dmn_name, (ident, kind) in prepared.imported.inputs.items():
         value = inputs.get(dmn_name)
         if isinstance(value, Decimal):
             value = float(value)
-        wanted = {"number": float, "text": str, "boolean": bool}[kind]
+        wanted = {"number": float, "text": str, "boolean": bool, "date": dt.date}[kind]
         ok = isinstance(value, wanted) and not (kind == "number" and isinstance(value, bool))
         row[ident] = [value if ok else None]
         schema[ident] = dtypes[kind]
@@ -180,35 +184,59 @@ def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
     for step in ruleset.order:
         if step.kind == "derive":
             compiler.column(ruleset.derived[step.name].expr, step.name)
-        else:
-            decide(compiler, ruleset.decisions[step.name])
-    decided = frames.collect_customers()
-    broken: dict[str, str] = {}
-    for compiled in ruleset.decisions.values():
-        if compiled.policy in ("unique", "any"):
-            try:
-                check_overlap(compiled, decided.select(ID, OVERLAP + compiled.name))
-            except TierkitError as error:
-                broken[compiled.name] = str(error)
+            continue
+        compiled = ruleset.decisions[step.name]
+        decide(compiler, compiled)
+        if compiled.hit == "collect":  # the list, exactly, from which rules matched
+            for rule in compiled.rules:
+                frames.add(
+                    _match(compiled.name, rule.index),
+                    compiler.condition(rule.when),
+                    per_period=False,
+                )
+    decided = frames.collect_customers().row(0, named=True)
     for name, decision in tables.items():
-        values = []
+        values: list[Any] = []
         for _, ident in decision.columns:
-            if ident in broken:
-                raise _CaseFailure(broken[ident])
-            value = decided[ident][0]
-            compiled_decision = ruleset.decisions[ident]
-            if decision.is_list:
-                item = compiled_decision.type.item or "text"
-                value = [_typed(v, item) for v in value.split(", ")] if value else []
+            compiled = ruleset.decisions[ident]
+            if decided.get(OVERLAP + ident) is not None:
+                try:
+                    check_overlap(
+                        compiled,
+                        pl.DataFrame({ID: ["1"], OVERLAP + ident: [decided[OVERLAP + ident]]}),
+                    )
+                except TierkitError as error:
+                    values.append(Failed(str(error)))
+                    continue
+            if compiled.hit == "collect":
+                matched = [r for r in compiled.rules if decided[_match(ident, r.index)]]
+                item = compiled.type.item or "text"
+                values.append([_typed(v, item) for v in listed_in_order(compiled, matched)])
             else:
-                value = _typed(value, compiled_decision.type.base)
-            values.append(value)
-        results[name] = _shape(decision.columns, values, decision.is_list)
+                values.append(_typed(decided[ident], compiled.type.base))
+        failed = next((v for v in values if isinstance(v, Failed)), None)
+        results[name] = failed or _shape(decision.columns, values, decision.is_list)
     return results
 
 
-class _CaseFailure(Exception):
-    pass
+def _flat(values: dict[str, Any]) -> dict[str, Any]:
+    """Structured inputs flattened: ``{"Applicant": {"Age": 30}}`` also as ``Applicant.Age``."""
+    flat = dict(values)
+    for name, value in values.items():
+        if isinstance(value, dict):
+            flat.update({f"{name}.{k}": v for k, v in _flat(value).items()})
+    return flat
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A decision that ended in an error (DMN: an error result), with the reason."""
+
+    reason: str
+
+
+def _match(decision: str, index: int) -> str:
+    return f"__match::{decision}::{index}"
 
 
 def _typed(value: Any, base: str) -> Any:
@@ -262,6 +290,11 @@ def _scalar(value: Element) -> Any:
             return text
     if kind == "boolean":
         return text.strip() == "true"
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            return text
     return text
 
 
@@ -333,16 +366,24 @@ def _run_case(where: tuple[str, str], prepared: Prepared, case: Element) -> Case
     inputs = {node.get("name") or "": _value(node) for node in children(case, "inputNode")}
     try:
         actual = decide_case(prepared, inputs)
-    except (_CaseFailure, TierkitError) as error:
+    except TierkitError as error:
         return CaseResult(*where, case_id, ERROR, str(error))
     for node in children(case, "resultNode"):
         name = node.get("name") or ""
+        if name not in actual:
+            return CaseResult(*where, case_id, ERROR, f"decision '{name}' is not in the model")
+        got = actual[name]
+        if node.get("errorResult") == "true":
+            if got is not None and not isinstance(got, Failed):
+                detail = f"{name}: expected an error, got {show(got)}"
+                return CaseResult(*where, case_id, ERROR, detail)
+            continue
+        if isinstance(got, Failed):
+            return CaseResult(*where, case_id, ERROR, f"{name}: {got.reason}")
         expected_element = next((c for c in node if local_name(c.tag) == "expected"), None)
         if expected_element is None:
             continue
         expected = _value(expected_element)
-        if name not in actual:
-            return CaseResult(*where, case_id, ERROR, f"decision '{name}' is not in the model")
         if not _same(expected, actual[name]):
             detail = f"{name}: expected {show(expected)}, got {show(actual[name])}"
             return CaseResult(*where, case_id, ERROR, detail)

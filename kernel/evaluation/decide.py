@@ -28,8 +28,10 @@ from tierkit.ruleset.compiled import CompiledDecision, CompiledRule, ThenValue
 
 RULE = ".rule"
 BECAUSE = ".because"
-OVERLAP = "__overlap::"
-"""Prefix of a working column: the matching rules of a customer that breaks ``unique``/``any``."""
+OVERLAP = "!overlap:"
+"""Prefix of a working column: the matching rules of a customer that breaks ``unique``/``any``.
+Not ``__``-prefixed, so that it survives collecting the results (which drops working columns),
+and spelled so that no decision's column can take its name."""
 
 
 def decide(compiler: Compiler, decision: CompiledDecision) -> None:
@@ -80,10 +82,9 @@ def _in_priority(
 ) -> list[tuple[CompiledRule, nw.Expr]]:
     """``pairs`` in the order the policy tries them: by outcome (best first) for ``priority``
     and ``output order``, ties in rule order; in rule order otherwise."""
-    if decision.policy not in ("priority", "output order"):
-        return pairs
-    rank = {_key(o): i for i, o in enumerate(decision.outcomes)}
-    return sorted(pairs, key=lambda p: (rank.get(_key(p[0].then), len(rank)), p[0].index))
+    conditions = {rule.index: condition for rule, condition in pairs}
+    ordered = _in_priority_rules(decision, [rule for rule, _ in pairs])
+    return [(rule, conditions[rule.index]) for rule in ordered]
 
 
 def _nothing(conditions: list[nw.Expr]) -> nw.Expr:
@@ -140,13 +141,12 @@ def _aggregate(
         ).cast(nw.Float64)
     elif decision.aggregate == "sum":
         scale = 10 ** max((_decimals(r.then) for r, _ in pairs), default=0)
-        terms = [
-            nw.when(c)
-            .then(nw.lit(int(_decimal(r.then) * scale), nw.Int64))
-            .otherwise(nw.lit(0, nw.Int64))
-            for r, c in pairs
-        ]
-        total = reduce(lambda a, b: a + b, terms, nw.lit(0, nw.Int64))
+        exact = sum(abs(_decimal(r.then)) * scale for r, _ in pairs) < 2**63
+        if not exact:  # whole units would overflow: add the numbers as they are
+            scale = 1
+        zero = nw.lit(0, nw.Int64 if exact else nw.Float64)
+        terms = [nw.when(c).then(_units(r.then, scale, exact)).otherwise(zero) for r, c in pairs]
+        total = reduce(lambda a, b: a + b, terms, zero)
         value = nw.when(~nothing).then(total.cast(nw.Float64) / scale)
     else:
         picked = [nw.when(c).then(nw.lit(float(_decimal(r.then)), nw.Float64)) for r, c in pairs]
@@ -193,8 +193,8 @@ def _overlap(decision: CompiledDecision, pairs: list[tuple[CompiledRule, nw.Expr
 
 
 def check_overlap(decision: CompiledDecision, broken: pl.DataFrame) -> None:
-    """Stop with :class:`HitPolicyError` if ``broken`` (customer_id and the decision's overlap
-    column, already limited to the rows where it is set) has a row."""
+    """Stop with :class:`HitPolicyError` if a row of ``broken`` (customer_id and the
+    decision's overlap column) has the overlap column set."""
     column = OVERLAP + decision.name
     broken = broken.filter(pl.col(column).is_not_null())
     if broken.height == 0:
@@ -220,6 +220,21 @@ def check_overlap(decision: CompiledDecision, broken: pl.DataFrame) -> None:
     )
 
 
+def listed_in_order(decision: CompiledDecision, matched: list[CompiledRule]) -> list[ThenValue]:
+    """The list a ``rule order`` or ``output order`` decision gives for these matching rules
+    (in rule order): their values in the policy's order, or the default alone when none."""
+    if not matched:
+        return [decision.default.then] if decision.default is not None else []
+    return [rule.then for rule in _in_priority_rules(decision, matched)]
+
+
+def _in_priority_rules(decision: CompiledDecision, rules: list[CompiledRule]) -> list[CompiledRule]:
+    if decision.policy not in ("priority", "output order"):
+        return rules
+    rank = {_key(o): i for i, o in enumerate(decision.outcomes)}
+    return sorted(rules, key=lambda r: (rank.get(_key(r.then), len(rank)), r.index))
+
+
 def overlap_columns(decisions: list[CompiledDecision]) -> list[str]:
     """The working overlap columns the decisions add."""
     return [OVERLAP + d.name for d in decisions if d.policy in ("unique", "any")]
@@ -233,6 +248,13 @@ def _rule_name(rule: CompiledRule) -> str:
 def _key(value: ThenValue) -> str:
     """A value as a key that tells true from 1 (Python's ``True == 1``)."""
     return f"{type(value).__name__}:{value}"
+
+
+def _units(value: ThenValue, scale: int, exact: bool) -> nw.Expr:
+    """A number in whole units of ``1/scale``, or as a float when that is not ``exact``."""
+    if not exact:
+        return nw.lit(float(value), nw.Float64)
+    return nw.lit(int(_decimal(value) * scale), nw.Int64)
 
 
 def _decimal(value: Any) -> Decimal:

@@ -42,9 +42,16 @@ import polars as pl
 from tierkit.contract import Criterion, OpenedSource, ValueType
 from tierkit.data.keys import with_customer_keys
 from tierkit.data.prepare import needed_columns, prepare_tables
-from tierkit.errors import DataInvalid, TierkitError
+from tierkit.errors import DataInvalid, HitPolicyError, TierkitError
 from tierkit.evaluation.criteria import compute_criteria
-from tierkit.evaluation.decide import BECAUSE, RULE, decide
+from tierkit.evaluation.decide import (
+    BECAUSE,
+    OVERLAP,
+    RULE,
+    check_overlap,
+    decide,
+    listed_in_order,
+)
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, PERIOD, Frames
 from tierkit.registry import Registry
@@ -257,7 +264,14 @@ def _evaluate_rows(
                     compiler.condition(rule.when),
                     per_period=False,
                 )
-    return _Values(frames.collect_customers(), frames.collect_periods(), grid)
+    customers = frames.collect_customers()
+    for name in ruleset.decisions:
+        if OVERLAP + name in customers.columns:
+            try:
+                check_overlap(ruleset.decisions[name], customers.select(ID, OVERLAP + name))
+            except HitPolicyError as error:
+                raise ExampleFailure(f"example '{example}': {error}") from error
+    return _Values(customers, frames.collect_periods(), grid)
 
 
 # --------------------------------------------------------------------------------------------
@@ -458,6 +472,9 @@ def _check(
         matches = ("rules " + ", ".join(str(r.index) for r in matched)) if matched else "no rule"
         reasons = "; ".join(r.because for r in matched if r.because) or None
         passed = sorted(map(_key, wanted)) == sorted(map(_key, actual_list))
+        if decision.policy != "collect":  # rule order, output order: order and repeats count
+            actual_list = listed_in_order(decision, matched)
+            passed = list(map(_key, wanted)) == list(map(_key, actual_list))
         return Check(name, wanted, actual_list, passed, matches, reasons)
     if name in values.customers.columns:
         actual = row[name]

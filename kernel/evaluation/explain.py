@@ -286,8 +286,13 @@ def _decision(
                     if row.get(n) is None
                 )
             ),
-            decided=(decision.hit == "first" and rule_no == rule.index)
-            or (decision.hit == "collect" and bool(checks[_key(decision, rule)])),
+            decided=(
+                decision.hit == "first" and decision.aggregate is None and rule_no == rule.index
+            )
+            or (
+                (decision.hit == "collect" or decision.aggregate is not None)
+                and bool(checks[_key(decision, rule)])  # every match makes a list or a sum
+            ),
         )
         for rule in decision.rules
     )

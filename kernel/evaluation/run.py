@@ -13,7 +13,14 @@ import polars as pl
 from tierkit.errors import TierkitError
 from tierkit.evaluation.collect import collect_results
 from tierkit.evaluation.criteria import compute_criteria
-from tierkit.evaluation.decide import BECAUSE, OVERLAP, RULE, check_overlap, decide
+from tierkit.evaluation.decide import (
+    BECAUSE,
+    OVERLAP,
+    RULE,
+    check_overlap,
+    decide,
+    overlap_columns,
+)
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, Frames
 from tierkit.registry import Registry
@@ -72,13 +79,13 @@ def evaluate_tables(
         else:
             decide(compiler, ruleset.decisions[step.name])
             by_vector.append(ruleset.decisions[step.name])
-    _check_overlaps(frames, by_vector)
     used = _used_columns(ruleset)
     keep = [ID, "name"]
     for decision in ruleset.decisions.values():
         keep += decision_columns(decision)  # a collect decision keeps one flag per value
     keep += [c for c in used if c not in keep]
     everything = collect_results(frames, customers, by_vector)
+    everything = _without_overlaps(everything, by_vector)
     values = everything.select([c for c in everything.columns if not c.startswith("__")])
     result = values.select(keep)
     _check_complete(ruleset, result)
@@ -157,17 +164,14 @@ def _add_previous(frames: Any, ruleset: CompiledRuleset, previous: pl.DataFrame 
                 frames.add(f"previous.{flag}", nw.lit(None).cast(nw.Boolean), per_period=False)
 
 
-def _check_overlaps(frames: Frames, decisions: list[CompiledDecision]) -> None:
-    """Stop when a customer breaks a ``unique`` or ``any`` decision: only those rows are
-    collected, so a sound run pays one filtered pass per such decision."""
+def _without_overlaps(everything: pl.DataFrame, decisions: list[CompiledDecision]) -> pl.DataFrame:
+    """Stop when a customer breaks a ``unique`` or ``any`` decision; else drop the columns
+    that say so."""
+    columns = overlap_columns(decisions)
     for decision in decisions:
-        if decision.policy not in ("unique", "any"):
-            continue
-        column = OVERLAP + decision.name
-        broken = frames.customers.filter(~frames.col(column).is_null()).select(
-            frames.col(ID).alias(ID), frames.col(column).alias(column)
-        )
-        check_overlap(decision, nw.to_native(broken.collect(backend="polars")))
+        if OVERLAP + decision.name in columns:
+            check_overlap(decision, everything.select(ID, OVERLAP + decision.name))
+    return everything.drop(columns)
 
 
 def _check_complete(ruleset: CompiledRuleset, result: pl.DataFrame) -> None:

@@ -359,8 +359,17 @@ class _Compiler:
             (("decisions", name, "rules", i, "then"), rule.then)
             for i, rule in enumerate(decision.rules)
         ]
-        if decision.default is not None:
+        counted = split_hit(decision.hit, decision.aggregate)[1] == "count"
+        if decision.default is not None and not counted:  # a count's default is a number
             outcomes.append((("decisions", name, "default", "then"), decision.default.then))
+        elif decision.default is not None and _then_base(decision.default.then) != "number":
+            self.add(
+                ThenTypeError,
+                f"decision '{name}' counts the matching rules, so its default must be a number, "
+                f"found {_show(decision.default.then)}",
+                ("decisions", name, "default", "then"),
+                hint="the count when no rule matches is 0 without a default",
+            )
         base = _then_base(outcomes[0][1]) if outcomes else "text"
         for path, value in outcomes[1:]:
             if _then_base(value) != base:
@@ -651,7 +660,7 @@ class _Compiler:
                 )
         outcomes: list[ThenValue] = []
         for value in [r.then for r in rules] + (
-            [spec.default.then] if spec.default is not None else []
+            [spec.default.then] if spec.default is not None and aggregate != "count" else []
         ):
             if value not in outcomes:
                 outcomes.append(value)

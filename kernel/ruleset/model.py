@@ -136,13 +136,13 @@ class Decision(_Strict):
         "Default: the order of the rules, then the default.",
         examples=[["A", "B", "C"]],
     )
+    title: str | None = None
+    description: str | None = None
 
     @field_validator("hit", mode="after")
     @classmethod
     def _known_hit(cls, value: str) -> str:
         return normalize_hit(value)
-    title: str | None = None
-    description: str | None = None
 
 
 class Example(_Strict):
