@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -118,7 +119,7 @@ def evaluate(
     value_criterion = registry.criteria[registry.strategies[compiled.strategy].value]
     criteria.setdefault(value_criterion.name, value_criterion)
     opened = open_source(str(data), registry)
-    prepared = prepare_tables(opened, criteria.values(), as_of, str(data))
+    prepared = prepare_tables(opened, criteria.values(), as_of, without_password(str(data)))
     tables = _to_backend(prepared.tables, backend)
     manifest["data"] = prepared.report.as_dict()
     lap("read")
@@ -156,6 +157,11 @@ def evaluate(
         manifest["store"] = str(history.path)
     registry.emit("tierkit_run_finished", manifest=manifest, results=results)
     return Run(results, evaluated.values, manifest, compiled)
+
+
+def without_password(location: str) -> str:
+    """A database URL as it may be printed: ``scheme://user:secret@host`` → ``scheme://user@host``."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@]*?):[^/@]*@", r"\1@", location)
 
 
 def _to_backend(tables: Mapping[str, pl.LazyFrame], backend: str) -> dict[str, nw.LazyFrame[Any]]:

@@ -1,0 +1,271 @@
+"""The PostgreSQL source against a real, throwaway server (tests/pg_server.py).
+
+The demo's CSV files are loaded into PostgreSQL with their natural types (numeric(18, 2) for
+amounts, date for dates, text for ids) and every ruleset result must equal the result from the
+files, byte for byte. Errors (server down, login refused, a table or column missing) exit with
+status 2 and never print the password.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import narwhals.stable.v2 as nw
+import polars as pl
+import pytest
+from pg_server import PASSWORD, PgServer, free_port
+from pg_server import pg_server as pg_server  # the session fixture
+from typer.testing import CliRunner
+
+from tierkit.cli import app
+from tierkit.errors import DataInvalid
+from tierkit.evaluation import evaluate
+from tierkit.plugins.postgres import mask, open_postgres, parse_url
+
+AS_OF = "2026-01-01"
+
+# The demo's tables with the types a company's database would give them.
+DEMO_TABLES = """
+create table customers (customer_id text primary key, name text not null, since date,
+                        segment text, region text, manager text);
+create table payments (customer_id text, paid_at date, amount numeric(18, 2),
+                       invoice_id text, due_at date, currency text);
+create table invoices (customer_id text, invoice_id text, issued_at date,
+                       amount numeric(18, 2), due_at date, cost numeric(18, 2));
+create table shipments (customer_id text, shipped_at date, units numeric(12, 4),
+                        promised_at date, delivered_at date, ordered_units numeric(12, 4));
+create table contracts (customer_id text, contract_id text, started_at date, ended_at date,
+                        terminated_at date);
+create table assessments (customer_id text, assessed_at date, topic text, score real);
+"""
+DEMO_NAMES = ("customers", "payments", "invoices", "shipments", "contracts", "assessments")
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output + (str(result.exception) if result.exception else "")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) -> tuple[Path, str]:
+    """The demo's CSV folder, and a URL of a database (schema ``sales``) holding the same rows."""
+    folder = tmp_path_factory.mktemp("demo")
+    code, output = cli(
+        "demo",
+        "--customers",
+        "300",
+        "--seed",
+        "7",
+        "--as-of",
+        AS_OF,
+        "--out",
+        str(folder),
+        "--no-evaluate",
+    )
+    assert code == 0, output
+    copies = "\n".join(
+        f"\\copy sales.{t} from '{folder / t}.csv' with (format csv, header)" for t in DEMO_NAMES
+    )
+    pg_server.psql(f"create schema sales; set search_path = sales;\n{DEMO_TABLES}\n{copies}")
+    return folder, pg_server.url(query="?schema=sales")
+
+
+@pytest.mark.parametrize("ruleset", ["abc-pareto", "vip-monthly"])
+def test_results_are_the_same_as_from_the_csv_files(
+    demo: tuple[Path, str], ruleset: str, tmp_path: Path
+) -> None:
+    folder, url = demo
+    from_files, from_database = tmp_path / "files.csv", tmp_path / "database.csv"
+    for data, out in ((str(folder), from_files), (url, from_database)):
+        code, output = cli(
+            "evaluate", ruleset, "--data", data, "--as-of", AS_OF, "--no-store", "--out", str(out)
+        )
+        assert code == 0, output
+        assert PASSWORD not in output
+    assert from_database.read_bytes() == from_files.read_bytes()
+    # the demo's 300 customers, each decided once
+    assert pl.read_csv(from_database).height == 300
+
+
+def test_columns_keep_their_database_types(demo: tuple[Path, str]) -> None:
+    folder, url = demo
+    opened = open_postgres(url)
+    assert set(opened.tables) == set(DEMO_NAMES)
+    payments = nw.to_native(opened.tables["payments"])
+    assert payments.collect_schema()["amount"] == pl.Decimal(18, 2)
+    assert payments.collect_schema()["paid_at"] == pl.Date
+    # the file's first payment, as written, e.g. C0000001,2025-01-05,1100.37,INV-0000001-0001,...
+    with (folder / "payments.csv").open() as handle:
+        row = next(csv.DictReader(handle))
+    first = payments.filter(pl.col("invoice_id") == row["invoice_id"]).collect()
+    assert first["amount"].to_list() == [Decimal(row["amount"])]
+    assert first["paid_at"].to_list() == [date.fromisoformat(row["paid_at"])]
+    assert opened.origins["payments"].endswith("/tierkit_test:sales.payments")
+    assert PASSWORD not in opened.origins["payments"]
+
+
+@pytest.fixture(scope="module")
+def company(pg_server: PgServer) -> str:
+    """A small company's data in schema ``company`` (as :data:`COMPANY_CSV`): ids "9" and "10"."""
+    pg_server.psql(
+        """
+        create schema company; set search_path = company;
+        create table customers (customer_id text, name text);
+        insert into customers values ('10', 'Lumen Tools'), ('9', 'Harbor Foods'),
+                                     ('11', 'Quiet One');
+        create table payments (customer_id text, paid_at date, amount numeric(20, 2),
+                               note text);
+        insert into payments values
+          ('9', '2025-12-01', 99999999999999.99, ''),   -- 10^14 - 0.01
+          ('9', '2025-12-15', 0.01, null),
+          ('10', '2025-12-02', 0.10, 'x'),
+          ('10', '2025-12-03', 0.20, 'y'),
+          ('10', '2026-01-05', 500.00, 'after the as-of date'),
+          ('12', '2025-12-04', 7.00, 'unknown customer');
+        create view payments_view as select * from payments;
+        """
+    )
+    return pg_server.url(query="?schema=company")
+
+
+CASH = """\
+tierkit: 1
+name: cash
+strategy: working-capital
+window: {period: month, periods: 1}
+criteria:
+  paid: {use: payments.received}
+decisions:
+  category:
+    rules:
+      - {when: paid > 1, then: A}
+    default: {then: C}
+"""
+
+
+COMPANY_CSV = {
+    "customers.csv": "customer_id,name\n10,Lumen Tools\n9,Harbor Foods\n11,Quiet One\n",
+    "payments.csv": "customer_id,paid_at,amount,note\n"
+    "9,2025-12-01,99999999999999.99,\n9,2025-12-15,0.01,\n10,2025-12-02,0.10,x\n"
+    "10,2025-12-03,0.20,y\n10,2026-01-05,500.00,after the as-of date\n"
+    "12,2025-12-04,7.00,unknown customer\n",
+}
+
+
+def test_money_is_exact_and_results_match_the_files(company: str, tmp_path: Path) -> None:
+    ruleset = tmp_path / "cash.yaml"
+    ruleset.write_text(CASH)
+    run = evaluate(ruleset, company, as_of="2026-01-01", store=None)
+    results = {
+        r["customer_id"]: (r["paid"], r["category"]) for r in run.results.iter_rows(named=True)
+    }
+    # 9: 99999999999999.99 + 0.01 = 10^14 exactly (as floats: 99999999999999.98);
+    # 10: 0.10 + 0.20 = 0.30 (the 500.00 of 2026-01-05 is on the as-of date, not in December);
+    # 11: no payment, 0
+    assert {k: (Decimal(str(v)), c) for k, (v, c) in results.items()} == {
+        "9": (Decimal("100000000000000"), "A"),
+        "10": (Decimal("0.3"), "C"),
+        "11": (Decimal("0"), "C"),
+    }
+    skipped = run.manifest["data"]["payments"]["skipped"]
+    assert skipped == {"unknown customer": 1, "on or after the as-of date": 1}
+    assert PASSWORD not in str(run.manifest)
+    # the same rows from CSV files give the same results, in the same order
+    for name, text in COMPANY_CSV.items():
+        (tmp_path / name).write_text(text)
+    from_files = evaluate(ruleset, tmp_path, as_of="2026-01-01", store=None)
+    assert from_files.results.equals(run.results)
+
+
+def test_empty_text_and_null_stay_apart(company: str) -> None:
+    payments = nw.to_native(open_postgres(company).tables["payments"])
+    notes = payments.filter(pl.col("customer_id") == "9").sort("paid_at").collect()["note"]
+    assert notes.to_list() == ["", None]
+
+
+def test_a_view_is_a_table(company: str) -> None:
+    opened = open_postgres(company)
+    view = nw.to_native(opened.tables["payments_view"])
+    # six rows were inserted above
+    assert view.select(pl.len()).collect().item() == 6
+
+
+def test_a_missing_table_is_named(company: str, tmp_path: Path) -> None:
+    ruleset = tmp_path / "units.yaml"
+    ruleset.write_text(CASH.replace("payments.received", "shipments.units"))
+    code, output = cli("evaluate", str(ruleset), "--data", company, "--as-of", AS_OF, "--no-store")
+    assert code == 2
+    assert "no table 'shipments' (needed by shipments.units)" in output
+    assert PASSWORD not in output
+    assert "tierkit_admin@127.0.0.1" in output
+
+
+def test_a_missing_column_is_named(pg_server: PgServer, tmp_path: Path) -> None:
+    pg_server.psql(
+        """
+        create schema thin; set search_path = thin;
+        create table customers (customer_id text, name text);
+        create table payments (customer_id text, paid_at date);
+        """
+    )
+    ruleset = tmp_path / "cash.yaml"
+    ruleset.write_text(CASH)
+    url = pg_server.url(query="?schema=thin")
+    code, output = cli("evaluate", str(ruleset), "--data", url, "--as-of", AS_OF, "--no-store")
+    assert code == 2
+    assert ":thin.payments: column 'amount' is missing (needed by payments.received)" in output
+    assert PASSWORD not in output
+
+
+def test_an_unknown_schema_is_named(pg_server: PgServer) -> None:
+    with pytest.raises(DataInvalid) as info:
+        open_postgres(pg_server.url(query="?schema=nowhere"))
+    assert "no schema 'nowhere'" in info.value.render()
+
+
+def test_a_closed_port_exits_2_naming_host_and_port(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    url = f"postgresql://reader:{PASSWORD}@127.0.0.1:{port}/sales"
+    code, output = cli("evaluate", "abc-pareto", "--data", url, "--as-of", AS_OF, "--no-store")
+    assert code == 2
+    assert f"the server at 127.0.0.1:{port} cannot be reached: Connection refused" in output
+    assert PASSWORD not in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("user", "password", "said"),
+    [
+        ("nobody", PASSWORD, 'authentication failed for user "nobody"'),
+        ("tierkit_admin", "wrong-" + PASSWORD, 'authentication failed for user "tierkit_admin"'),
+    ],
+)
+def test_a_refused_login_exits_2(pg_server: PgServer, user: str, password: str, said: str) -> None:
+    url = pg_server.url(user=user, password=password)
+    code, output = cli("evaluate", "abc-pareto", "--data", url, "--as-of", AS_OF, "--no-store")
+    assert code == 2
+    assert said in output
+    assert password not in output
+    assert f"postgresql://{user}@127.0.0.1:{pg_server.port}/tierkit_test" in output
+
+
+def test_without_the_driver_it_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg now fails
+    with pytest.raises(DataInvalid) as info:
+        open_postgres(f"postgresql://reader:{PASSWORD}@127.0.0.1:5432/sales")
+    assert "pip install 'tierkit[postgres]'" in info.value.render()
+    assert PASSWORD not in info.value.render()
+
+
+def test_the_url_is_masked_and_split() -> None:
+    target = parse_url(
+        "postgresql://reader:p%40ss@db.example.com:5433/erp?schema=sales&sslmode=require"
+    )
+    assert target.schema == "sales"
+    assert target.conninfo == "postgresql://reader:p%40ss@db.example.com:5433/erp?sslmode=require"
+    assert target.shown == "postgresql://reader@db.example.com:5433/erp"
+    assert mask("postgres://db.example.com/erp") == "postgres://db.example.com/erp"
