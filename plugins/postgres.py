@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import narwhals.stable.v2 as nw
 import polars as pl
@@ -68,7 +68,7 @@ def parse_url(location: str) -> Target:
     query = parse_qsl(parts.query, keep_blank_values=True)
     schemas = [value for key, value in query if key == "schema"]
     rest = [(key, value) for key, value in query if key != "schema"]
-    conninfo = urlunsplit(parts._replace(query=urlencode(rest)))
+    conninfo = urlunsplit(parts._replace(query=urlencode(rest, quote_via=quote)))  # %20, not +
     return Target(conninfo, schemas[-1] if schemas else None, mask(location), parts.password)
 
 
@@ -147,14 +147,14 @@ class PgColumn:
 
     def select(self) -> str:
         """The column in the ``SELECT`` list: types without an Arrow twin are sent as text."""
-        quoted = quote(self.name)
+        quoted = quote_name(self.name)
         known = self.type_name in _PLAIN_TYPES or self.type_name in ("text", "varchar", "bpchar")
         if known or (self.type_name == "numeric" and self.precision and self.scale is not None):
             return quoted
         return f"{quoted}::text as {quoted}"
 
 
-def quote(name: str) -> str:
+def quote_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -192,11 +192,12 @@ def open_postgres(location: str) -> OpenedSource:
                 columns.setdefault(table, []).append(PgColumn(name, type_name, precision, scale))
     except psycopg.OperationalError as exc:
         said = _first_line(exc)
-        what = (
-            "refused the login"
-            if "authentication" in said or "role" in said
-            else "cannot be reached"
-        )
+        if "authentication" in said or 'role "' in said:
+            what = "refused the login"
+        elif "FATAL" in str(exc):  # the server answered: a database or an option it refuses
+            what = "refused the connection"
+        else:
+            what = "cannot be reached"
         raise _problem(target, f"the server at {_server(location)} {what}: {said}") from None
     except psycopg.Error as exc:
         raise _problem(target, f"cannot read the database's tables: {_first_line(exc)}") from None
@@ -256,7 +257,7 @@ def _read(
     import pyarrow.csv as pacsv
 
     select = ", ".join(c.select() for c in columns)
-    sql = f"select {select} from {quote(schema)}.{quote(table)}"
+    sql = f"select {select} from {quote_name(schema)}.{quote_name(table)}"
     if n_rows is not None:
         sql += f" limit {int(n_rows)}"
     buffer = io.BytesIO()

@@ -179,6 +179,7 @@ def test_money_is_exact_and_results_match_the_files(company: str, tmp_path: Path
         (tmp_path / name).write_text(text)
     from_files = evaluate(ruleset, tmp_path, as_of="2026-01-01", store=None)
     assert from_files.results.equals(run.results)
+    assert from_files.values.equals(run.values)
 
 
 def test_empty_text_and_null_stay_apart(company: str) -> None:
@@ -269,3 +270,49 @@ def test_the_url_is_masked_and_split() -> None:
     assert target.conninfo == "postgresql://reader:p%40ss@db.example.com:5433/erp?sslmode=require"
     assert target.shown == "postgresql://reader@db.example.com:5433/erp"
     assert mask("postgres://db.example.com/erp") == "postgres://db.example.com/erp"
+
+
+# CASH with the share paid on time, which reads due_at
+KINDS_RULESET = CASH.replace(
+    "  paid: {use: payments.received}\n",
+    "  paid: {use: payments.received}\n  on_time: {use: payments.on_time_share}\n",
+)
+
+
+def test_numbers_timestamps_and_libpq_options(pg_server: PgServer, tmp_path: Path) -> None:
+    """Whole-number ids, timestamps and a time zone given to libpq read like the CSV text."""
+    pg_server.psql(
+        """
+        create schema kinds; set search_path = kinds;
+        create table customers (customer_id bigint, name varchar(40));
+        insert into customers values (10, 'Lumen Tools'), (9, 'Harbor Foods');
+        create table payments (customer_id integer, paid_at timestamp, amount numeric(12, 2),
+                               due_at timestamptz);
+        insert into payments values
+          (9, '2025-12-01 10:00:00', 100.00, '2025-12-01 23:30:00+00'),
+          (9, '2025-12-20 08:15:30.5', 300.00, '2025-12-10 00:30:00+00'),
+          (10, '2025-12-05 00:00:00', 50.50, null);
+        """
+    )
+    (tmp_path / "customers.csv").write_text("customer_id,name\n10,Lumen Tools\n9,Harbor Foods\n")
+    (tmp_path / "payments.csv").write_text(
+        "customer_id,paid_at,amount,due_at\n"
+        "9,2025-12-01 10:00:00,100.00,2025-12-01 23:30:00+00\n"
+        "9,2025-12-20 08:15:30.5,300.00,2025-12-10 00:30:00+00\n"
+        "10,2025-12-05 00:00:00,50.50,\n"
+    )
+    ruleset = tmp_path / "kinds.yaml"
+    ruleset.write_text(KINDS_RULESET)
+    # the session's time zone, through libpq's options: due dates print as written above
+    url = pg_server.url(query="?schema=kinds&options=-c%20TimeZone%3DUTC")
+    run = evaluate(ruleset, url, as_of="2026-01-01", store=None)
+    rows = {r["customer_id"]: r for r in run.values.iter_rows(named=True)}
+    # 9: 100.00 + 300.00 = 400.00, of which 100.00 on time (paid 12-01, due 12-01): 0.25;
+    # 10: 50.50, no due date, so no on-time share
+    assert Decimal(str(rows["9"]["paid"])) == Decimal("400")
+    assert rows["9"]["on_time"] == pytest.approx(0.25)
+    assert Decimal(str(rows["10"]["paid"])) == Decimal("50.5")
+    assert rows["10"]["on_time"] is None
+    from_files = evaluate(ruleset, tmp_path, as_of="2026-01-01", store=None)
+    assert from_files.results.equals(run.results)
+    assert from_files.values.equals(run.values)
