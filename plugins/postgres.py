@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import narwhals.stable.v2 as nw
 import polars as pl
@@ -68,7 +68,10 @@ def parse_url(location: str) -> Target:
     query = parse_qsl(parts.query, keep_blank_values=True)
     schemas = [value for key, value in query if key == "schema"]
     rest = [(key, value) for key, value in query if key != "schema"]
-    conninfo = urlunsplit(parts._replace(query=urlencode(rest, quote_via=quote)))  # %20, not +
+    if not any(key == "connect_timeout" for key, _ in rest):
+        rest.append(("connect_timeout", str(CONNECT_TIMEOUT)))
+    # built by hand: urlunsplit drops the // of postgresql:///db (a socket, or PGHOST)
+    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(rest, quote_via=quote)}"
     return Target(conninfo, schemas[-1] if schemas else None, mask(location), parts.password)
 
 
@@ -78,7 +81,7 @@ def mask(location: str) -> str:
     netloc = parts.netloc.rpartition("@")
     user = netloc[0].partition(":")[0]
     host = f"{user}@{netloc[2]}" if netloc[1] else netloc[2]
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return f"{parts.scheme}://{host}{parts.path}"
 
 
 def _problem(target: Target, message: str) -> DataInvalid:
@@ -161,7 +164,7 @@ def quote_name(name: str) -> str:
 def _connect(target: Target) -> Any:
     import psycopg
 
-    return psycopg.connect(target.conninfo, connect_timeout=CONNECT_TIMEOUT, autocommit=True)
+    return psycopg.connect(target.conninfo, autocommit=True)
 
 
 def open_postgres(location: str) -> OpenedSource:

@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,8 @@ def pg_server() -> Iterator[PgServer]:
         pytest.skip(
             "PostgreSQL's server binaries are not installed (Debian: apt-get install postgresql)"
         )
+    if find_spec("psycopg") is None:
+        pytest.skip("psycopg is not installed: pip install -e '.[postgres]'")
     if os.geteuid() == 0:
         try:
             pwd.getpwnam("postgres")

@@ -12,6 +12,7 @@ import csv
 import sys
 from datetime import date
 from decimal import Decimal
+from importlib.util import find_spec
 from pathlib import Path
 
 import narwhals.stable.v2 as nw
@@ -27,6 +28,9 @@ from tierkit.evaluation import evaluate
 from tierkit.plugins.postgres import mask, open_postgres, parse_url
 
 AS_OF = "2026-01-01"
+needs_driver = pytest.mark.skipif(
+    find_spec("psycopg") is None, reason="psycopg is not installed: pip install -e '.[postgres]'"
+)
 
 # The demo's tables with the types a company's database would give them.
 DEMO_TABLES = """
@@ -228,6 +232,7 @@ def test_an_unknown_schema_is_named(pg_server: PgServer) -> None:
     assert "no schema 'nowhere'" in info.value.render()
 
 
+@needs_driver
 def test_a_closed_port_exits_2_naming_host_and_port(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
     url = f"postgresql://reader:{PASSWORD}@127.0.0.1:{port}/sales"
@@ -267,9 +272,16 @@ def test_the_url_is_masked_and_split() -> None:
         "postgresql://reader:p%40ss@db.example.com:5433/erp?schema=sales&sslmode=require"
     )
     assert target.schema == "sales"
-    assert target.conninfo == "postgresql://reader:p%40ss@db.example.com:5433/erp?sslmode=require"
+    assert target.conninfo == (
+        "postgresql://reader:p%40ss@db.example.com:5433/erp?sslmode=require&connect_timeout=10"
+    )
+    # a timeout of the URL's own is kept
+    assert parse_url("postgresql:///erp?connect_timeout=3").conninfo == (
+        "postgresql:///erp?connect_timeout=3"
+    )
     assert target.shown == "postgresql://reader@db.example.com:5433/erp"
     assert mask("postgres://db.example.com/erp") == "postgres://db.example.com/erp"
+    assert mask("postgresql:///erp?sslmode=require") == "postgresql:///erp"
 
 
 # CASH with the share paid on time, which reads due_at
