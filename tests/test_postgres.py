@@ -328,3 +328,76 @@ def test_numbers_timestamps_and_libpq_options(pg_server: PgServer, tmp_path: Pat
     from_files = evaluate(ruleset, tmp_path, as_of="2026-01-01", store=None)
     assert from_files.results.equals(run.results)
     assert from_files.values.equals(run.values)
+
+
+def test_a_read_only_role_as_the_docs_set_it_up(
+    demo: tuple[Path, str], pg_server: PgServer, tmp_path: Path
+) -> None:
+    """docs/data-formats.md's role reads what it was granted; the rest is missing to it."""
+    folder, _ = demo
+    pg_server.psql(
+        """
+        CREATE ROLE tierkit_reader LOGIN PASSWORD 'reader-Pw';
+        ALTER ROLE tierkit_reader SET default_transaction_read_only = on;
+        GRANT CONNECT ON DATABASE tierkit_test TO tierkit_reader;
+        GRANT USAGE ON SCHEMA sales TO tierkit_reader;
+        GRANT SELECT ON sales.customers, sales.payments TO tierkit_reader;
+        """
+    )
+    url = pg_server.url(user="tierkit_reader", password="reader-Pw", query="?schema=sales")
+    from_files, from_database = tmp_path / "files.csv", tmp_path / "database.csv"
+    for data, out in ((str(folder), from_files), (url, from_database)):
+        code, output = cli(
+            "evaluate",
+            "abc-pareto",
+            "--data",
+            data,
+            "--as-of",
+            AS_OF,
+            "--no-store",
+            "--out",
+            str(out),
+        )
+        assert code == 0, output
+    assert from_database.read_bytes() == from_files.read_bytes()
+    # shipments were not granted: the role does not see the table
+    code, output = cli(
+        "evaluate",
+        "abc-pareto",
+        "--strategy",
+        "market-expansion",
+        "--data",
+        url,
+        "--as-of",
+        AS_OF,
+        "--no-store",
+    )
+    assert code == 2
+    assert "no table 'shipments'" in output
+    assert "reader-Pw" not in output
+
+
+def test_bad_rows_are_reported_as_for_files(pg_server: PgServer, tmp_path: Path) -> None:
+    pg_server.psql(
+        """
+        create schema bad; set search_path = bad;
+        create table customers (customer_id text, name text);
+        insert into customers values ('C-1', 'Harbor Foods'), ('C-2', 'Lumen Tools'),
+                                     ('C-2', 'Lumen Tools GmbH');
+        create table payments (customer_id text, paid_at text, amount numeric(12, 2));
+        insert into payments values ('C-1', '2025-12-01', 10.00), ('C-1', '01/12/2025', 5.00),
+                                    ('C-2', '2025-12-02', -45.00);
+        """
+    )
+    ruleset = tmp_path / "cash.yaml"
+    ruleset.write_text(CASH)
+    url = pg_server.url(query="?schema=bad")
+    code, output = cli("evaluate", str(ruleset), "--data", url, "--as-of", AS_OF, "--no-store")
+    assert code == 2
+    origin = f"postgresql://tierkit_admin@127.0.0.1:{pg_server.port}/tierkit_test:bad"
+    # C-2 twice; one paid_at not a date; one negative amount
+    assert f"{origin}.customers: 1 customer_id value appears more than once" in output
+    assert f"{origin}.payments: column 'paid_at': 1 value cannot be read as a date" in output
+    assert "paid_at = '01/12/2025'" in output
+    assert f"{origin}.payments: column 'amount': 1 value must not be negative" in output
+    assert PASSWORD not in output
