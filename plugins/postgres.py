@@ -154,6 +154,8 @@ class PgColumn:
         known = self.type_name in _PLAIN_TYPES or self.type_name in ("text", "varchar", "bpchar")
         if known or (self.type_name == "numeric" and self.precision and self.scale is not None):
             return quoted
+        if self.type_name == "money":  # '$1,100.37' in the server's locale: its digits instead
+            return f"{quoted}::numeric::text as {quoted}"
         return f"{quoted}::text as {quoted}"
 
 

@@ -292,13 +292,13 @@ KINDS_RULESET = CASH.replace(
 
 
 def test_numbers_timestamps_and_libpq_options(pg_server: PgServer, tmp_path: Path) -> None:
-    """Whole-number ids, timestamps and a time zone given to libpq read like the CSV text."""
+    """Whole-number ids, timestamps, money and a time zone given to libpq read like CSV text."""
     pg_server.psql(
         """
         create schema kinds; set search_path = kinds;
         create table customers (customer_id bigint, name varchar(40));
         insert into customers values (10, 'Lumen Tools'), (9, 'Harbor Foods');
-        create table payments (customer_id integer, paid_at timestamp, amount numeric(12, 2),
+        create table payments (customer_id integer, paid_at timestamp, amount money,
                                due_at timestamptz);
         insert into payments values
           (9, '2025-12-01 10:00:00', 100.00, '2025-12-01 23:30:00+00'),
