@@ -134,10 +134,15 @@ class PgColumn:
     precision: int | None
     scale: int | None
 
+    def is_decimal(self) -> bool:
+        """A ``numeric(p, s)`` that fits Arrow's decimal128 (up to 38 digits)."""
+        p, s = self.precision, self.scale
+        return self.type_name == "numeric" and p is not None and s is not None and 0 <= s <= p <= 38
+
     def arrow_type(self) -> Any:
         import pyarrow as pa
 
-        if self.type_name == "numeric" and self.precision and self.scale is not None:
+        if self.is_decimal():
             return pa.decimal128(self.precision, self.scale)
         plain = _PLAIN_TYPES.get(self.type_name)
         if plain == "date32":
@@ -152,7 +157,7 @@ class PgColumn:
         """The column in the ``SELECT`` list: types without an Arrow twin are sent as text."""
         quoted = quote_name(self.name)
         known = self.type_name in _PLAIN_TYPES or self.type_name in ("text", "varchar", "bpchar")
-        if known or (self.type_name == "numeric" and self.precision and self.scale is not None):
+        if known or self.is_decimal():
             return quoted
         if self.type_name == "money":  # '$1,100.37' in the server's locale: its digits instead
             return f"{quoted}::numeric::text as {quoted}"
@@ -277,12 +282,13 @@ def _read(
     except psycopg.Error as exc:
         raise _problem(target, f"cannot read {schema}.{table}: {_first_line(exc)}") from None
     names = [c.name for c in columns]
-    if not buffer.getbuffer().nbytes:
+    if not buffer.tell():
         empty = pl.from_arrow(pa.schema([(c.name, c.arrow_type()) for c in columns]).empty_table())
         assert isinstance(empty, pl.DataFrame)
         return empty
+    buffer.seek(0)
     arrow = pacsv.read_csv(
-        io.BytesIO(buffer.getvalue()),
+        buffer,
         read_options=pacsv.ReadOptions(column_names=names),
         convert_options=pacsv.ConvertOptions(
             column_types={c.name: c.arrow_type() for c in columns},

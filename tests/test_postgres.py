@@ -401,3 +401,27 @@ def test_bad_rows_are_reported_as_for_files(pg_server: PgServer, tmp_path: Path)
     assert "paid_at = '01/12/2025'" in output
     assert f"{origin}.payments: column 'amount': 1 value must not be negative" in output
     assert PASSWORD not in output
+
+
+def test_an_empty_table_and_wide_numbers_keep_their_types(pg_server: PgServer) -> None:
+    pg_server.psql(
+        """
+        create schema empty; set search_path = empty;
+        create table payments (customer_id text, paid_at date, amount numeric(18, 2),
+                               huge numeric(40, 2), plain numeric);
+        """
+    )
+    payments = nw.to_native(open_postgres(pg_server.url(query="?schema=empty")).tables["payments"])
+    frame = payments.collect()
+    assert frame.height == 0
+    # numeric(40, 2) has more digits than Arrow's decimal128 holds, so it comes as text, like
+    # numeric without precision
+    assert frame.schema == pl.Schema(
+        {
+            "customer_id": pl.String,
+            "paid_at": pl.Date,
+            "amount": pl.Decimal(18, 2),
+            "huge": pl.String,
+            "plain": pl.String,
+        }
+    )
