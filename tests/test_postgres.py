@@ -23,9 +23,11 @@ from pg_server import pg_server as pg_server  # the session fixture
 from typer.testing import CliRunner
 
 from tierkit.cli import app
+from tierkit.data import open_source
 from tierkit.errors import DataInvalid
 from tierkit.evaluation import evaluate
 from tierkit.plugins.postgres import mask, open_postgres, parse_url
+from tierkit.registry import get_registry
 
 AS_OF = "2026-01-01"
 needs_driver = pytest.mark.skipif(
@@ -425,3 +427,17 @@ def test_an_empty_table_and_wide_numbers_keep_their_types(pg_server: PgServer) -
             "plain": pl.String,
         }
     )
+
+
+def test_without_the_postgres_plugin_the_url_is_refused_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TIERKIT_PLUGINS", "tierkit-sources")
+    url = f"postgresql://reader:{PASSWORD}@db.example.com:5432/erp"
+    with pytest.raises(DataInvalid) as info:
+        open_source(url, get_registry())
+    text = info.value.render()
+    assert (
+        "postgresql://reader@db.example.com:5432/erp: no installed source kind can open it" in text
+    )
+    assert PASSWORD not in text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -18,6 +17,7 @@ import polars as pl
 from tierkit.contract import MONEY_SCALE, Window
 from tierkit.data import open_source, prepare_tables
 from tierkit.data.keys import with_customer_keys
+from tierkit.data.open import without_password
 from tierkit.errors import UsageError
 from tierkit.evaluation.criteria import with_customer_id
 from tierkit.evaluation.run import evaluate_tables
@@ -157,11 +157,6 @@ def evaluate(
         manifest["store"] = str(history.path)
     registry.emit("tierkit_run_finished", manifest=manifest, results=results)
     return Run(results, evaluated.values, manifest, compiled)
-
-
-def without_password(location: str) -> str:
-    """A database URL as it may be printed: ``scheme://user:secret@host`` → ``scheme://user@host``."""
-    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@]*?):[^/@]*@", r"\1@", location)
 
 
 def _to_backend(tables: Mapping[str, pl.LazyFrame], backend: str) -> dict[str, nw.LazyFrame[Any]]:
