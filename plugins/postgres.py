@@ -253,9 +253,15 @@ def _scan(target: Target, schema: str, table: str, columns: Sequence[PgColumn]) 
                 frame = frame.head(n_rows)
         yield frame if with_columns is None else frame.select(with_columns or names[:1])
 
-    return register_io_source(
-        read, schema=polars_schema, explain_name="PostgreSQL", explain_detail=f"{schema}.{table}"
-    )
+    try:
+        return register_io_source(
+            read,
+            schema=polars_schema,
+            explain_name="PostgreSQL",
+            explain_detail=f"{schema}.{table}",
+        )
+    except TypeError:  # a polars older than the scan's names in explain()
+        return register_io_source(read, schema=polars_schema)
 
 
 def _read(
