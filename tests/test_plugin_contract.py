@@ -477,4 +477,4 @@ def test_tierkit_sources_of_plugins_come_before_the_built_in_ones() -> None:
 
     registry = registry_with(("mine", FolderToo()))
     assert next(iter(registry.sources)) == "my_folder"
-    assert list(registry.sources)[-3:] == ["folder", "duckdb", "sqlite"]
+    assert list(registry.sources)[1:] == ["folder", "duckdb", "sqlite", "postgres"]

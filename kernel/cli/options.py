@@ -27,7 +27,8 @@ DataOption = Annotated[
     typer.Option(
         "--data",
         "-d",
-        help="A folder of CSV/Parquet/Excel files (one per table), or a DuckDB or SQLite file.",
+        help="A folder of CSV/Parquet/Excel files (one per table), a DuckDB or SQLite file, "
+        "or a postgresql://USER@HOST:PORT/DB?schema=NAME URL.",
         show_default=False,
     ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tierkit.contract import OpenedSource
@@ -32,7 +33,8 @@ def open_source(location: str, registry: Registry) -> OpenedSource:
             raise DataInvalid(
                 [
                     DataProblem(
-                        location, f"cannot be opened as {source.name}: {type(exc).__name__}: {exc}"
+                        without_password(location),
+                        f"cannot be opened as {source.name}: {type(exc).__name__}: {exc}",
                     )
                 ]
             ) from exc
@@ -44,4 +46,11 @@ def open_source(location: str, registry: Registry) -> OpenedSource:
             )
         return opened
     kinds = "; ".join(f"{s.name}: {s.description}" for s in registry.sources.values())
-    raise DataInvalid([DataProblem(location, f"no installed source kind can open it ({kinds})")])
+    raise DataInvalid(
+        [DataProblem(without_password(location), f"no installed source kind can open it ({kinds})")]
+    )
+
+
+def without_password(location: str) -> str:
+    """A database URL as it may be printed: ``scheme://user:secret@host`` → ``scheme://user@host``."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@]*?):[^/@]*@", r"\1@", location)

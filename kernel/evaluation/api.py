@@ -17,6 +17,7 @@ import polars as pl
 from tierkit.contract import Window
 from tierkit.data import open_source, prepare_tables
 from tierkit.data.keys import with_customer_keys
+from tierkit.data.open import without_password
 from tierkit.errors import UsageError
 from tierkit.evaluation.criteria import with_customer_id
 from tierkit.evaluation.nearmiss import with_near_miss
@@ -121,7 +122,7 @@ def evaluate(
     value_criterion = registry.criteria[registry.strategies[compiled.strategy].value]
     criteria.setdefault(value_criterion.name, value_criterion)
     opened = open_source(str(data), registry)
-    prepared = prepare_tables(opened, criteria.values(), as_of, str(data))
+    prepared = prepare_tables(opened, criteria.values(), as_of, without_password(str(data)))
     tables = _to_backend(prepared.tables, backend)
     manifest["data"] = prepared.report.as_dict()
     lap("read")
