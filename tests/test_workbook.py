@@ -120,6 +120,7 @@ def test_a_shipped_ruleset_round_trips_through_excel(
     assert results and all(r.passed for r in results)
     before = evaluate(original, small_demo, as_of=AS_OF, registry=registry)
     after = evaluate(back, small_demo, as_of=AS_OF, registry=registry)
+    assert before.results.height == 40  # one row per demo customer
     assert after.values.equals(before.values)
     assert after.results.equals(before.results)
 
@@ -359,3 +360,49 @@ def test_the_imported_text_loads_as_written(shop_book: Path) -> None:
     result = cli("import", str(shop_book))
     assert result.exit_code == 0
     assert load_ruleset_text(result.output).name == "shop"
+
+
+# --------------------------------------------------------------------------------------------
+# sheet names and long texts
+
+
+ODD = """tierkit: 1
+name: odd
+criteria:
+  paid: {use: payments.received}
+decisions:
+  derive:
+    rules:
+      - {when: "paid > 0", then: " paying "}
+    default: {then: none}
+  a_decision_name_longer_than_thirty_one:
+    rules:
+      - {when: "derive == ' paying '", then: 1}
+    default: {then: 0}
+tests:
+  - name: a large population
+    population: [%s]
+    customer: customer-number-00000
+    expect: {derive: " paying "}
+"""
+
+
+def test_sheet_titles_never_clash_and_long_texts_span_cells(tmp_path: Path) -> None:
+    # 800 customers of at least 44 characters each: over 35,000 characters of YAML
+    population = ", ".join(
+        f"{{customer_id: customer-number-{i:05d}, paid: {i + 1}}}" for i in range(800)
+    )
+    source = tmp_path / "odd.yaml"
+    source.write_text(ODD % population, encoding="utf-8")
+    back = round_trip(source, tmp_path)
+    assert shape(load_ruleset(back)) == shape(load_ruleset(source))
+    book = load_workbook(tmp_path / "rules.xlsx")
+    # the decision 'derive' may not take the derive sheet's title; Excel allows 31 characters
+    assert book.sheetnames[:2] == ["derive~2", "a_decision_name_longer_than_thi"]
+    assert book["examples"]["C3"].value  # the example's YAML continues in column C
+
+
+def test_labels_and_fixed_headers_in_any_case(shop_book: Path) -> None:
+    edit(shop_book, {"category": {"A2": "Hit", "C7": "Then", "D7": "BECAUSE"}})
+    rule = imported(shop_book).decisions["category"].rules[0]
+    assert (rule.then, rule.because) == ("A", "Big and loyal")

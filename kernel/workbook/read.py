@@ -77,6 +77,19 @@ def value_of(cell: Cell | Any) -> Any:
     return value
 
 
+def exact_value(cell: Cell | Any) -> Any:
+    """A value cell (then, default, outcomes, because) as written: text keeps its spaces."""
+    value = getattr(cell, "value", None)
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def word(value: Any) -> Any:
+    """A label or a fixed column header, in any case (``Then``, ``HIT``)."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -132,14 +145,14 @@ def _decision(sheet: Worksheet, book: Workbook, decisions: dict[str, Any]) -> No
     decision: dict[str, Any] = {}
     name: str | None = None
     header_index = next(
-        (i for i, row in enumerate(rows) if any(value_of(c) == THEN for c in row)), None
+        (i for i, row in enumerate(rows) if any(word(value_of(c)) == THEN for c in row)), None
     )
     block = rows if header_index is None else rows[:header_index]
     places: dict[str, CellRef] = {}
     for row in block:
         if _comment(row):
             continue
-        label = value_of(row[0])
+        label = word(value_of(row[0]))
         if label not in BLOCK_LABELS:
             book.problem(
                 _ref(sheet, row[0]),
@@ -147,11 +160,11 @@ def _decision(sheet: Worksheet, book: Workbook, decisions: dict[str, Any]) -> No
                 "expected " + ", ".join(BLOCK_LABELS) + "; start a note with #",
             )
             continue
-        values = [value_of(c) for c in row[1:]]
+        values = [exact_value(c) for c in row[1:]]
         place = _ref(sheet, row[1]) if len(row) > 1 else _ref(sheet, row[0])
         places[str(label)] = place
         if label == DECISION:
-            name = as_text(values[0]) if values and values[0] is not None else None
+            name = as_text(values[0]).strip() if values and values[0] is not None else None
         elif label == "outcomes":
             decision["outcomes"] = [v for v in values if v is not None]
         elif label == "default":
@@ -159,7 +172,7 @@ def _decision(sheet: Worksheet, book: Workbook, decisions: dict[str, Any]) -> No
         elif label == "default because":
             decision.setdefault("default", {})["because"] = as_text(values[0]) if values else None
         elif values and values[0] is not None:
-            decision[str(label)] = values[0] if label != "hit" else as_text(values[0])
+            decision[str(label)] = as_text(values[0]).strip() if label == "hit" else values[0]
     if name is None:
         book.problem((sheet.title, "B1"), "the decision has no name (B1)")
         return
@@ -196,11 +209,13 @@ def _columns(sheet: Worksheet, header: tuple[Any, ...], book: Workbook) -> dict[
         if text is None:
             continue
         text = as_text(text)
+        if text.lower() in RESERVED_HEADERS:
+            text = text.lower()
         if text in seen:
             book.problem(_ref(sheet, cell), f"column '{text}' appears twice")
             continue
         seen.add(text)
-        if text not in RESERVED_HEADERS and not SUBJECT.match(text):
+        if text.lower() not in RESERVED_HEADERS and not SUBJECT.match(text):
             book.problem(
                 _ref(sheet, cell),
                 f"unknown column header {text!r}",
@@ -230,15 +245,16 @@ def _rule(
         cell = row[index] if index < len(row) else None
         value = value_of(cell)
         role = as_text(header.value).strip()
+        role = role.lower() if role.lower() in RESERVED_HEADERS else role
         place = (sheet.title, cell.coordinate) if cell is not None else cells[""]
         cells[role] = place
         if value is None:
             continue
         filled = True
         if role == THEN:
-            rule[THEN] = value
+            rule[THEN] = exact_value(cell)
         elif role == BECAUSE:
-            rule[BECAUSE] = as_text(value)
+            rule[BECAUSE] = as_text(exact_value(cell))
         elif role == RULE:
             rule["name"] = as_text(value)
         elif role == WHEN:
