@@ -292,6 +292,49 @@ def _problem_order(problem: RulesetProblem) -> tuple[str, int, int]:
 
 
 # --------------------------------------------------------------------------------------------
+# workbooks (tierkit import rules.xlsx)
+
+
+class WorkbookProblem(TierkitError):
+    """One mistake in a ruleset workbook, at a sheet and cell (``category!C4``)."""
+
+    code = "workbook"
+
+    def __init__(self, sheet: str, cell: str, message: str, hint: str | None = None) -> None:
+        self.sheet = sheet
+        self.cell = cell
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{self.where}: {message}")
+
+    @property
+    def where(self) -> str:
+        """``sheet!cell``, the sheet quoted as Excel quotes it when it is not a plain word."""
+        if not self.cell:  # the file itself: no workbook, no sheet
+            return self.sheet
+        plain = self.sheet.replace("_", "").isalnum()
+        sheet = self.sheet if plain else "'" + self.sheet.replace("'", "''") + "'"
+        return f"{sheet}!{self.cell}"
+
+    def render(self) -> str:
+        return str(self) + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+class WorkbookInvalid(TierkitError):
+    """A ruleset workbook has one or more mistakes; all of them are in :attr:`problems`."""
+
+    def __init__(self, problems: Sequence[WorkbookProblem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the workbook")
+
+    def render(self) -> str:
+        body = "\n".join(p.render() for p in self.problems)
+        count = len(self.problems)
+        return f"{body}\n\n{count} problem{'s' if count != 1 else ''} found."
+
+
+# --------------------------------------------------------------------------------------------
 # plugins
 
 

@@ -35,7 +35,9 @@ def write_atomically(target: Path, text: str) -> None:
 
 @guarded
 def import_dmn(
-    model: Annotated[Path, typer.Argument(help="A DMN 1.1-1.5 model (.dmn XML).")],
+    model: Annotated[
+        Path, typer.Argument(help="A DMN 1.1-1.5 model (.dmn XML) or a workbook (.xlsx).")
+    ],
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the ruleset here (else print it).")
     ] = None,
@@ -46,8 +48,15 @@ def import_dmn(
     become decisions with the same hit policy, unary tests become conditions, output values the
     decision's `outcomes`. What cannot be imported is said on standard error.
 
+    A workbook written by `tierkit export --out rules.xlsx` (and edited) is read back: a
+    mistake is reported as sheet!cell (docs/excel.md).
+
     Example: tierkit import model.dmn --out ruleset.yaml
     """
+    if model.suffix.lower() == ".xlsx":
+        from tierkit.workbook.cli import import_xlsx
+
+        return import_xlsx(model, out, write_atomically)
     import yaml
 
     from tierkit.dmn.convert import to_ruleset
@@ -101,6 +110,9 @@ def export_dmn(
     output values, each rule's conditions as input entries where they compare a criterion with
     constants (as a FEEL expression otherwise).
 
+    With --out NAME.xlsx, an Excel workbook instead: a sheet per decision table, the rest on
+    their own sheets, read back by `tierkit import` (docs/excel.md).
+
     Example: tierkit export rulesets/vip-monthly.yaml --out vip-monthly.dmn
     """
     from tierkit.dmn.write import write_model
@@ -111,6 +123,10 @@ def export_dmn(
     paths = resolve_ruleset_paths([ruleset])
     if len(paths) != 1:
         raise UsageError(f"'{ruleset}' names {len(paths)} rulesets; export one at a time")
+    if out is not None and out.suffix.lower() == ".xlsx":
+        from tierkit.workbook.cli import export_xlsx
+
+        return export_xlsx(paths[0], out)
     text = write_model(load_ruleset(paths[0]))
     if out is None:
         typer.echo(text, nl=False)
