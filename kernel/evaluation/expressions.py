@@ -382,6 +382,10 @@ def _rank(func: str, ns: Any) -> Any:
     # cum_share and share are shares of the positive total (the sum of max(x, 0)), so that
     # losses cannot push a share above 1 or turn a negative net total into everyone's A
     positive = ns.col("__ptot").cast(ns.Float64)
+    # polars divides by a column holding one value by multiplying with its reciprocal, which
+    # is not correctly rounded (-1e13 / 50000 gave -200000000.00000003, DuckDB -2e8): adding
+    # "x * 0" makes the divisor a full column, so the division is a division, as in minmax
+    positive = ns.col("__x") * 0.0 + positive
     if func == "cum_share":
         ahead = (ns.col("__pcum") - ns.col("__xp")).cast(ns.Float64)
         return ns.when(positive > 0).then(ahead / positive)
