@@ -70,6 +70,8 @@ def never(name: str) -> str | None:
         ('"it\'s, here"', "x == 'it\\'s, here'"),
         ("null", "missing(x)"),
         ("<10, >20", "(x < 10) or (x > 20)"),
+        ("? > 5 and ? < 10", "x > 5 and x < 10"),
+        ('? = "a, b" or ? = "c"', "x == 'a, b' or x == 'c'"),
     ],
 )
 def test_unary_tests_become_conditions(entry: str, condition: str | None) -> None:
