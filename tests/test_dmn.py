@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 from decimal import Decimal
@@ -16,7 +17,7 @@ from tierkit.cli import app
 from tierkit.dmn.convert import to_ruleset
 from tierkit.dmn.feel import FeelError, evaluate_literal, literal, unary_condition
 from tierkit.dmn.read import DmnError, read_model
-from tierkit.dmn.tck import decide_case, prepare, run_folders
+from tierkit.dmn.tck import Failed, decide_case, prepare, run_folders
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,6 +70,8 @@ def never(name: str) -> str | None:
         ('"it\'s, here"', "x == 'it\\'s, here'"),
         ("null", "missing(x)"),
         ("<10, >20", "(x < 10) or (x > 20)"),
+        ("? > 5 and ? < 10", "x > 5 and x < 10"),
+        ('? = "a, b" or ? = "c"', "x == 'a, b' or x == 'c'"),
     ],
 )
 def test_unary_tests_become_conditions(entry: str, condition: str | None) -> None:
@@ -424,3 +427,24 @@ def test_a_structured_input_gives_one_criterion_per_component(tmp_path: Path) ->
 def test_literal_arithmetic_keeps_feel_s_34_digits() -> None:
     # 1 / 3 to 34 significant digits (Python's default context keeps 28)
     assert evaluate_literal("1 / 3", {}) == Decimal("0." + "3" * 34)
+
+
+HAS_DURABLE = importlib.util.find_spec("durable") is not None
+
+
+@needs_tck
+@pytest.mark.skipif(not HAS_DURABLE, reason="durable-rules is not installed")
+def test_every_shared_tck_case_passes_on_the_durable_engine_too() -> None:
+    assert TCK is not None
+    results = run_folders([TCK], engine="durable")
+    assert [r for r in results if r.result != "SUCCESS"] == []
+    assert len(results) == 45
+
+
+@pytest.mark.skipif(not HAS_DURABLE, reason="durable-rules is not installed")
+def test_a_unique_overlap_is_an_error_result_on_the_durable_engine(tmp_path: Path) -> None:
+    prepared = prepare(write(tmp_path, CHAINED))
+    # 75: Band rules 1 and 2 overlap; Advice reads Band and still gets a value
+    got = decide_case(prepared, {"Score": Decimal("75")}, engine="durable")
+    assert isinstance(got["Band"], Failed)
+    assert "rule 1 and rule 2 all match customer 1" in got["Band"].reason

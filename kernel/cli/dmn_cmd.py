@@ -144,19 +144,31 @@ def dmn_tck(
         Path | None,
         typer.Option("--out", "-o", help="Write tck_results.csv (the vendors' format) here."),
     ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="vector (default) or durable (durable_rules).")
+    ] = "vector",
     as_json: JsonOption = False,
 ) -> None:
     """Run DMN TCK test cases: each case SUCCESS or ERROR with the reason.
 
-    Every model is imported as a ruleset and each case decided by the vector engine. The CSV
+    Every model is imported as a ruleset and each case decided by the vector engine (or
+    `--engine durable`). The CSV
     has one line per case: folder, test file, case id, result, detail. Exit 0 when every case
     passes, 1 when any fails.
 
     Example: tierkit dmn-tck ../shared/dmn-tck/compliance-level-2 --out tck_results.csv
     """
     from tierkit.dmn.tck import SUCCESS, results_csv, run_folders
+    from tierkit.errors import UsageError
+    from tierkit.evaluation.api import ENGINES
 
-    results = run_folders(folders)
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
+    if engine == "durable":
+        from tierkit.engines.durable import load_durable
+
+        load_durable()  # says why not, once, when durable_rules cannot run here
+    results = run_folders(folders, engine)
     passed = sum(r.result == SUCCESS for r in results)
     failed = len(results) - passed
     if out is not None:

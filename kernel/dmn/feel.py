@@ -104,6 +104,8 @@ def unary_condition(text: str, subject: str, names: Callable[[str], str | None])
     stripped = text.strip()
     if stripped in ("", "-"):
         return None
+    if "?" in _without_texts(stripped):  # DMN 1.3: an expression on ? (the input's value)
+        return _question(stripped, subject, names)
     negated = _NOT.match(stripped)
     if negated:
         inner = unary_condition(negated.group(1), subject, names)
@@ -114,6 +116,27 @@ def unary_condition(text: str, subject: str, names: Callable[[str], str | None])
     if len(tests) == 1:
         return tests[0]
     return " or ".join(f"({t})" for t in tests)
+
+
+def _without_texts(text: str) -> str:
+    return re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+
+
+def _question(text: str, subject: str, names: Callable[[str], str | None]) -> str:
+    """``? > 5 and ? < 10`` as a tierkit condition; only comparisons, and, or, not."""
+    parts = re.split(r'("(?:[^"\\]|\\.)*")', text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:  # a text literal
+            out.append(tierkit_literal(literal(part)))
+            continue
+        part = part.replace("?", f" {subject} ")
+        part = re.sub(r"(?<![<>!=])=(?!=)", "==", part)
+        part = re.sub(r"\bnot\(", "not (", part)
+        if re.search(r"[^\w\s.<>=!()'+*/-]", part):
+            raise FeelError(f"expected comparisons of ? joined by and, or, not, found {text!r}")
+        out.append(part)
+    return " ".join("".join(out).split())
 
 
 def _one_test(text: str, subject: str, names: Callable[[str], str | None]) -> str | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
+import narwhals.stable.v2 as nw
 import polars as pl
 import yaml
 
@@ -27,14 +28,20 @@ from tierkit.contract import Column, ColumnType, Criterion, TableNeed, ValueType
 from tierkit.dmn.convert import Imported, to_ruleset
 from tierkit.dmn.feel import FeelError, evaluate_literal
 from tierkit.dmn.read import DmnError, DmnModel, children, local_name, parse_xml, read_model
-from tierkit.errors import TierkitError
-from tierkit.evaluation.decide import OVERLAP, check_overlap, decide, listed_in_order
+from tierkit.errors import HitPolicyError, TierkitError
+from tierkit.evaluation.decide import (
+    OVERLAP,
+    check_overlap,
+    decide,
+    decision_exprs,
+    listed_in_order,
+)
 from tierkit.evaluation.expressions import Compiler
 from tierkit.evaluation.frames import ID, Frames
 from tierkit.hookspecs import hookimpl
 from tierkit.registry import Registry, build_registry, make_plugin_manager
 from tierkit.ruleset.compile import compile_ruleset
-from tierkit.ruleset.compiled import CompiledRuleset
+from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
 from tierkit.ruleset.model import parse_model
 from tierkit.ruleset.source import parse_document
 
@@ -150,8 +157,13 @@ def _problems(problems: Sequence[TierkitError]) -> str:
 # one case
 
 
-def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
-    """Every decision's value (DMN name → value) for one set of input values."""
+def decide_case(
+    prepared: Prepared, inputs: dict[str, Any], engine: str = "vector"
+) -> dict[str, Any]:
+    """Every decision's value (DMN name → value) for one set of input values.
+
+    ``engine`` decides the tables: ``vector`` or ``durable`` (durable_rules).
+    """
     results: dict[str, Any] = {}
     literal_values = _flat(inputs)
     for name, decision in prepared.imported.decisions.items():
@@ -181,12 +193,16 @@ def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
         schema[ident] = dtypes[kind]
     frames = Frames.of_values(pl.DataFrame(row, schema=schema))
     compiler = Compiler(frames, registry.functions)
+    broken: dict[str, str] = {}
     for step in ruleset.order:
         if step.kind == "derive":
             compiler.column(ruleset.derived[step.name].expr, step.name)
             continue
         compiled = ruleset.decisions[step.name]
-        decide(compiler, compiled)
+        if engine == "durable":
+            broken.update(_decide_durable(frames, compiled, registry))
+        else:
+            decide(compiler, compiled)
         if compiled.hit == "collect":  # the list, exactly, from which rules matched
             for rule in compiled.rules:
                 frames.add(
@@ -199,6 +215,9 @@ def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
         values: list[Any] = []
         for _, ident in decision.columns:
             compiled = ruleset.decisions[ident]
+            if ident in broken:
+                values.append(Failed(broken[ident]))
+                continue
             if decided.get(OVERLAP + ident) is not None:
                 try:
                     check_overlap(
@@ -217,6 +236,22 @@ def decide_case(prepared: Prepared, inputs: dict[str, Any]) -> dict[str, Any]:
         failed = next((v for v in values if isinstance(v, Failed)), None)
         results[name] = failed or _shape(decision.columns, values, decision.is_list)
     return results
+
+
+def _decide_durable(
+    frames: Frames, decision: CompiledDecision, registry: Registry
+) -> dict[str, str]:
+    """Decide one table with durable_rules; the decision's error if it breaks its policy."""
+    from tierkit.engines import add_decision  # durable_rules only when asked for
+
+    try:
+        decided = add_decision(decision, registry, frames.collect_customers())
+    except HitPolicyError as error:
+        for name, expr in decision_exprs(decision, [nw.lit(False)] * len(decision.rules)):
+            frames.add(name, expr, per_period=False)  # placeholders for what reads it
+        return {decision.name: str(error)}
+    frames.replace_customers(decided)
+    return {}
 
 
 def _flat(values: dict[str, Any]) -> dict[str, Any]:
@@ -334,7 +369,9 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def run_test_file(folder: Path, test_file: Path, models: dict[str, Prepared]) -> list[CaseResult]:
+def run_test_file(
+    folder: Path, test_file: Path, models: dict[str, Prepared], engine: str = "vector"
+) -> list[CaseResult]:
     """Every case of one test file."""
     where = (folder.name, test_file.name)
     try:
@@ -356,16 +393,16 @@ def run_test_file(folder: Path, test_file: Path, models: dict[str, Prepared]) ->
     if key not in models:
         models[key] = prepare(model_path)
     prepared = models[key]
-    return [_run_case(where, prepared, case) for case in children(root, "testCase")]
+    return [_run_case(where, prepared, case, engine) for case in children(root, "testCase")]
 
 
-def _run_case(where: tuple[str, str], prepared: Prepared, case: Element) -> CaseResult:
+def _run_case(where: tuple[str, str], prepared: Prepared, case: Element, engine: str) -> CaseResult:
     case_id = case.get("id") or "?"
     if prepared.problem is not None:
         return CaseResult(*where, case_id, ERROR, prepared.problem)
     inputs = {node.get("name") or "": _value(node) for node in children(case, "inputNode")}
     try:
-        actual = decide_case(prepared, inputs)
+        actual = decide_case(prepared, inputs, engine)
     except TierkitError as error:
         return CaseResult(*where, case_id, ERROR, str(error))
     for node in children(case, "resultNode"):
@@ -414,13 +451,13 @@ def case_folders(paths: Sequence[Path]) -> list[Path]:
     return folders
 
 
-def run_folders(paths: Sequence[Path]) -> list[CaseResult]:
-    """Every case of every TCK folder at or below ``paths``."""
+def run_folders(paths: Sequence[Path], engine: str = "vector") -> list[CaseResult]:
+    """Every case of every TCK folder at or below ``paths``, decided by ``engine``."""
     results: list[CaseResult] = []
     for folder in case_folders(paths):
         models: dict[str, Prepared] = {}
         for test_file in test_files(folder):
-            results += run_test_file(folder, test_file, models)
+            results += run_test_file(folder, test_file, models, engine)
     return results
 
 
