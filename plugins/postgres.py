@@ -157,6 +157,8 @@ class PgColumn:
         """The column in the ``SELECT`` list: types without an Arrow twin are sent as text."""
         quoted = quote_name(self.name)
         known = self.type_name in _PLAIN_TYPES or self.type_name in ("text", "varchar", "bpchar")
+        if self.type_name in ("date", "timestamp"):  # 'infinity' has no Arrow twin: missing
+            return f"case when isfinite({quoted}) then {quoted} end as {quoted}"
         if known or self.is_decimal():
             return quoted
         if self.type_name == "money":  # '$1,100.37' in the server's locale: its digits instead
@@ -293,19 +295,23 @@ def _read(
         assert isinstance(empty, pl.DataFrame)
         return empty
     buffer.seek(0)
-    arrow = pacsv.read_csv(
-        buffer,
-        read_options=pacsv.ReadOptions(column_names=names),
-        convert_options=pacsv.ConvertOptions(
-            column_types={c.name: c.arrow_type() for c in columns},
-            # COPY writes NULL unquoted and an empty text as "": keep them apart
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=False,
-            null_values=[""],
-            true_values=["t"],
-            false_values=["f"],
-        ),
-    )
+    try:
+        arrow = pacsv.read_csv(
+            buffer,
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c.name: c.arrow_type() for c in columns},
+                # COPY writes NULL unquoted and an empty text as "": keep them apart
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                null_values=[""],
+                true_values=["t"],
+                false_values=["f"],
+            ),
+        )
+    except pa.ArrowInvalid as exc:  # a value Arrow cannot hold, such as a date BC
+        raise _problem(target, f"cannot read {schema}.{table}: {_first_line(exc)}") from None
     frame = pl.from_arrow(arrow)
     assert isinstance(frame, pl.DataFrame)
     return frame
