@@ -465,3 +465,10 @@ def test_text_across_lines_and_endless_dates(pg_server: PgServer) -> None:
     with pytest.raises(DataInvalid) as info:
         nw.to_native(opened.tables["ancient"]).collect()
     assert "cannot read odd.ancient" in info.value.render()
+
+
+def test_without_schema_the_search_path_decides(company: str, pg_server: PgServer) -> None:
+    opened = open_postgres(pg_server.url(query="?options=-csearch_path%3Dcompany"))
+    assert opened.origins["payments"].endswith("/tierkit_test:company.payments")
+    # without either, the database's default: public, empty in the test database
+    assert open_postgres(pg_server.url()).origins == {}
