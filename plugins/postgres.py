@@ -157,6 +157,8 @@ class PgColumn:
         """The column in the ``SELECT`` list: types without an Arrow twin are sent as text."""
         quoted = quote_name(self.name)
         known = self.type_name in _PLAIN_TYPES or self.type_name in ("text", "varchar", "bpchar")
+        if self.type_name in ("date", "timestamp"):  # 'infinity' has no Arrow twin: missing
+            return f"case when isfinite({quoted}) then {quoted} end as {quoted}"
         if known or self.is_decimal():
             return quoted
         if self.type_name == "money":  # '$1,100.37' in the server's locale: its digits instead
@@ -267,7 +269,11 @@ def _scan(target: Target, schema: str, table: str, columns: Sequence[PgColumn]) 
 def _read(
     target: Target, schema: str, table: str, columns: Sequence[PgColumn], n_rows: int | None
 ) -> pl.DataFrame:
-    """The rows of ``columns``: ``COPY … TO STDOUT`` as CSV, parsed by Arrow with known types."""
+    """The rows of ``columns``: ``COPY … TO STDOUT`` as CSV, parsed by Arrow with known types.
+
+    Arrow parses the rows as they arrive, a block at a time, so the text of the whole table is
+    never held in memory.
+    """
     import psycopg
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -276,27 +282,13 @@ def _read(
     sql = f"select {select} from {quote_name(schema)}.{quote_name(table)}"
     if n_rows is not None:
         sql += f" limit {int(n_rows)}"
-    buffer = io.BytesIO()
-    try:
-        with (
-            _connect(target) as con,
-            con.cursor() as cur,
-            cur.copy(f"copy ({sql}) to stdout (format csv)") as copy,
-        ):
-            for chunk in copy:
-                buffer.write(chunk)
-    except psycopg.Error as exc:
-        raise _problem(target, f"cannot read {schema}.{table}: {_first_line(exc)}") from None
-    names = [c.name for c in columns]
-    if not buffer.tell():
-        empty = pl.from_arrow(pa.schema([(c.name, c.arrow_type()) for c in columns]).empty_table())
-        assert isinstance(empty, pl.DataFrame)
-        return empty
-    buffer.seek(0)
-    arrow = pacsv.read_csv(
-        buffer,
-        read_options=pacsv.ReadOptions(column_names=names),
-        convert_options=pacsv.ConvertOptions(
+    arrow_schema = pa.schema([(c.name, c.arrow_type()) for c in columns])
+    options = {
+        "read_options": pacsv.ReadOptions(
+            column_names=[c.name for c in columns], block_size=BLOCK_SIZE
+        ),
+        "parse_options": pacsv.ParseOptions(newlines_in_values=True),
+        "convert_options": pacsv.ConvertOptions(
             column_types={c.name: c.arrow_type() for c in columns},
             # COPY writes NULL unquoted and an empty text as "": keep them apart
             strings_can_be_null=True,
@@ -305,10 +297,61 @@ def _read(
             true_values=["t"],
             false_values=["f"],
         ),
-    )
+    }
+    try:
+        with (
+            _connect(target) as con,
+            con.cursor() as cur,
+            cur.copy(f"copy ({sql}) to stdout (format csv)") as copy,
+        ):
+            stream = _Chunks(iter(copy))
+            # each block becomes polars' own as soon as it is parsed, so Arrow's copy is freed
+            frames = [_frame(arrow_schema.empty_table())]
+            if not stream.at_end():
+                reader = pacsv.open_csv(io.BufferedReader(stream, BLOCK_SIZE), **options)
+                frames.extend(_frame(batch) for batch in reader)
+    except psycopg.Error as exc:
+        raise _problem(target, f"cannot read {schema}.{table}: {_first_line(exc)}") from None
+    except pa.ArrowInvalid as exc:  # a value Arrow cannot hold, such as a date BC
+        raise _problem(target, f"cannot read {schema}.{table}: {_first_line(exc)}") from None
+    return pl.concat(frames, rechunk=False)
+
+
+def _frame(arrow: Any) -> pl.DataFrame:
     frame = pl.from_arrow(arrow)
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+BLOCK_SIZE = 1 << 20  # bytes of CSV text Arrow parses at a time
+
+
+class _Chunks(io.RawIOBase):
+    """The chunks ``COPY`` sends, as a file Arrow reads from."""
+
+    def __init__(self, chunks: Iterator[Any]) -> None:
+        self._chunks = chunks
+        self._chunk = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def at_end(self) -> bool:
+        """Whether no byte is left (fetches the next chunk to know)."""
+        while not self._chunk:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return True
+            self._chunk = memoryview(chunk)
+        return False
+
+    def readinto(self, buffer: Any) -> int:
+        if self.at_end():
+            return 0
+        size = min(len(buffer), len(self._chunk))
+        buffer[:size] = self._chunk[:size]
+        self._chunk = self._chunk[size:]
+        return size
 
 
 @hookimpl(trylast=True)  # a plugin's sources come first, as for the built-in files

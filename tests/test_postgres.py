@@ -441,3 +441,34 @@ def test_without_the_postgres_plugin_the_url_is_refused_without_its_password(
         "postgresql://reader@db.example.com:5432/erp: no installed source kind can open it" in text
     )
     assert PASSWORD not in text
+
+
+def test_text_across_lines_and_endless_dates(pg_server: PgServer) -> None:
+    pg_server.psql(
+        """
+        create schema odd; set search_path = odd;
+        create table contracts (customer_id text, contract_id text, started_at date,
+                                ended_at date, note text);
+        insert into contracts values
+          ('C-1', 'K-1', '2024-01-01', 'infinity', E'renewed, "twice"\\nthen paused'),
+          ('C-2', 'K-2', '-infinity', '2025-06-30', ',');
+        create table ancient (customer_id text, paid_at date);
+        insert into ancient values ('C-1', '0044-03-15 BC');
+        """
+    )
+    opened = open_postgres(pg_server.url(query="?schema=odd"))
+    contracts = nw.to_native(opened.tables["contracts"]).sort("customer_id").collect()
+    assert contracts["note"].to_list() == ['renewed, "twice"\nthen paused', ","]
+    # an endless contract has no end date, as an empty cell in a file
+    assert contracts["ended_at"].to_list() == [None, date(2025, 6, 30)]
+    assert contracts["started_at"].to_list() == [date(2024, 1, 1), None]
+    with pytest.raises(DataInvalid) as info:
+        nw.to_native(opened.tables["ancient"]).collect()
+    assert "cannot read odd.ancient" in info.value.render()
+
+
+def test_without_schema_the_search_path_decides(company: str, pg_server: PgServer) -> None:
+    opened = open_postgres(pg_server.url(query="?options=-csearch_path%3Dcompany"))
+    assert opened.origins["payments"].endswith("/tierkit_test:company.payments")
+    # without either, the database's default: public, empty in the test database
+    assert open_postgres(pg_server.url()).origins == {}
