@@ -3,7 +3,8 @@
 Each folder in ``tests/broken_data/`` holds the tables of one case and ``expect.txt``: its
 first line is the exit status ``tierkit evaluate abc-pareto`` must give (2: the data is refused;
 0: it is read), and every further line is text that must appear — in the error output for a
-refusal (each problem located by file and line or column), in the results file for a run.
+refusal (each problem located by file and line or column), in the output or the results file
+for a run.
 Cases that cannot be stored as plain files in the repository (an empty file, a folder named
 like a table, UTF-16 bytes) are in :data:`GENERATED`.
 """
@@ -58,7 +59,7 @@ def _check(folder: Path, status: int, texts: list[str], tmp_path: Path) -> None:
     said = done.stdout + done.stderr
     assert done.returncode == status, said
     assert "Traceback" not in said
-    where = said if status else out.read_text()
+    where = said if status else said + out.read_text()
     for text in texts:
         assert text in where, f"{text!r} not in:\n{where}"
 
