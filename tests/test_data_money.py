@@ -13,7 +13,8 @@ import pytest
 
 import tierkit
 from tierkit.contract import Window
-from tierkit.data import open_source, prepare_tables
+from tierkit.data import open_source, prepare_tables, scan
+from tierkit.data.magnitude import footer_bounds
 from tierkit.errors import DataInvalid
 from tierkit.plugins.payments import received_totals
 from tierkit.registry import get_registry
@@ -217,3 +218,17 @@ def test_units_up_to_the_limit_add_up(tmp_path: Path) -> None:
     # 10^14 units is 10^18 ten-thousandths; three of them pass 2^63 and still add up
     folder = _magnitude(tmp_path, _payments(["C1"], pl.Series([1.0])), units=[1e14] * 3)
     assert _run(folder)["C1"]["units"] == 3e14
+
+
+def test_bounds_from_a_parquet_footer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "p.parquet"
+    pl.DataFrame({"amount": pl.Series([Decimal("-12.5"), Decimal("3.25")],
+                                      dtype=pl.Decimal(18, 2)),
+                  "whole": [7, -9]}).write_parquet(path)
+    # |-12.50| = 125,000 ten-thousandths; |-9| = 90,000
+    assert footer_bounds(str(path), ["amount", "whole"]) == {
+        "__rows": 2, "amount": 125_000, "whole": 90_000}
+    assert footer_bounds(str(path), ["missing"]) is None
+    # a large file is bounded by its footer: the same types and sums as by aggregation
+    monkeypatch.setattr(scan, "FOOTER_ROWS", 0)
+    test_a_decimal_18_2_near_its_limit_and_integer_amounts(tmp_path / "footer")
