@@ -32,7 +32,7 @@ def csv_problems(path: Path) -> list[DataProblem]:
     """What is wrong with the shape of the CSV file ``path`` (nothing: an empty list)."""
     origin = str(path)
     if path.is_dir():
-        return [DataProblem(origin, "is a folder, expected a CSV file")]
+        return [DataProblem(origin, "is a folder, expected a file")]
     if not os.access(path, os.R_OK):
         return [DataProblem(origin, "cannot be read: permission denied")]
     try:
