@@ -232,3 +232,22 @@ def test_bounds_from_a_parquet_footer(tmp_path: Path, monkeypatch: pytest.Monkey
     # a large file is bounded by its footer: the same types and sums as by aggregation
     monkeypatch.setattr(scan, "FOOTER_ROWS", 0)
     test_a_decimal_18_2_near_its_limit_and_integer_amounts(tmp_path / "footer")
+
+
+def test_wide_decimal_and_128_bit_columns_are_located_when_too_large(tmp_path: Path) -> None:
+    # Decimal(38, 2) holds 10^35, which four decimals cannot hold in 38 digits; 10^20 fits
+    wide = pl.Series([Decimal(10**35), Decimal(10**20)], dtype=pl.Decimal(38, 2))
+    folder = _magnitude(tmp_path / "d", _payments(["C1", "C2"], wide))
+    assert _problems(folder) == [
+        f"{folder / 'data' / 'payments.parquet'}: column 'amount': 1 value cannot be read: too "
+        "large (at most 30 digits before the point)\n"
+        f"    row 1: amount = '{10**35}.00'"
+    ]
+    fits = pl.Series([Decimal(10**20), Decimal(10**20)], dtype=pl.Decimal(38, 2))
+    assert _run(_magnitude(tmp_path / "f", _payments(["C1", "C1"], fits)))["C1"]["paid"] == 2e20
+    # a 128-bit integer column (a DuckDB HUGEINT) of 10^31 is refused the same way
+    huge = pl.Series([10**31, 5], dtype=pl.Int128)
+    folder = _magnitude(tmp_path / "h", _payments(["C1", "C2"], huge))
+    assert _problems(folder)[0].startswith(
+        f"{folder / 'data' / 'payments.parquet'}: column 'amount': 1 value cannot be read: too "
+        "large")
