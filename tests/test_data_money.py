@@ -14,7 +14,7 @@ import pytest
 import tierkit
 from tierkit.contract import Window
 from tierkit.data import open_source, prepare_tables, scan
-from tierkit.data.magnitude import footer_bounds
+from tierkit.data.magnitude import WIDEST, footer_bounds, money_types
 from tierkit.errors import DataInvalid
 from tierkit.plugins.payments import received_totals
 from tierkit.registry import get_registry
@@ -251,3 +251,21 @@ def test_wide_decimal_and_128_bit_columns_are_located_when_too_large(tmp_path: P
     assert _problems(folder)[0].startswith(
         f"{folder / 'data' / 'payments.parquet'}: column 'amount': 1 value cannot be read: too "
         "large")
+
+
+@pytest.mark.parametrize(
+    ("largest", "kind"),
+    [
+        (2**61 - 1, "Int64"),  # 2 rows × (2^61 - 1) < 2^62: every sum and difference fits
+        (-(2**61), "Decimal"),  # 2 × 2^61 = 2^62: a difference of two sums could reach 2^63
+        (WIDEST // 2 - 1, "Decimal"),  # 2 × that < 10^38 / 2^23
+        (WIDEST // 2, None),  # 2 × that = WIDEST: refused
+    ],
+)
+def test_the_type_of_a_money_column_by_its_bound(largest: int, kind: str | None) -> None:
+    frame = pl.LazyFrame({"amount": pl.Series([largest, 1], dtype=pl.Int128)})
+    types, problems = money_types(frame, {"amount": pl.col("amount")}, ["amount"], "t")
+    if kind is None:
+        assert types == {} and problems[0].column == "amount"
+    else:
+        assert problems == [] and type(types["amount"]).__name__ == kind

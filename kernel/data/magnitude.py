@@ -6,7 +6,7 @@ table's rows, take differences of two money columns (``amount - cost``), and wei
 at most 2^22 days (payments.days_late) or periods (growth.trend). With ``N`` rows and ``M`` the
 largest absolute amount, every such sum is at most ``N·M·2·2^22`` in absolute value.
 
-- ``N·M ≤ 2^62``: every sum and difference fits a 64-bit integer, the fast type every backend
+- ``N·M < 2^62``: every sum and difference fits a 64-bit integer, the fast type every backend
   sums natively; the weighted sums are taken as decimals by the criteria that weight.
 - ``N·M·2^23 < 10^38``: the column becomes ``Decimal(38, 0)``, which polars, DuckDB, Spark and
   Arrow all hold and sum exactly (polars would wrap around silently past 2^127, DuckDB would
@@ -91,7 +91,7 @@ def money_types(
     for name in names:
         largest = int(stats[name] or 0)
         bound = rows * largest
-        if bound <= NARROW:
+        if bound < NARROW:
             types[name] = pl.Int64()
         elif bound < WIDEST:
             types[name] = WIDE
