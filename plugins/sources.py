@@ -41,13 +41,30 @@ def _open_folder(location: str) -> OpenedSource:
         if len(ps) > 1
     ]
     for paths in files.values():
-        if paths[0].suffix.lower() == ".csv" or paths[0].is_dir():
-            problems += csv_problems(paths[0])
+        problems += _file_problems(paths[0])
     if problems:
         raise DataInvalid(problems)
     tables = {name: nw.from_native(_read_file(paths[0])) for name, paths in files.items()}
     origins = {name: str(paths[0]) for name, paths in files.items()}
     return OpenedSource(tables, origins)
+
+
+def _file_problems(path: Path) -> list[DataProblem]:
+    """What keeps the file of a table from being read, each named (nothing: an empty list)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return csv_problems(path)
+    if path.is_dir() and suffix != ".parquet":  # a Parquet dataset may be a folder of parts
+        return [DataProblem(str(path), "is a folder, expected a file")]
+    if path.is_file() and path.stat().st_size == 0:
+        return [DataProblem(str(path), "is empty (0 bytes)")]
+    if suffix == ".parquet" and not path.is_dir():
+        try:
+            pl.read_parquet_schema(path)  # the footer only
+        except Exception as exc:
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            return [DataProblem(str(path), f"cannot be read as a Parquet file: {first}")]
+    return []
 
 
 def _read_file(path: Path) -> pl.LazyFrame:
@@ -60,6 +77,8 @@ def _read_file(path: Path) -> pl.LazyFrame:
         return pl.scan_parquet(path).with_row_index(ROW, offset=1)
     try:
         frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+        header = pl.read_excel(path, engine="calamine", has_header=False,
+                               infer_schema_length=0, read_options={"n_rows": 1})
     except ModuleNotFoundError as exc:
         raise DataInvalid(
             [
@@ -70,6 +89,19 @@ def _read_file(path: Path) -> pl.LazyFrame:
                 )
             ]
         ) from exc
+    except Exception as exc:
+        raise DataInvalid(
+            [DataProblem(str(path), "cannot be read as an Excel workbook: "
+                         + (str(exc).splitlines() or [type(exc).__name__])[0])]
+        ) from exc
+    names = [str(v).strip() for v in header.row(0) if v is not None] if header.height else []
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # polars would rename the second one (amount_1) and read the first silently
+        raise DataInvalid([
+            DataProblem(str(path), f"row 1: column '{n}' appears twice in the header; keep one",
+                        column=n)
+            for n in twice
+        ])
     return frame.with_row_index(ROW, offset=2).lazy()
 
 

@@ -3,7 +3,8 @@
 Each folder in ``tests/broken_data/`` holds the tables of one case and ``expect.txt``: its
 first line is the exit status ``tierkit evaluate abc-pareto`` must give (2: the data is refused;
 0: it is read), and every further line is text that must appear — in the error output for a
-refusal (each problem located by file and line or column), in the results file for a run.
+refusal (each problem located by file and line or column), in the output or the results file
+for a run.
 Cases that cannot be stored as plain files in the repository (an empty file, a folder named
 like a table, UTF-16 bytes) are in :data:`GENERATED`.
 """
@@ -36,12 +37,40 @@ GENERATED: dict[str, tuple[Callable[[Path], None], int, list[str]]] = {
     "empty-file": (_payments(lambda p: p.write_bytes(b"")), 2,
                    ["payments.csv: is empty; expected a header line"]),
     "folder-named-like-a-table": (_payments(lambda p: p.mkdir()), 2,
-                                  ["payments.csv: is a folder, expected a CSV file"]),
+                                  ["payments.csv: is a folder, expected a file"]),
     "utf-16": (_payments(lambda p: p.write_bytes(PAYMENTS.encode("utf-16"))), 2,
                ["payments.csv: is UTF-16", "save it as 'CSV UTF-8 (comma delimited)'"]),
     "utf-16-no-bom": (_payments(lambda p: p.write_bytes(PAYMENTS.encode("utf-16-le"))), 2,
                       ["payments.csv: is UTF-16"]),
 }
+
+
+def _table(name: str, write: Callable[[Path], None]) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        (folder / "customers.csv").write_text(CUSTOMERS)
+        write(folder / name)
+
+    return make
+
+
+def _excel_with_a_column_twice(path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["customer_id", "paid_at", "amount", "amount"])
+    book.active.append(["c1", "2026-06-15", "5", "6"])
+    book.save(path)
+
+
+GENERATED.update({
+    "empty-parquet": (_table("payments.parquet", lambda p: p.write_bytes(b"")), 2,
+                      ["payments.parquet: is empty (0 bytes)"]),
+    "not-parquet": (_table("payments.parquet", lambda p: p.write_bytes(b"PAR1 not really")), 2,
+                    ["payments.parquet: cannot be read as a Parquet file"]),
+    "empty-excel": (_table("payments.xlsx", lambda p: p.write_bytes(b"")), 2,
+                    ["payments.xlsx: is empty (0 bytes)"]),
+    "excel-column-twice": (_table("payments.xlsx", _excel_with_a_column_twice), 2,
+                           ["payments.xlsx: row 1: column 'amount' appears twice in the header"]),
+})
 
 
 def _run(folder: Path, out: Path) -> subprocess.CompletedProcess[str]:
@@ -58,7 +87,7 @@ def _check(folder: Path, status: int, texts: list[str], tmp_path: Path) -> None:
     said = done.stdout + done.stderr
     assert done.returncode == status, said
     assert "Traceback" not in said
-    where = said if status else out.read_text()
+    where = said if status else said + out.read_text()
     for text in texts:
         assert text in where, f"{text!r} not in:\n{where}"
 

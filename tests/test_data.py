@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tierkit.contract import MONEY_SCALE
+from tierkit.contract import MONEY_SCALE, Window
 from tierkit.data import open_source, prepare_tables
 from tierkit.errors import DataInvalid
 from tierkit.registry import Registry
@@ -88,6 +88,7 @@ def test_skipped_rows_are_counted_for_the_manifest(registry: Registry, good: Pat
         "first_date": "2025-12-31",
         "last_date": "2026-02-28",
         "negative": {},
+        "warnings": [],
     }
     assert report["customers"]["rows"] == 3
 
@@ -329,3 +330,27 @@ def test_an_id_listed_twice_is_found_apart_and_with_spaces(
         "customer must be listed once\n    row 3: customer_id='C1', name='A'\n"
         "    row 5: customer_id='C1', name='A again'"
     )
+
+
+def test_an_as_of_date_far_from_the_data_is_warned_about(registry: Registry, good: Path) -> None:
+    opened = open_source(str(good), registry)
+    criteria = [registry.criteria["payments.received"]]
+
+    def warnings(as_of: date, months: int) -> list[str]:
+        window = Window(as_of, "month", months)
+        prepared = prepare_tables(opened, criteria, as_of, str(good), window=window)
+        return prepared.report.tables["payments"].warnings
+
+    # the last payment kept is 2026-02-28, inside a 3-month window ending 2026-02-28
+    assert warnings(AS_OF, 3) == []
+    # as of 2027-03-01, 3 months start 2026-12-01; C3's payment of 2026-03-01 is now kept and
+    # is the last: before them
+    assert warnings(date(2027, 3, 1), 3) == [
+        "the last paid_at is 2026-03-01, before the window (2026-12-01 to 2027-02-28), so no "
+        "row counts in it; is the as-of date right?"
+    ]
+    # as of 2025-01-01 every dated row (the first is 2025-12-31) is on or after it
+    assert warnings(date(2025, 1, 1), 3) == [
+        "every row with a paid_at is dated on or after the as-of date 2025-01-01, so none "
+        "counts; is the as-of date right?"
+    ]

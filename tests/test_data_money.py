@@ -13,7 +13,8 @@ import pytest
 
 import tierkit
 from tierkit.contract import Window
-from tierkit.data import open_source, prepare_tables
+from tierkit.data import open_source, prepare_tables, scan
+from tierkit.data.magnitude import WIDEST, footer_bounds, money_types
 from tierkit.errors import DataInvalid
 from tierkit.plugins.payments import received_totals
 from tierkit.registry import get_registry
@@ -217,3 +218,54 @@ def test_units_up_to_the_limit_add_up(tmp_path: Path) -> None:
     # 10^14 units is 10^18 ten-thousandths; three of them pass 2^63 and still add up
     folder = _magnitude(tmp_path, _payments(["C1"], pl.Series([1.0])), units=[1e14] * 3)
     assert _run(folder)["C1"]["units"] == 3e14
+
+
+def test_bounds_from_a_parquet_footer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "p.parquet"
+    pl.DataFrame({"amount": pl.Series([Decimal("-12.5"), Decimal("3.25")],
+                                      dtype=pl.Decimal(18, 2)),
+                  "whole": [7, -9]}).write_parquet(path)
+    # |-12.50| = 125,000 ten-thousandths; |-9| = 90,000
+    assert footer_bounds(str(path), ["amount", "whole"]) == {
+        "__rows": 2, "amount": 125_000, "whole": 90_000}
+    assert footer_bounds(str(path), ["missing"]) is None
+    # a large file is bounded by its footer: the same types and sums as by aggregation
+    monkeypatch.setattr(scan, "FOOTER_ROWS", 0)
+    test_a_decimal_18_2_near_its_limit_and_integer_amounts(tmp_path / "footer")
+
+
+def test_wide_decimal_and_128_bit_columns_are_located_when_too_large(tmp_path: Path) -> None:
+    # Decimal(38, 2) holds 10^35, which four decimals cannot hold in 38 digits; 10^20 fits
+    wide = pl.Series([Decimal(10**35), Decimal(10**20)], dtype=pl.Decimal(38, 2))
+    folder = _magnitude(tmp_path / "d", _payments(["C1", "C2"], wide))
+    assert _problems(folder) == [
+        f"{folder / 'data' / 'payments.parquet'}: column 'amount': 1 value cannot be read: too "
+        "large (at most 30 digits before the point)\n"
+        f"    row 1: amount = '{10**35}.00'"
+    ]
+    fits = pl.Series([Decimal(10**20), Decimal(10**20)], dtype=pl.Decimal(38, 2))
+    assert _run(_magnitude(tmp_path / "f", _payments(["C1", "C1"], fits)))["C1"]["paid"] == 2e20
+    # a 128-bit integer column (a DuckDB HUGEINT) of 10^31 is refused the same way
+    huge = pl.Series([10**31, 5], dtype=pl.Int128)
+    folder = _magnitude(tmp_path / "h", _payments(["C1", "C2"], huge))
+    assert _problems(folder)[0].startswith(
+        f"{folder / 'data' / 'payments.parquet'}: column 'amount': 1 value cannot be read: too "
+        "large")
+
+
+@pytest.mark.parametrize(
+    ("largest", "kind"),
+    [
+        (2**61 - 1, "Int64"),  # 2 rows × (2^61 - 1) < 2^62: every sum and difference fits
+        (-(2**61), "Decimal"),  # 2 × 2^61 = 2^62: a difference of two sums could reach 2^63
+        (WIDEST // 2 - 1, "Decimal"),  # 2 × that < 10^38 / 2^23
+        (WIDEST // 2, None),  # 2 × that = WIDEST: refused
+    ],
+)
+def test_the_type_of_a_money_column_by_its_bound(largest: int, kind: str | None) -> None:
+    frame = pl.LazyFrame({"amount": pl.Series([largest, 1], dtype=pl.Int128)})
+    types, problems = money_types(frame, {"amount": pl.col("amount")}, ["amount"], "t")
+    if kind is None:
+        assert types == {} and problems[0].column == "amount"
+    else:
+        assert problems == [] and type(types["amount"]).__name__ == kind

@@ -118,6 +118,7 @@ def test_the_report_of_a_dirty_scan_by_hand(registry: Registry, tmp_path: Path) 
         "first_date": "2025-03-01",
         "last_date": "2025-12-31",
         "negative": {},
+        "warnings": [],
     }
     assert table == [
         ("C1", date(2025, 3, 1), 10_000),

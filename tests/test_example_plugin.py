@@ -190,6 +190,7 @@ def test_evaluate_with_the_plugins_criterion_strategy_and_table(site: Path, tmp_
         "first_date": "2025-12-31",
         "last_date": "2026-06-30",
         "negative": {},
+        "warnings": [],
     }
     categories = {c["category"]: (c["customers"], c["value"]) for c in manifest["categories"]}
     assert categories == {"A": (1, 3.0), "B": (1, 2.0), "C": (1, 1.0), "D": (1, 0.0)}

@@ -133,6 +133,14 @@ def print_summary(
         )
     for line in skipped_lines(manifest.get("data") or {}):
         console.print(line)
+    for table, read in manifest.get("data", {}).items():
+        for column, found in read.get("negative", {}).items():
+            console.print(
+                f"negative {table}.{column} (refunds, credit notes): "
+                f"{found['rows']:,} rows, total {found['total']}"
+            )
+        for warning in read.get("warnings", []):
+            console.print(f"warning: {table}: {warning}")
     for name, counts_by_value in (manifest.get("decisions") or {}).items():
         shown = " · ".join(f"{value} {count:,}" for value, count in counts_by_value.items())
         console.print(f"{name}: {shown}")

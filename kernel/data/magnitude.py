@@ -6,7 +6,7 @@ table's rows, take differences of two money columns (``amount - cost``), and wei
 at most 2^22 days (payments.days_late) or periods (growth.trend). With ``N`` rows and ``M`` the
 largest absolute amount, every such sum is at most ``N·M·2·2^22`` in absolute value.
 
-- ``N·M ≤ 2^62``: every sum and difference fits a 64-bit integer, the fast type every backend
+- ``N·M < 2^62``: every sum and difference fits a 64-bit integer, the fast type every backend
   sums natively; the weighted sums are taken as decimals by the criteria that weight.
 - ``N·M·2^23 < 10^38``: the column becomes ``Decimal(38, 0)``, which polars, DuckDB, Spark and
   Arrow all hold and sum exactly (polars would wrap around silently past 2^127, DuckDB would
@@ -20,9 +20,11 @@ decimal column, summed exactly.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_CEILING, Decimal
 
 import polars as pl
 
+from tierkit.contract import MONEY_SCALE
 from tierkit.errors import DataProblem
 
 NARROW = 2**62
@@ -36,14 +38,51 @@ WIDE = pl.Decimal(38, 0)
 """The type of a money column whose sums could pass 2^63."""
 
 
+def footer_bounds(path: str, names: Iterable[str]) -> dict[str, int] | None:
+    """From a Parquet file's footer: the row count (``__rows``) and, per column, a bound on
+    its largest absolute value in ten-thousandths; None when a row group lacks statistics.
+
+    Reading the footer takes a millisecond; the aggregation it replaces read the whole column
+    (0.1 s for 2M rows)."""
+    import pyarrow.parquet as pq  # only for Parquet scans
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception:
+        return None
+    where = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+    bounds: dict[str, int] = {"__rows": meta.num_rows}
+    for name in names:
+        if name not in where:
+            return None
+        largest = Decimal(0)
+        for group in range(meta.num_row_groups):
+            stats = meta.row_group(group).column(where[name]).statistics
+            if stats is None or not stats.has_min_max:
+                return None
+            for value in (stats.min, stats.max):
+                if not isinstance(value, int | Decimal):
+                    return None
+                largest = max(largest, abs(Decimal(value)))
+        bounds[name] = int((largest * MONEY_SCALE).to_integral_value(rounding=ROUND_CEILING))
+    return bounds
+
+
 def money_types(
-    frame: pl.LazyFrame, exprs: dict[str, pl.Expr], names: Iterable[str], origin: str
+    frame: pl.LazyFrame,
+    exprs: dict[str, pl.Expr],
+    names: Iterable[str],
+    origin: str,
+    known: dict[str, int] | None = None,
 ) -> tuple[dict[str, pl.DataType], list[DataProblem]]:
-    """The type each money column ``names`` (parsed by ``exprs``) is held in, or why none."""
+    """The type each money column ``names`` (parsed by ``exprs``) is held in, or why none.
+
+    ``known``: the rows and bounds of :func:`footer_bounds`, if the file's footer gave them.
+    """
     names = list(names)
     if not names:
         return {}, []
-    stats = frame.select(
+    stats = known or frame.select(
         pl.len().alias("__rows"), *(exprs[n].abs().max().alias(n) for n in names)
     ).collect().row(0, named=True)
     rows = int(stats["__rows"])
@@ -52,7 +91,7 @@ def money_types(
     for name in names:
         largest = int(stats[name] or 0)
         bound = rows * largest
-        if bound <= NARROW:
+        if bound < NARROW:
             types[name] = pl.Int64()
         elif bound < WIDEST:
             types[name] = WIDE

@@ -97,10 +97,14 @@ def money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     floats; no amount of up to :data:`MONEY_DIGITS` digits wraps around.
     :mod:`tierkit.data.magnitude` then narrows the column to the type its sums fit."""
     wide = pl.Int128
+    if dtype in (pl.Int128, pl.UInt128):  # a DuckDB HUGEINT: up to 30 digits (see can_fail)
+        fits = col.cast(pl.Float64).abs() < LARGEST_FLOAT_AMOUNT
+        return pl.when(fits).then(col.cast(wide, strict=False) * MONEY_SCALE)
     if dtype.is_integer():
         return col.cast(wide) * MONEY_SCALE
     if isinstance(dtype, pl.Decimal):
-        return (col.cast(pl.Decimal(38, 4)) * MONEY_SCALE).cast(wide)
+        # null where 38 digits cannot hold the value with four decimals (see can_fail)
+        return (col.cast(pl.Decimal(38, 4), strict=False) * MONEY_SCALE).cast(wide, strict=False)
     if dtype.is_float():  # NaN and infinity are not amounts: null, reported by the caller
         fits = col.is_finite() & (col.abs() < LARGEST_FLOAT_AMOUNT)
         return pl.when(fits).then((col * MONEY_SCALE).round(0).cast(wide, strict=False))
@@ -177,11 +181,21 @@ def parse_columns(
 
 def can_fail(kind: ColumnType, dtype: pl.DataType) -> bool:
     """Whether reading a stored value of ``dtype`` as ``kind`` can fail (text; floats, which
-    may hold NaN or infinity, or a fraction where a whole number is wanted): then the value as
-    given is kept to show it."""
-    return (dtype == pl.String and kind not in (ColumnType.ID, ColumnType.TEXT)) or (
-        kind in NUMERIC and dtype.is_float()  # NaN, infinity, or a fraction for a count
+    may hold NaN or infinity, or a fraction where a whole number is wanted; decimals too wide to
+    hold four decimals): then the value as given is kept to show it."""
+    return (
+        (dtype == pl.String and kind not in (ColumnType.ID, ColumnType.TEXT))
+        or (kind in NUMERIC and dtype.is_float())  # NaN, infinity, or a fraction for a count
+        or (kind == ColumnType.MONEY and (_wide_decimal(dtype) or dtype in (pl.Int128, pl.UInt128)))
     )
+
+
+def _wide_decimal(dtype: pl.DataType) -> bool:
+    """A decimal type with more than 34 digits before the point: four decimals of its largest
+    values do not fit 38 digits."""
+    if not isinstance(dtype, pl.Decimal):
+        return False
+    return (dtype.precision or 38) - dtype.scale > 38 - 4
 
 
 def must_not_be_negative(table: str, name: str, kind: ColumnType) -> bool:

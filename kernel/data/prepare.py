@@ -25,7 +25,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from tierkit.contract import Column, ColumnType, Criterion, OpenedSource
+from tierkit.contract import Column, ColumnType, Criterion, OpenedSource, Window
 from tierkit.data.keys import keys_of
 from tierkit.data.magnitude import money_types
 from tierkit.data.parse import (
@@ -108,13 +108,14 @@ def prepare_tables(
     location: str,
     *,
     lazy_scans: bool = True,
+    window: Window | None = None,
 ) -> PreparedTables:
     """Check, parse and clean every table ``criteria`` need; raise :class:`DataInvalid`.
 
     A table read from a Parquet file with typed columns stays a lazy scan, checked by
     aggregations (:mod:`tierkit.data.scan`); other tables are parsed into memory once.
     ``lazy_scans=False`` reads every table into memory (the reference the scans must agree
-    with).
+    with). With the run's ``window``, a table whose rows all end before it gets a warning.
     """
     needs = needed_columns(criteria)
     problems: list[DataProblem] = []
@@ -191,15 +192,41 @@ def prepare_tables(
             continue
         if table in lazy:
             clean[table], report.tables[table] = lazy[table].clean(customers["customer_id"], as_of)
-            continue
-        origin = opened.origins.get(table, table)
-        date_column = _date_column(table, needs, set(parsed[table].collect_schema().names()))
-        clean[table], report.tables[table] = _clean_rows(
-            parsed[table], ids, date_column, as_of, origin
+            date_column = lazy[table].date_column
+        else:
+            origin = opened.origins.get(table, table)
+            date_column = _date_column(table, needs, set(parsed[table].collect_schema().names()))
+            clean[table], report.tables[table] = _clean_rows(
+                parsed[table], ids, date_column, as_of, origin
+            )
+        report.tables[table].warnings = _as_of_warnings(
+            report.tables[table], date_column, as_of, window
         )
     for table, cleaned in clean.items():
         report.tables[table].negative = _negatives(cleaned, needs[table])
     return PreparedTables(clean, report)
+
+
+def _as_of_warnings(
+    report: TableReport, date_column: str | None, as_of: date, window: Window | None
+) -> list[str]:
+    """An as-of date after every row by more than the window, or before every row."""
+    if date_column is None or not report.rows:
+        return []
+    late = report.skipped.get("on or after the as-of date", 0)
+    if report.last_date is None and late:
+        return [
+            f"every row with a {date_column} is dated on or after the as-of date "
+            f"{as_of.isoformat()}, so none counts; is the as-of date right?"
+        ]
+    if window is not None and report.last_date is not None and report.last_date < window.start:
+        last = date.fromordinal(as_of.toordinal() - 1)
+        return [
+            f"the last {date_column} is {report.last_date.isoformat()}, before the window "
+            f"({window.start.isoformat()} to {last.isoformat()}), so no row counts in it; is "
+            "the as-of date right?"
+        ]
+    return []
 
 
 def _negatives(frame: pl.LazyFrame, needs: Mapping[str, tuple[Column, list[str]]]) -> dict[

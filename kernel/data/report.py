@@ -20,6 +20,8 @@ class TableReport:
     negative: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per money column with negative values among the rows used (refunds, credit notes):
     ``{"rows": n, "total": "-30.00"}``, the total exact in currency units."""
+    warnings: list[str] = field(default_factory=list)
+    """What looks wrong without being an error: the as-of date far from the table's dates."""
 
 
 @dataclass
@@ -36,6 +38,7 @@ class DataReport:
                 "first_date": t.first_date.isoformat() if t.first_date else None,
                 "last_date": t.last_date.isoformat() if t.last_date else None,
                 "negative": {k: dict(v) for k, v in t.negative.items()},
+                "warnings": list(t.warnings),
             }
             for name, t in self.tables.items()
         }

@@ -122,7 +122,13 @@ def evaluate(
     value_criterion = registry.criteria[registry.strategies[compiled.strategy].value]
     criteria.setdefault(value_criterion.name, value_criterion)
     opened = open_source(str(data), registry)
-    prepared = prepare_tables(opened, criteria.values(), as_of, without_password(str(data)))
+    prepared = prepare_tables(
+        opened,
+        criteria.values(),
+        as_of,
+        without_password(str(data)),
+        window=Window(as_of, compiled.period, compiled.periods),
+    )
     tables = _to_backend(prepared.tables, backend)
     manifest["data"] = prepared.report.as_dict()
     lap("read")
