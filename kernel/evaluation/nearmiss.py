@@ -287,7 +287,14 @@ def _by_outcome(
         j = i + step
         if not 0 <= j < len(outcomes):
             continue
-        target = [(low, high) for low, high, o in pieces if _same(o, outcomes[j])]
+        target: list[tuple[float, float]] = []
+        for low, high, found in pieces:  # in order along the value: touching stretches merge
+            if not _same(found, outcomes[j]):
+                continue
+            if target and target[-1][1] == low:
+                target[-1] = (target[-1][0], high)
+            else:
+                target.append((low, high))
         chain = chain.when(decided == pl.lit(outcome)).then(_distance(target, value, exact))
     if chain is pl:
         return pl.lit(None, dtype=pl.Float64)
@@ -313,10 +320,16 @@ def _distance(
         return pl.lit(None, dtype=pl.Float64)
     ups, downs = [], []
     for low, high in target:
-        ups.append(pl.when(value < end(low)).then(end(low) - value).when(value <= end(high)))
-        downs.append(pl.when(value > end(high)).then(end(high) - value))
-    up = pl.min_horizontal(*(u.then(pl.lit(0.0)) for u in ups))  # nearest above (or inside)
-    down = pl.max_horizontal(*downs)  # nearest below
+        above = pl.when(value < end(low)).then(end(low) - value)
+        inside = pl.lit(True) if math.isinf(high) else value <= end(high)
+        ups.append(above.when(inside).then(0.0))
+        if not math.isinf(high):
+            downs.append(pl.when(value > end(high)).then(end(high) - value))
+    # the nearest stretch above (or around) the value, and the nearest below
+    up = ups[0] if len(ups) == 1 else pl.min_horizontal(*ups)
+    if not downs:
+        return up
+    down = downs[0] if len(downs) == 1 else pl.max_horizontal(*downs)
     return pl.when(down.is_null() | (up.is_not_null() & (up <= -down))).then(up).otherwise(down)
 
 
