@@ -56,6 +56,11 @@ class Line:
     ranked: str | None = None
     """For ``exact``: the cumulative-share fact, and the share ``b`` in ``fact < b``."""
     share: float = 0.0
+    outside: float | None = None
+    """For a ranking by order alone (``top_share``, ``pct_rank``): the value of the first
+    customer outside the line, which a customer inside must pass to fall out; ``inside`` is
+    the ranking's condition (``fact OP b``) that tells who is inside."""
+    inside: Line | None = None
 
     def holds(self, value: float) -> bool:
         return {
@@ -203,9 +208,22 @@ def _ranking_line(
         return measure, Line(">", math.inf)  # nobody is inside: no value reaches it
     if not isinstance(cut, float):
         return None
+    column = f"__line::{name}{op}{bound!r}"
     if call.func == "cum_share" and op == "<":
-        return measure, Line(">=", cut, f"__line::{name}<{bound!r}", name, bound)
-    return measure, Line(">=" if upward else "<=", cut)
+        return measure, Line(">=", cut, column, name, bound)
+    if call.func == "cum_share":
+        return measure, Line(">=" if upward else "<=", cut)
+    rest = (
+        pl.col(measure)
+        .cast(pl.Float64)
+        .filter(pl.col(name).is_not_null() & ~Line(op, bound).expr(pl.col(name)))
+    )
+    outside = values.select(rest.max() if upward else rest.min()).item()
+    if not isinstance(outside, float):
+        return measure, Line(">=" if upward else "<=", cut)
+    return measure, Line(
+        ">=" if upward else "<=", cut, column, name, bound, outside, Line(op, bound)
+    )
 
 
 def comparison(atom: Expr) -> tuple[str, str, float] | None:
@@ -246,16 +264,10 @@ def near_miss_columns(ruleset: CompiledRuleset, values: pl.DataFrame) -> pl.Data
     orders: dict[str, _Ranked | None] = {}
     for _, lines in ladder.rules:
         for line in lines:
-            if line.exact is None or line.ranked is None:
-                continue
-            if line.exact not in values.columns:
-                if line.ranked not in orders:
-                    orders[line.ranked] = _Ranked.of(values, line.ranked, ladder.measure)
-                column = _cum_share_line(orders[line.ranked], line.share, values.height)
-                values = values.with_columns(
-                    column.fill_null(line.bound).alias(line.exact)  # unknown: the cut-off
-                )
-            exact.setdefault(line.bound, line.exact)
+            if line.exact is not None and line.ranked is not None:
+                if line.exact not in values.columns:
+                    values = values.with_columns(_line_column(values, line, ladder, orders))
+                exact.setdefault(line.bound, line.exact)
     decided = pl.col(name)
     explained = ladder.outcome_expr(value) == decided  # the lines give what the rules gave
     better = _by_outcome(decided, outcomes, pieces, value, -1, exact)
@@ -271,6 +283,22 @@ def near_miss_columns(ruleset: CompiledRuleset, values: pl.DataFrame) -> pl.Data
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias(columns[2])
     )
+
+
+def _line_column(
+    values: pl.DataFrame, line: Line, ladder: Ladder, orders: dict[str, _Ranked | None]
+) -> pl.Series | pl.Expr:
+    """Where ``line`` lies for each customer, as the column ``line.exact``."""
+    assert line.exact is not None and line.ranked is not None
+    if line.inside is not None and line.outside is not None:
+        # a ranking by order alone: a customer inside falls out past the first one outside
+        holds = line.inside.expr(pl.col(line.ranked)).fill_null(False)
+        where = pl.when(holds).then(line.outside).otherwise(line.bound)
+        return where.cast(pl.Float64).alias(line.exact)
+    if line.ranked not in orders:
+        orders[line.ranked] = _Ranked.of(values, line.ranked, ladder.measure)
+    column = _cum_share_line(orders[line.ranked], line.share, values.height)
+    return column.fill_null(line.bound).alias(line.exact)  # unknown: the cut-off
 
 
 def _by_outcome(
