@@ -215,3 +215,19 @@ def test_results_explain_and_report_carry_the_same_near_miss(tmp_path: Path) -> 
     shown = dict(zip(ids, table["category.to_better"]["values"], strict=True))
     assert shown == {"a": None, "b": None, "c": 62.5, "d": 0.0, "e": 50.0}
     assert table["category.to_better"]["title"] == "to better (cash)"
+
+
+def test_a_ranking_among_another_condition_is_no_line() -> None:
+    # Who is ranked depends on `tenure`, which more `total` does not change: no distance.
+    text = ABC.replace("among=total > 0", "among=tenure >= 12").replace(
+        "  total: {use: value}", "  total: {use: value}\n  tenure: {use: tenure.months}"
+    )
+    values = _values(
+        customer_id=["a", "b"],
+        total=[500.0, 300.0],
+        tenure=[24.0, 3.0],
+        ahead=[0.0, None],
+        category=["A", "C"],
+    )
+    found = near_miss_columns(load(text), values)
+    assert found["category.to_better"].to_list() == [None, None]

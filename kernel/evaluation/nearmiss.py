@@ -33,7 +33,7 @@ import polars as pl
 
 from tierkit.evaluation.frames import ID
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, ThenValue
-from tierkit.ruleset.expr import Binary, Call, Expr, Literal, Name
+from tierkit.ruleset.expr import Binary, Call, Expr, Keyword, Literal, Name
 from tierkit.ruleset.language import RANKING
 
 TO_BETTER, TO_WORSE, LIMITED_BY = ".to_better", ".to_worse", ".limited_by"
@@ -196,9 +196,9 @@ def _ranking_line(
     """``rank(x) OP bound`` as ``x >= cut-off`` (or ``<=``) from the run's population."""
     if call.func not in FALLING | RISING or not call.args or not isinstance(call.args[0], Name):
         return None
-    if any(k.name != "among" for k in call.kwargs) or op == "==":
-        return None
     measure = call.args[0].name
+    if op == "==" or not all(_among_the_value(k, measure) for k in call.kwargs):
+        return None
     if name not in values.columns or measure not in values.columns:
         return None
     upward = (call.func in FALLING) == (op in ("<", "<="))
@@ -224,6 +224,13 @@ def _ranking_line(
     return measure, Line(
         ">=" if upward else "<=", cut, column, name, bound, outside, Line(op, bound)
     )
+
+
+def _among_the_value(keyword: Keyword, measure: str) -> bool:
+    """``among=`` a comparison of the ranked value itself (``total > 0``): a customer joins
+    the ranking by its value alone. Other keywords (``by=``) or conditions are not lines."""
+    found = comparison(keyword.value) if keyword.name == "among" else None
+    return found is not None and found[0] == measure
 
 
 def comparison(atom: Expr) -> tuple[str, str, float] | None:
