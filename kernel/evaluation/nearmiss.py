@@ -5,9 +5,11 @@ A decision has a near miss when every condition of its rules is a line on one an
 value (its *limiting value*): a comparison with a constant (``paid >= 5000``, ``points >= 50``),
 a derived fact that is such a comparison (``in_first_80: ahead < 0.80``), or a comparison of a
 ranking of that value (``top_share(x) <= 0.2``, ``cum_share(x) < 0.8``, ``pct_rank(x) >= 0.5``,
-with ``among=`` at most). A ranking line is turned into a line on the value itself: the value of
-the last customer inside (the smallest value among the customers for whom the comparison holds,
-for ``top_share`` and ``cum_share`` below a bound), the rest of the population as it is.
+with at most ``among=`` a comparison of x itself). A ranking line becomes a line on the value:
+for ``top_share`` and ``pct_rank``, which depend on the order alone, the value of the last
+customer inside (for customers outside) or of the first customer outside (for customers
+inside); for ``cum_share``, whose total holds the customer's own value, the value solved for
+each customer (:func:`_cum_share_line`). The rest of the population stays as it is.
 
 With the lines known, the decision's outcome is a step function of the limiting value. For each
 customer the distance is the signed change of the value (positive: more, negative: less) to the
@@ -16,9 +18,9 @@ nearest value at which the outcome is the next better (``NAME.to_better``) or th
 other side it is reached exactly; where it belongs to the customer's own side (going down from
 ``points >= 50``: 50 is still A) the distance is to the line and the smallest step more is
 needed. The distance is missing at the best (or worst) outcome, when the customer has no value,
-when no value of it gives that outcome, and for every customer when no single value limits the
-decision (conditions on two values, ``or``, ``in``, per-period rankings, ...) — the near miss is
-never guessed.
+when no value of it gives that outcome, when the lines do not reproduce the customer's outcome,
+and for every customer when no single value limits the decision (conditions on two values,
+``or``, ``in``, per-period rankings, ...) — the near miss is never guessed.
 """
 
 from __future__ import annotations
