@@ -114,8 +114,9 @@ decisions:
     rules: [{when: "rank <= 0.4", then: A}]
     default: {then: B}
 """
-    # top_share of 500, 300, 100, 60, 40 is 0.2, 0.4, 0.6, 0.8, 1.0: a and b are A, the line
-    # is b's 300.
+    # top_share of 500, 300, 100, 60, 40 is 0.2, 0.4, 0.6, 0.8, 1.0: a and b are A. Rank
+    # depends on the order alone: B customers must pass b's 300, A customers fall out only
+    # below c's 100, the first customer outside.
     values = _values(
         customer_id=["a", "b", "c", "d", "e"],
         total=[500.0, 300.0, 100.0, 60.0, 40.0],
@@ -124,7 +125,33 @@ decisions:
     )
     found = near_miss_columns(load(text), values)
     assert found["category.to_better"].to_list() == [None, None, 200.0, 240.0, 260.0]
-    assert found["category.to_worse"].to_list() == [-200.0, 0.0, None, None, None]
+    assert found["category.to_worse"].to_list() == [-400.0, -200.0, None, None, None]
+
+
+def test_pct_rank_lines_rise_with_the_value() -> None:
+    text = """
+tierkit: 1
+name: t
+criteria:
+  total: {use: value}
+derive:
+  pct: pct_rank(total)
+decisions:
+  category:
+    rules: [{when: "pct >= 0.5", then: A}]
+    default: {then: B}
+"""
+    # pct_rank (n - position) / (n - 1) of 500, 300, 100, 60, 40 is 1, .75, .5, .25, 0: a, b,
+    # c are A. d must pass c's 100 (40 more, e 60 more); a, b, c fall out below d's 60.
+    values = _values(
+        customer_id=["a", "b", "c", "d", "e"],
+        total=[500.0, 300.0, 100.0, 60.0, 40.0],
+        pct=[1.0, 0.75, 0.5, 0.25, 0.0],
+        category=["A", "A", "A", "B", "B"],
+    )
+    found = near_miss_columns(load(text), values)
+    assert found["category.to_better"].to_list() == [None, None, None, 40.0, 60.0]
+    assert found["category.to_worse"].to_list() == [-440.0, -240.0, -40.0, None, None]
 
 
 def test_no_single_limiting_value_leaves_the_near_miss_missing() -> None:
@@ -188,3 +215,19 @@ def test_results_explain_and_report_carry_the_same_near_miss(tmp_path: Path) -> 
     shown = dict(zip(ids, table["category.to_better"]["values"], strict=True))
     assert shown == {"a": None, "b": None, "c": 62.5, "d": 0.0, "e": 50.0}
     assert table["category.to_better"]["title"] == "to better (cash)"
+
+
+def test_a_ranking_among_another_condition_is_no_line() -> None:
+    # Who is ranked depends on `tenure`, which more `total` does not change: no distance.
+    text = ABC.replace("among=total > 0", "among=tenure >= 12").replace(
+        "  total: {use: value}", "  total: {use: value}\n  tenure: {use: tenure.months}"
+    )
+    values = _values(
+        customer_id=["a", "b"],
+        total=[500.0, 300.0],
+        tenure=[24.0, 3.0],
+        ahead=[0.0, None],
+        category=["A", "C"],
+    )
+    found = near_miss_columns(load(text), values)
+    assert found["category.to_better"].to_list() == [None, None]

@@ -5,9 +5,11 @@ A decision has a near miss when every condition of its rules is a line on one an
 value (its *limiting value*): a comparison with a constant (``paid >= 5000``, ``points >= 50``),
 a derived fact that is such a comparison (``in_first_80: ahead < 0.80``), or a comparison of a
 ranking of that value (``top_share(x) <= 0.2``, ``cum_share(x) < 0.8``, ``pct_rank(x) >= 0.5``,
-with ``among=`` at most). A ranking line is turned into a line on the value itself: the value of
-the last customer inside (the smallest value among the customers for whom the comparison holds,
-for ``top_share`` and ``cum_share`` below a bound), the rest of the population as it is.
+with at most ``among=`` a comparison of x itself). A ranking line becomes a line on the value:
+for ``top_share`` and ``pct_rank``, which depend on the order alone, the value of the last
+customer inside (for customers outside) or of the first customer outside (for customers
+inside); for ``cum_share``, whose total holds the customer's own value, the value solved for
+each customer (:func:`_cum_share_line`). The rest of the population stays as it is.
 
 With the lines known, the decision's outcome is a step function of the limiting value. For each
 customer the distance is the signed change of the value (positive: more, negative: less) to the
@@ -16,9 +18,9 @@ nearest value at which the outcome is the next better (``NAME.to_better``) or th
 other side it is reached exactly; where it belongs to the customer's own side (going down from
 ``points >= 50``: 50 is still A) the distance is to the line and the smallest step more is
 needed. The distance is missing at the best (or worst) outcome, when the customer has no value,
-when no value of it gives that outcome, and for every customer when no single value limits the
-decision (conditions on two values, ``or``, ``in``, per-period rankings, ...) — the near miss is
-never guessed.
+when no value of it gives that outcome, when the lines do not reproduce the customer's outcome,
+and for every customer when no single value limits the decision (conditions on two values,
+``or``, ``in``, per-period rankings, ...) — the near miss is never guessed.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import polars as pl
 
 from tierkit.evaluation.frames import ID
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, ThenValue
-from tierkit.ruleset.expr import Binary, Call, Expr, Literal, Name
+from tierkit.ruleset.expr import Binary, Call, Expr, Keyword, Literal, Name
 from tierkit.ruleset.language import RANKING
 
 TO_BETTER, TO_WORSE, LIMITED_BY = ".to_better", ".to_worse", ".limited_by"
@@ -56,6 +58,11 @@ class Line:
     ranked: str | None = None
     """For ``exact``: the cumulative-share fact, and the share ``b`` in ``fact < b``."""
     share: float = 0.0
+    outside: float | None = None
+    """For a ranking by order alone (``top_share``, ``pct_rank``): the value of the first
+    customer outside the line, which a customer inside must pass to fall out; ``inside`` is
+    the ranking's condition (``fact OP b``) that tells who is inside."""
+    inside: Line | None = None
 
     def holds(self, value: float) -> bool:
         return {
@@ -191,9 +198,9 @@ def _ranking_line(
     """``rank(x) OP bound`` as ``x >= cut-off`` (or ``<=``) from the run's population."""
     if call.func not in FALLING | RISING or not call.args or not isinstance(call.args[0], Name):
         return None
-    if any(k.name != "among" for k in call.kwargs) or op == "==":
-        return None
     measure = call.args[0].name
+    if op == "==" or not all(_among_the_value(k, measure) for k in call.kwargs):
+        return None
     if name not in values.columns or measure not in values.columns:
         return None
     upward = (call.func in FALLING) == (op in ("<", "<="))
@@ -203,9 +210,29 @@ def _ranking_line(
         return measure, Line(">", math.inf)  # nobody is inside: no value reaches it
     if not isinstance(cut, float):
         return None
+    column = f"__line::{name}{op}{bound!r}"
     if call.func == "cum_share" and op == "<":
-        return measure, Line(">=", cut, f"__line::{name}<{bound!r}", name, bound)
-    return measure, Line(">=" if upward else "<=", cut)
+        return measure, Line(">=", cut, column, name, bound)
+    if call.func == "cum_share":
+        return measure, Line(">=" if upward else "<=", cut)
+    rest = (
+        pl.col(measure)
+        .cast(pl.Float64)
+        .filter(pl.col(name).is_not_null() & ~Line(op, bound).expr(pl.col(name)))
+    )
+    outside = values.select(rest.max() if upward else rest.min()).item()
+    if not isinstance(outside, float):
+        return measure, Line(">=" if upward else "<=", cut)
+    return measure, Line(
+        ">=" if upward else "<=", cut, column, name, bound, outside, Line(op, bound)
+    )
+
+
+def _among_the_value(keyword: Keyword, measure: str) -> bool:
+    """``among=`` a comparison of the ranked value itself (``total > 0``): a customer joins
+    the ranking by its value alone. Other keywords (``by=``) or conditions are not lines."""
+    found = comparison(keyword.value) if keyword.name == "among" else None
+    return found is not None and found[0] == measure
 
 
 def comparison(atom: Expr) -> tuple[str, str, float] | None:
@@ -246,16 +273,10 @@ def near_miss_columns(ruleset: CompiledRuleset, values: pl.DataFrame) -> pl.Data
     orders: dict[str, _Ranked | None] = {}
     for _, lines in ladder.rules:
         for line in lines:
-            if line.exact is None or line.ranked is None:
-                continue
-            if line.exact not in values.columns:
-                if line.ranked not in orders:
-                    orders[line.ranked] = _Ranked.of(values, line.ranked, ladder.measure)
-                column = _cum_share_line(orders[line.ranked], line.share, values.height)
-                values = values.with_columns(
-                    column.fill_null(line.bound).alias(line.exact)  # unknown: the cut-off
-                )
-            exact.setdefault(line.bound, line.exact)
+            if line.exact is not None and line.ranked is not None:
+                if line.exact not in values.columns:
+                    values = values.with_columns(_line_column(values, line, ladder, orders))
+                exact.setdefault(line.bound, line.exact)
     decided = pl.col(name)
     explained = ladder.outcome_expr(value) == decided  # the lines give what the rules gave
     better = _by_outcome(decided, outcomes, pieces, value, -1, exact)
@@ -273,6 +294,22 @@ def near_miss_columns(ruleset: CompiledRuleset, values: pl.DataFrame) -> pl.Data
     )
 
 
+def _line_column(
+    values: pl.DataFrame, line: Line, ladder: Ladder, orders: dict[str, _Ranked | None]
+) -> pl.Series | pl.Expr:
+    """Where ``line`` lies for each customer, as the column ``line.exact``."""
+    assert line.exact is not None and line.ranked is not None
+    if line.inside is not None and line.outside is not None:
+        # a ranking by order alone: a customer inside falls out past the first one outside
+        holds = line.inside.expr(pl.col(line.ranked)).fill_null(False)
+        where = pl.when(holds).then(line.outside).otherwise(line.bound)
+        return where.cast(pl.Float64).alias(line.exact)
+    if line.ranked not in orders:
+        orders[line.ranked] = _Ranked.of(values, line.ranked, ladder.measure)
+    column = _cum_share_line(orders[line.ranked], line.share, values.height)
+    return column.fill_null(line.bound).alias(line.exact)  # unknown: the cut-off
+
+
 def _by_outcome(
     decided: pl.Expr,
     outcomes: Sequence[ThenValue],
@@ -287,7 +324,14 @@ def _by_outcome(
         j = i + step
         if not 0 <= j < len(outcomes):
             continue
-        target = [(low, high) for low, high, o in pieces if _same(o, outcomes[j])]
+        target: list[tuple[float, float]] = []
+        for low, high, found in pieces:  # in order along the value: touching stretches merge
+            if not _same(found, outcomes[j]):
+                continue
+            if target and target[-1][1] == low:
+                target[-1] = (target[-1][0], high)
+            else:
+                target.append((low, high))
         chain = chain.when(decided == pl.lit(outcome)).then(_distance(target, value, exact))
     if chain is pl:
         return pl.lit(None, dtype=pl.Float64)
@@ -313,10 +357,16 @@ def _distance(
         return pl.lit(None, dtype=pl.Float64)
     ups, downs = [], []
     for low, high in target:
-        ups.append(pl.when(value < end(low)).then(end(low) - value).when(value <= end(high)))
-        downs.append(pl.when(value > end(high)).then(end(high) - value))
-    up = pl.min_horizontal(*(u.then(pl.lit(0.0)) for u in ups))  # nearest above (or inside)
-    down = pl.max_horizontal(*downs)  # nearest below
+        above = pl.when(value < end(low)).then(end(low) - value)
+        inside = pl.lit(True) if math.isinf(high) else value <= end(high)
+        ups.append(above.when(inside).then(0.0))
+        if not math.isinf(high):
+            downs.append(pl.when(value > end(high)).then(end(high) - value))
+    # the nearest stretch above (or around) the value, and the nearest below
+    up = ups[0] if len(ups) == 1 else pl.min_horizontal(*ups)
+    if not downs:
+        return up
+    down = downs[0] if len(downs) == 1 else pl.max_horizontal(*downs)
     return pl.when(down.is_null() | (up.is_not_null() & (up <= -down))).then(up).otherwise(down)
 
 
