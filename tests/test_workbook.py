@@ -152,6 +152,12 @@ decisions:
       - {when: "tenure < 24 and paid >= 100", then: watch}
       - {when: "paid < -5 or count == 0", then: "= 1 refund"}
       - {when: "previous.category == 'A'", then: watch}
+  band:
+    rules:
+      - {when: "paid >= 100 and paid < 1000 and tenure < 12", then: new, because: "Middle, new"}
+      - {when: "paid >= 1000", then: big}
+      - {when: "tenure >= 12 and paid >= 100 and paid < 1000", then: middle}
+    default: {then: small}
 policies:
   A: {account_manager: senior}
 tests:
@@ -219,10 +225,22 @@ def test_tests_that_are_not_comparisons_of_names_stay_in_a_when_column(shop_book
     assert rows[9][4] == '"A"'
 
 
+def test_two_bounds_on_a_name_take_two_columns(shop_book: Path) -> None:
+    rows = table(load_workbook(shop_book)["band"])
+    assert rows[5] == ["paid", "paid", "tenure", "when", "then", "because"]
+    assert rows[6] == [">= 100", "< 1000", "< 12", None, "new", "Middle, new"]
+    assert rows[7] == [">= 1000", "-", "-", None, "big"]
+    # tenure before paid: out of the columns' order, so whole
+    assert rows[8] == ["-", "-", "-", "tenure >= 12 and paid >= 100 and paid < 1000", "middle"]
+    edit(shop_book, {"band": {"B7": "< 500"}})
+    rule = imported(shop_book).decisions["band"].rules[0]
+    assert unparse(rule.when.tree) == "((paid >= 100) and (paid < 500)) and (tenure < 12)"
+
+
 def test_names_out_of_the_columns_order_keep_the_condition_whole() -> None:
     assert condition_tests("a >= 1 and b < 2") == [("a", ">= 1"), ("b", "< 2")]
     assert condition_tests("a >= 1 and (b < 2 and c == 3)") is None  # another tree
-    assert condition_tests("a >= 1 and a < 5") is None  # one test per name
+    assert condition_tests("a >= 1 and a < 5") == [("a", ">= 1"), ("a", "< 5")]
     assert condition_tests("a >= b") is None  # not a constant
     assert condition_tests("x >= -5") == [("x", ">= -5")]
     assert condition_tests(True) == []

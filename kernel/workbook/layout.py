@@ -166,7 +166,8 @@ def _cell(node: Expr, text: str) -> tuple[str, str] | None:
 def condition_tests(when: str | bool) -> list[tuple[str, str]] | None:
     """A rule's condition as tests on names, or ``None`` when it must stay whole.
 
-    Only when the tests, read back, give the very same expression (one test per name).
+    Only when the tests, read back, give the very same expression. A name tested twice
+    (``x >= 10 and x < 50``) takes two columns.
     """
     if when is True:
         return []
@@ -178,7 +179,7 @@ def condition_tests(when: str | bool) -> list[tuple[str, str]] | None:
     tests: list[tuple[str, str]] = []
     for part in _flatten(tree):
         found = _cell(part, when)
-        if found is None or found[0] in RESERVED_HEADERS or found[0] in (s for s, _ in tests):
+        if found is None or found[0] in RESERVED_HEADERS:
             return None
         tests.append(found)
     parts = [test_condition(s, c) or "" for s, c in tests]

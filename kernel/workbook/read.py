@@ -214,7 +214,8 @@ def _columns(sheet: Worksheet, header: tuple[Any, ...], book: Workbook) -> dict[
         if text in seen:
             book.problem(_ref(sheet, cell), f"column '{text}' appears twice")
             continue
-        seen.add(text)
+        if text in RESERVED_HEADERS:  # a name may have two columns: two bounds
+            seen.add(text)
         if text.lower() not in RESERVED_HEADERS and not SUBJECT.match(text):
             book.problem(
                 _ref(sheet, cell),

@@ -40,6 +40,8 @@ from tierkit.workbook.layout import (
 MAX_CELL = 30_000
 """Longer YAML text continues in the next cells of the row (Excel holds 32,767 per cell)."""
 _BOLD = Font(bold=True)
+Column = tuple[str, int]
+"""A test column: a name and which of the name's columns (0, 1 for a second bound)."""
 _NOTE = Font(italic=True, color="666666")
 
 
@@ -137,53 +139,62 @@ def _decision(sheet: Worksheet, name: str, decision: dict[str, Any]) -> None:
     note_row = len(block) + 2
     _note(sheet, note_row, NOTES[DECISION])
     rules: list[dict[str, Any]] = decision.get("rules") or []
-    columns: list[str] = []
-    laid: list[list[tuple[str, str]] | None] = []
+    columns: list[Column] = []
+    laid: list[dict[Column, str] | None] = []
     for rule in rules:
         tests = condition_tests(rule.get("when", True))
-        merged = _merge(columns, tests) if tests is not None else None
+        keyed = _keyed(tests) if tests is not None else None
+        merged = _merge(columns, list(keyed)) if keyed is not None else None
         if merged is not None:
             columns = merged
-        laid.append(tests if merged is not None else None)
-    headers = list(columns)
-    if any(t is None for t in laid):
-        headers.append(WHEN)
-    headers += [THEN, BECAUSE]
+        laid.append(keyed if merged is not None else None)
+    fixed = [WHEN] if any(t is None for t in laid) else []
+    fixed += [THEN, BECAUSE]
     if any(rule.get("name") is not None for rule in rules):
-        headers.append(RULE)
+        fixed.append(RULE)
+    keys: list[Column] = [*columns, *((name, 0) for name in fixed)]
     header_row = note_row + 1
-    _header(sheet, header_row, headers)
-    for number, (rule, tests) in enumerate(zip(rules, laid, strict=True), start=1):
+    _header(sheet, header_row, [name for name, _ in keys])
+    for number, (rule, keyed) in enumerate(zip(rules, laid, strict=True), start=1):
         row = header_row + number
-        cells: dict[str, Any] = {c: ANY for c in columns}
-        if tests is None:
+        cells: dict[Column, Any] = {c: ANY for c in columns}
+        if keyed is None:
             when = rule.get("when")
-            cells[WHEN] = ("true" if when else "false") if isinstance(when, bool) else when
+            cells[(WHEN, 0)] = ("true" if when else "false") if isinstance(when, bool) else when
         else:
-            cells.update(dict(tests))
-        cells.update({THEN: rule.get("then"), BECAUSE: rule.get("because"), RULE: rule.get("name")})
-        for column, header in enumerate(headers, start=1):
-            put(sheet.cell(row, column), cells.get(header))
-            sheet.cell(row, column).alignment = Alignment(wrap_text=header in (WHEN, BECAUSE))
+            cells.update(keyed)
+        for field in (THEN, BECAUSE):
+            cells[(field, 0)] = rule.get(field)
+        cells[(RULE, 0)] = rule.get("name")
+        for column, key in enumerate(keys, start=1):
+            put(sheet.cell(row, column), cells.get(key))
+            sheet.cell(row, column).alignment = Alignment(wrap_text=key[0] in (WHEN, BECAUSE))
     _widths(sheet)
 
 
-def _merge(columns: list[str], tests: list[tuple[str, str]]) -> list[str] | None:
-    """The columns with a rule's names added, if its names keep the columns' order."""
+def _keyed(tests: list[tuple[str, str]]) -> dict[Column, str]:
+    """A rule's tests by column: (name, 0) for a name's first test, (name, 1) for its second."""
+    keyed: dict[Column, str] = {}
+    for subject, test in tests:
+        keyed[(subject, sum(1 for name, _ in keyed if name == subject))] = test
+    return keyed
+
+
+def _merge(columns: list[Column], keys: list[Column]) -> list[Column] | None:
+    """The columns with a rule's columns added, if its tests keep the columns' order."""
     merged = list(columns)
     position = -1
-    names = [subject for subject, _ in tests]
-    for number, subject in enumerate(names):
-        if subject in merged:
-            index = merged.index(subject)
+    for number, key in enumerate(keys):
+        if key in merged:
+            index = merged.index(key)
             if index <= position:
                 return None
             position = index
-        elif any(later in merged for later in names[number + 1 :]):
+        elif any(later in merged for later in keys[number + 1 :]):
             position += 1
-            merged.insert(position, subject)
+            merged.insert(position, key)
         else:  # nothing known follows: a new column at the end
-            merged.append(subject)
+            merged.append(key)
             position = len(merged) - 1
     return merged
 
