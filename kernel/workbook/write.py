@@ -120,9 +120,9 @@ def _widths(sheet: Worksheet, widest: int = 60) -> None:
 
 def _decision(sheet: Worksheet, name: str, decision: dict[str, Any]) -> None:
     block: list[tuple[str, Any]] = [(DECISION, name)]
-    for key in ("title", "description", "hit", "aggregate"):
-        if key in decision or key == "hit":
-            block.append((key, decision.get(key, "first")))
+    for label in ("title", "description", "hit", "aggregate"):
+        if label in decision or label == "hit":
+            block.append((label, decision.get(label, "first")))
     outcomes = decision.get("outcomes")
     if outcomes is not None:
         block.append(("outcomes", outcomes))
