@@ -424,3 +424,28 @@ def test_labels_and_fixed_headers_in_any_case(shop_book: Path) -> None:
     edit(shop_book, {"category": {"A2": "Hit", "C7": "Then", "D7": "BECAUSE"}})
     rule = imported(shop_book).decisions["category"].rules[0]
     assert (rule.then, rule.because) == ("A", "Big and loyal")
+
+
+def test_policies_are_a_table(shop_book: Path) -> None:
+    sheet = load_workbook(shop_book)["policies"]
+    assert table(sheet)[1:] == [["value", "account_manager"], ["A", "senior"]]
+    edit(shop_book, {"policies": {"A4": "B", "B4": "shared", "C2": "terms", "C3": 45}})
+    policies = imported(shop_book).policies
+    assert {k: dict(v) for k, v in policies.items()} == {
+        "A": {"account_manager": "senior", "terms": 45},
+        "B": {"account_manager": "shared"},
+    }
+
+
+def test_policies_given_twice_are_a_mistake(shop_book: Path) -> None:
+    # ruleset sheet: note, header, then tierkit, name, title (rows 3-5); row 6 is free
+    edit(shop_book, {"ruleset": {"A6": "policies", "B6": "{A: {account_manager: x}}"}})
+    assert "ruleset!A6: policies are given twice" in failing(shop_book)
+
+
+def test_a_null_policy_stays_yaml(tmp_path: Path) -> None:
+    source = tmp_path / "null.yaml"
+    source.write_text(SHOP.replace("{account_manager: senior}", "{account_manager: null}"))
+    back = round_trip(source, tmp_path)
+    assert dict(load_ruleset(back).policies["A"]) == {"account_manager": None}
+    assert "policies" not in load_workbook(tmp_path / "rules.xlsx").sheetnames

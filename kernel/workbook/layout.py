@@ -30,7 +30,8 @@ RULESET_SHEET = "ruleset"
 CRITERIA_SHEET = "criteria"
 DERIVE_SHEET = "derive"
 EXAMPLES_SHEET = "examples"
-FIXED_SHEETS = (DERIVE_SHEET, CRITERIA_SHEET, RULESET_SHEET, EXAMPLES_SHEET)
+POLICIES_SHEET = "policies"
+FIXED_SHEETS = (DERIVE_SHEET, CRITERIA_SHEET, POLICIES_SHEET, RULESET_SHEET, EXAMPLES_SHEET)
 
 DECISION = "decision"
 """The label in A1 that makes a sheet a decision table."""
@@ -53,6 +54,8 @@ CRITERIA_HEADERS = ("name", "use", "per", "periods", "params", "title", "type")
 DERIVE_HEADERS = ("name", "expression")
 EXAMPLES_HEADERS = ("name", "example")
 RULESET_HEADERS = ("key", "value")
+POLICY_KEY = "value"
+"""The policies sheet's first header: the main decision's value the row is for."""
 SCALAR_KEYS = ("tierkit", "name", "title", "description", "strategy", "main")
 """Top-level keys written as plain cells; every other top-level key is YAML text."""
 TOP_ORDER = (
@@ -77,6 +80,8 @@ NOTES = {
     DERIVE_SHEET: "# How to edit: one derived fact per row, an expression over criteria and "
     "earlier facts (docs/ruleset-reference.md).",
     CRITERIA_SHEET: "# How to edit: one criterion per row; params as YAML, e.g. {share: 0.8}.",
+    POLICIES_SHEET: "# How to edit: one row per value of the main decision, one column per "
+    "policy; an empty cell gives no value.",
     RULESET_SHEET: "# How to edit: window, policies and other keys are YAML text.",
     EXAMPLES_SHEET: "# How to edit: one example per row, its given/expect/population as YAML.",
 }

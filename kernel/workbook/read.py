@@ -26,6 +26,8 @@ from tierkit.workbook.layout import (
     DECISION,
     DERIVE_SHEET,
     EXAMPLES_SHEET,
+    POLICIES_SHEET,
+    POLICY_KEY,
     RESERVED_HEADERS,
     RULE,
     RULESET_SHEET,
@@ -120,6 +122,8 @@ def read_workbook(path: Path) -> Workbook:
             _ruleset(sheet, result)
         elif sheet.title.lower() == EXAMPLES_SHEET:
             _examples(sheet, result)
+        elif sheet.title.lower() == POLICIES_SHEET:
+            _policies(sheet, result)
     if not decisions:
         result.problem(
             (result.first_sheet, "A1"),
@@ -406,11 +410,41 @@ def _ruleset(sheet: Worksheet, book: Workbook) -> None:
             book.problem(_ref(sheet, row[0]), "a value without a key")
             continue
         key = as_text(key)
+        if key in book.data:  # policies, from their own sheet
+            book.problem(_ref(sheet, row[0]), f"{key} are given twice: here and on their sheet")
+            continue
         book.cells[(key,)] = place
         if key in SCALAR_KEYS:
             book.data[key] = value_of(row[1]) if len(row) > 1 else None
         else:
             book.data[key] = _yaml(book, place, _joined(row))
+
+
+def _policies(sheet: Worksheet, book: Workbook) -> None:
+    header, rows = _table(sheet, POLICY_KEY)
+    if header is None:
+        return
+    if "policies" in book.data:
+        book.problem(
+            (sheet.title, "A1"), "policies are given twice: on this sheet and the ruleset sheet"
+        )
+        return
+    keys = {i: as_text(v) for i, c in enumerate(header) if i and (v := value_of(c)) is not None}
+    policies: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        value = exact_value(row[0])
+        if value is None:
+            book.problem(_ref(sheet, row[0]), "a row of policies needs the value it is for")
+            continue
+        book.cells[("policies", value)] = _ref(sheet, row[0])
+        entry: dict[str, Any] = {}
+        for index, key in keys.items():
+            if index < len(row) and (cell := exact_value(row[index])) is not None:
+                entry[key] = cell
+                book.cells[("policies", value, key)] = _ref(sheet, row[index])
+        policies[value] = entry
+    book.data["policies"] = policies
+    book.cells[("policies",)] = (sheet.title, "A2")
 
 
 def _examples(sheet: Worksheet, book: Workbook) -> None:

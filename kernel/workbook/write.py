@@ -28,6 +28,8 @@ from tierkit.workbook.layout import (
     EXAMPLES_SHEET,
     FIXED_SHEETS,
     NOTES,
+    POLICIES_SHEET,
+    POLICY_KEY,
     RULE,
     RULESET_HEADERS,
     RULESET_SHEET,
@@ -73,6 +75,10 @@ def workbook_bytes(data: dict[str, Any]) -> bytes:
         _decision(book.create_sheet(_title(name, titles)), name, decision or {})
     _derive(book.create_sheet(DERIVE_SHEET), data.get("derive") or {})
     _criteria(book.create_sheet(CRITERIA_SHEET), data.get("criteria") or {})
+    policies = data.get("policies")
+    if _tabular(policies):
+        _policies(book.create_sheet(POLICIES_SHEET), policies or {})
+        data = {k: v for k, v in data.items() if k != "policies"}
     _ruleset(book.create_sheet(RULESET_SHEET), data)
     _examples(book.create_sheet(EXAMPLES_SHEET), data.get("tests") or [])
     if first is not None:
@@ -218,6 +224,27 @@ def _criteria(sheet: Worksheet, criteria: dict[str, Any]) -> None:
             fields["params"] = flow_text(fields["params"])
         for column, header in enumerate(CRITERIA_HEADERS, start=1):
             put(sheet.cell(row, column), fields.get(header))
+    _widths(sheet)
+
+
+def _tabular(policies: Any) -> bool:
+    """Whether policies fit a table: a value per cell, none of them null (an empty cell)."""
+    return isinstance(policies, dict) and all(
+        isinstance(entry, dict)
+        and all(isinstance(v, str | int | float | bool) for v in entry.values())
+        and all(isinstance(k, str) and k != POLICY_KEY for k in entry)
+        for entry in policies.values()
+    )
+
+
+def _policies(sheet: Worksheet, policies: dict[Any, dict[str, Any]]) -> None:
+    _note(sheet, 1, NOTES[POLICIES_SHEET])
+    keys = list(dict.fromkeys(k for entry in policies.values() for k in entry))
+    _header(sheet, 2, [POLICY_KEY, *keys])
+    for row, (value, entry) in enumerate(policies.items(), start=3):
+        put(sheet.cell(row, 1), value)
+        for column, key in enumerate(keys, start=2):
+            put(sheet.cell(row, column), entry.get(key))
     _widths(sheet)
 
 
