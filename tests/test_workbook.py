@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -18,9 +20,9 @@ from tierkit.evaluation.examples import run_examples
 from tierkit.registry import Registry
 from tierkit.ruleset import load_ruleset, load_ruleset_text
 from tierkit.ruleset.compiled import CompiledRuleset
-from tierkit.ruleset.expr import unparse
+from tierkit.ruleset.expr import SyntaxProblem, parse_expression, unparse
 from tierkit.shipped import shipped_rulesets
-from tierkit.workbook.layout import condition_tests
+from tierkit.workbook.layout import condition_tests, join_conditions, test_condition
 
 AS_OF = date(2026, 1, 1)
 
@@ -449,3 +451,46 @@ def test_a_null_policy_stays_yaml(tmp_path: Path) -> None:
     back = round_trip(source, tmp_path)
     assert dict(load_ruleset(back).policies["A"]) == {"account_manager": None}
     assert "policies" not in load_workbook(tmp_path / "rules.xlsx").sheetnames
+
+
+# --------------------------------------------------------------------------------------------
+# any chain of tests on names reads back as the same condition
+
+_NAMES = st.sampled_from(["paid", "tenure", "region", "previous.category"])
+_TEXT = st.text(alphabet="AB '\"\\,=-", min_size=0, max_size=6)
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_CONSTANTS = st.one_of(
+    st.integers(-1000, 1000).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(repr),
+    _TEXT.map(_quoted),
+    st.sampled_from(["true", "false"]),
+    st.lists(_TEXT.map(_quoted), max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
+)
+_OPS = st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "in", "not in"])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(_NAMES, _OPS, _CONSTANTS), min_size=1, max_size=4))
+def test_a_chain_of_tests_is_laid_out_and_reads_back_the_same(
+    parts: list[tuple[str, str, str]],
+) -> None:
+    condition = " and ".join(f"{name} {op} {value}" for name, op, value in parts)
+    tests = condition_tests(condition)
+    assert tests is not None, condition
+    assert [name for name, _ in tests] == [name for name, _, _ in parts]
+    back, _ = join_conditions([test_condition(name, cell) or "" for name, cell in tests])
+    original, read = parse_expression(condition), parse_expression(back)
+    assert not isinstance(read, SyntaxProblem) and not isinstance(original, SyntaxProblem)
+    assert unparse(read) == unparse(original)
+
+
+def test_a_wrong_outcome_names_its_cell(shop_book: Path) -> None:
+    # flags: outcomes call (B3), watch (C3), '= 1 refund' (D3); 'watch' given twice
+    edit(shop_book, {"flags": {"D3": "watch"}})
+    output = failing(shop_book)
+    assert "flags!D3: " in output and "twice" in output

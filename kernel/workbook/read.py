@@ -153,6 +153,7 @@ def _decision(sheet: Worksheet, book: Workbook, decisions: dict[str, Any]) -> No
     )
     block = rows if header_index is None else rows[:header_index]
     places: dict[str, CellRef] = {}
+    outcome_cells: list[CellRef] = []
     for row in block:
         if _comment(row):
             continue
@@ -170,7 +171,9 @@ def _decision(sheet: Worksheet, book: Workbook, decisions: dict[str, Any]) -> No
         if label == DECISION:
             name = as_text(values[0]).strip() if values and values[0] is not None else None
         elif label == "outcomes":
-            decision["outcomes"] = [v for v in values if v is not None]
+            filled = [c for c in row[1:] if exact_value(c) is not None]
+            decision["outcomes"] = [exact_value(c) for c in filled]
+            outcome_cells = [_ref(sheet, c) for c in filled]
         elif label == "default":
             decision.setdefault("default", {})["then"] = values[0] if values else None
         elif label == "default because":
@@ -194,6 +197,8 @@ def _decision(sheet: Worksheet, book: Workbook, decisions: dict[str, Any]) -> No
     for label, place in places.items():
         if label == "outcomes":
             book.cells[(*path, "outcomes")] = place
+            for index, cell in enumerate(outcome_cells):
+                book.cells[(*path, "outcomes", index)] = cell
         elif label.startswith("default"):
             book.cells[(*path, "default", "because" if " " in label else "then")] = place
             book.cells.setdefault((*path, "default"), place)
