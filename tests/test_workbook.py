@@ -22,7 +22,7 @@ from tierkit.ruleset import load_ruleset, load_ruleset_text
 from tierkit.ruleset.compiled import CompiledRuleset
 from tierkit.ruleset.expr import SyntaxProblem, parse_expression, unparse
 from tierkit.shipped import shipped_rulesets
-from tierkit.workbook.layout import condition_tests, join_conditions, test_condition
+from tierkit.workbook.layout import cell_condition, condition_tests, join_conditions
 
 AS_OF = date(2026, 1, 1)
 
@@ -483,7 +483,7 @@ def test_a_chain_of_tests_is_laid_out_and_reads_back_the_same(
     tests = condition_tests(condition)
     assert tests is not None, condition
     assert [name for name, _ in tests] == [name for name, _, _ in parts]
-    back, _ = join_conditions([test_condition(name, cell) or "" for name, cell in tests])
+    back, _ = join_conditions([cell_condition(name, cell) or "" for name, cell in tests])
     original, read = parse_expression(condition), parse_expression(back)
     assert not isinstance(read, SyntaxProblem) and not isinstance(original, SyntaxProblem)
     assert unparse(read) == unparse(original)

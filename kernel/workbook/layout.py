@@ -90,7 +90,7 @@ SUBJECT = re.compile(r"^(?:previous\.)?[A-Za-z_][A-Za-z0-9_]*$")
 _MEMBERSHIP = re.compile(r"^(?:not\s+in|in)(?![A-Za-z0-9_])")
 
 
-def test_condition(subject: str, cell: str) -> str | None:
+def cell_condition(subject: str, cell: str) -> str | None:
     """The condition a cell's test makes with its column's name; ``None`` for any."""
     text = cell.strip()
     if text in ("", ANY):
@@ -187,7 +187,7 @@ def condition_tests(when: str | bool) -> list[tuple[str, str]] | None:
         if found is None or found[0] in RESERVED_HEADERS:
             return None
         tests.append(found)
-    parts = [test_condition(s, c) or "" for s, c in tests]
+    parts = [cell_condition(s, c) or "" for s, c in tests]
     back = parse_expression(join_conditions(parts)[0])
     if isinstance(back, SyntaxProblem) or unparse(back) != unparse(tree):
         return None

@@ -36,8 +36,8 @@ from tierkit.workbook.layout import (
     THEN,
     TOP_ORDER,
     WHEN,
+    cell_condition,
     join_conditions,
-    test_condition,
 )
 
 CellRef = tuple[str, str]
@@ -270,7 +270,7 @@ def _rule(
         elif role == WHEN:
             when = (as_text(value), place)
         else:
-            condition = test_condition(role, as_text(value))
+            condition = cell_condition(role, as_text(value))
             if condition is None:
                 continue
             tree = parse_expression(condition)
