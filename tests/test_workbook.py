@@ -494,3 +494,9 @@ def test_a_wrong_outcome_names_its_cell(shop_book: Path) -> None:
     edit(shop_book, {"flags": {"D3": "watch"}})
     output = failing(shop_book)
     assert "flags!D3: " in output and "twice" in output
+
+
+def test_a_formula_is_a_mistake(shop_book: Path) -> None:
+    # openpyxl stores text starting with = as a formula, as Excel does when one is typed
+    edit(shop_book, {"category": {"C8": "=1+1"}})
+    assert "category!C8: a formula (=1+1)" in failing(shop_book)

@@ -26,6 +26,7 @@ from tierkit.workbook.layout import (
     DECISION,
     DERIVE_SHEET,
     EXAMPLES_SHEET,
+    FIXED_SHEETS,
     POLICIES_SHEET,
     POLICY_KEY,
     RESERVED_HEADERS,
@@ -112,6 +113,8 @@ def read_workbook(path: Path) -> Workbook:
     result = Workbook(first_sheet=book.worksheets[0].title if book.worksheets else RULESET_SHEET)
     decisions: dict[str, Any] = {}
     for sheet in book.worksheets:
+        if value_of(sheet["A1"]) == DECISION or sheet.title.lower() in FIXED_SHEETS:
+            _formulas(sheet, result)
         if value_of(sheet["A1"]) == DECISION:
             _decision(sheet, result, decisions)
         elif sheet.title.lower() == DERIVE_SHEET:
@@ -133,6 +136,18 @@ def read_workbook(path: Path) -> Workbook:
     order = {key: index for index, key in enumerate(TOP_ORDER)}
     result.data = dict(sorted(result.data.items(), key=lambda kv: order.get(kv[0], len(order))))
     return result
+
+
+def _formulas(sheet: Worksheet, book: Workbook) -> None:
+    """A formula is a mistake: its value is not stored, and tierkit never computes one."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                book.problem(
+                    _ref(sheet, cell),
+                    f"a formula ({cell.value}): tierkit reads values, not formulas",
+                    "type the value; for a test starting with = (== 3), type ' before it",
+                )
 
 
 def _ref(sheet: Worksheet, cell: Cell | Any) -> CellRef:
