@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -500,3 +501,9 @@ def test_a_formula_is_a_mistake(shop_book: Path) -> None:
     # openpyxl stores text starting with = as a formula, as Excel does when one is typed
     edit(shop_book, {"category": {"C8": "=1+1"}})
     assert "category!C8: a formula (=1+1)" in failing(shop_book)
+
+
+def test_the_workbook_is_readable_like_any_new_file(shop_book: Path) -> None:
+    mask = os.umask(0)
+    os.umask(mask)
+    assert shop_book.stat().st_mode & 0o777 == 0o666 & ~mask

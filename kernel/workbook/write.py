@@ -289,6 +289,9 @@ def save_workbook(data: dict[str, Any], target: Path) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)  # as any new file; mkstemp made it private
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
