@@ -507,3 +507,8 @@ def test_the_workbook_is_readable_like_any_new_file(shop_book: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert shop_book.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_row_of_dashes_alone_is_no_rule(shop_book: Path) -> None:
+    edit(shop_book, {"category": {"A10": "-", "B10": "-"}})
+    assert len(imported(shop_book).decisions["category"].rules) == 2

@@ -18,6 +18,7 @@ from tierkit.errors import WorkbookInvalid, WorkbookProblem
 from tierkit.ruleset.expr import SyntaxProblem, parse_expression
 from tierkit.ruleset.source import KeyPath
 from tierkit.workbook.layout import (
+    ANY,
     BECAUSE,
     BLOCK_LABELS,
     COMMENT,
@@ -273,7 +274,7 @@ def _rule(
         role = role.lower() if role.lower() in RESERVED_HEADERS else role
         place = (sheet.title, cell.coordinate) if cell is not None else cells[""]
         cells[role] = place
-        if value is None:
+        if value is None or (value == ANY and role not in RESERVED_HEADERS):
             continue
         filled = True
         if role == THEN:
