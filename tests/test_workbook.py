@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -18,9 +21,9 @@ from tierkit.evaluation.examples import run_examples
 from tierkit.registry import Registry
 from tierkit.ruleset import load_ruleset, load_ruleset_text
 from tierkit.ruleset.compiled import CompiledRuleset
-from tierkit.ruleset.expr import unparse
+from tierkit.ruleset.expr import SyntaxProblem, parse_expression, unparse
 from tierkit.shipped import shipped_rulesets
-from tierkit.workbook.layout import condition_tests
+from tierkit.workbook.layout import cell_condition, condition_tests, join_conditions
 
 AS_OF = date(2026, 1, 1)
 
@@ -152,6 +155,12 @@ decisions:
       - {when: "tenure < 24 and paid >= 100", then: watch}
       - {when: "paid < -5 or count == 0", then: "= 1 refund"}
       - {when: "previous.category == 'A'", then: watch}
+  band:
+    rules:
+      - {when: "paid >= 100 and paid < 1000 and tenure < 12", then: new, because: "Middle, new"}
+      - {when: "paid >= 1000", then: big}
+      - {when: "tenure >= 12 and paid >= 100 and paid < 1000", then: middle}
+    default: {then: small}
 policies:
   A: {account_manager: senior}
 tests:
@@ -219,10 +228,22 @@ def test_tests_that_are_not_comparisons_of_names_stay_in_a_when_column(shop_book
     assert rows[9][4] == '"A"'
 
 
+def test_two_bounds_on_a_name_take_two_columns(shop_book: Path) -> None:
+    rows = table(load_workbook(shop_book)["band"])
+    assert rows[5] == ["paid", "paid", "tenure", "when", "then", "because"]
+    assert rows[6] == [">= 100", "< 1000", "< 12", None, "new", "Middle, new"]
+    assert rows[7] == [">= 1000", "-", "-", None, "big"]
+    # tenure before paid: out of the columns' order, so whole
+    assert rows[8] == ["-", "-", "-", "tenure >= 12 and paid >= 100 and paid < 1000", "middle"]
+    edit(shop_book, {"band": {"B7": "< 500"}})
+    rule = imported(shop_book).decisions["band"].rules[0]
+    assert unparse(rule.when.tree) == "((paid >= 100) and (paid < 500)) and (tenure < 12)"
+
+
 def test_names_out_of_the_columns_order_keep_the_condition_whole() -> None:
     assert condition_tests("a >= 1 and b < 2") == [("a", ">= 1"), ("b", "< 2")]
     assert condition_tests("a >= 1 and (b < 2 and c == 3)") is None  # another tree
-    assert condition_tests("a >= 1 and a < 5") is None  # one test per name
+    assert condition_tests("a >= 1 and a < 5") == [("a", ">= 1"), ("a", "< 5")]
     assert condition_tests("a >= b") is None  # not a constant
     assert condition_tests("x >= -5") == [("x", ">= -5")]
     assert condition_tests(True) == []
@@ -406,3 +427,88 @@ def test_labels_and_fixed_headers_in_any_case(shop_book: Path) -> None:
     edit(shop_book, {"category": {"A2": "Hit", "C7": "Then", "D7": "BECAUSE"}})
     rule = imported(shop_book).decisions["category"].rules[0]
     assert (rule.then, rule.because) == ("A", "Big and loyal")
+
+
+def test_policies_are_a_table(shop_book: Path) -> None:
+    sheet = load_workbook(shop_book)["policies"]
+    assert table(sheet)[1:] == [["value", "account_manager"], ["A", "senior"]]
+    edit(shop_book, {"policies": {"A4": "B", "B4": "shared", "C2": "terms", "C3": 45}})
+    policies = imported(shop_book).policies
+    assert {k: dict(v) for k, v in policies.items()} == {
+        "A": {"account_manager": "senior", "terms": 45},
+        "B": {"account_manager": "shared"},
+    }
+
+
+def test_policies_given_twice_are_a_mistake(shop_book: Path) -> None:
+    # ruleset sheet: note, header, then tierkit, name, title (rows 3-5); row 6 is free
+    edit(shop_book, {"ruleset": {"A6": "policies", "B6": "{A: {account_manager: x}}"}})
+    assert "ruleset!A6: policies are given twice" in failing(shop_book)
+
+
+def test_a_null_policy_stays_yaml(tmp_path: Path) -> None:
+    source = tmp_path / "null.yaml"
+    source.write_text(SHOP.replace("{account_manager: senior}", "{account_manager: null}"))
+    back = round_trip(source, tmp_path)
+    assert dict(load_ruleset(back).policies["A"]) == {"account_manager": None}
+    assert "policies" not in load_workbook(tmp_path / "rules.xlsx").sheetnames
+
+
+# --------------------------------------------------------------------------------------------
+# any chain of tests on names reads back as the same condition
+
+_NAMES = st.sampled_from(["paid", "tenure", "region", "previous.category"])
+_TEXT = st.text(alphabet="AB '\"\\,=-", min_size=0, max_size=6)
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_CONSTANTS = st.one_of(
+    st.integers(-1000, 1000).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(repr),
+    _TEXT.map(_quoted),
+    st.sampled_from(["true", "false"]),
+    st.lists(_TEXT.map(_quoted), max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
+)
+_OPS = st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "in", "not in"])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(_NAMES, _OPS, _CONSTANTS), min_size=1, max_size=4))
+def test_a_chain_of_tests_is_laid_out_and_reads_back_the_same(
+    parts: list[tuple[str, str, str]],
+) -> None:
+    condition = " and ".join(f"{name} {op} {value}" for name, op, value in parts)
+    tests = condition_tests(condition)
+    assert tests is not None, condition
+    assert [name for name, _ in tests] == [name for name, _, _ in parts]
+    back, _ = join_conditions([cell_condition(name, cell) or "" for name, cell in tests])
+    original, read = parse_expression(condition), parse_expression(back)
+    assert not isinstance(read, SyntaxProblem) and not isinstance(original, SyntaxProblem)
+    assert unparse(read) == unparse(original)
+
+
+def test_a_wrong_outcome_names_its_cell(shop_book: Path) -> None:
+    # flags: outcomes call (B3), watch (C3), '= 1 refund' (D3); 'watch' given twice
+    edit(shop_book, {"flags": {"D3": "watch"}})
+    output = failing(shop_book)
+    assert "flags!D3: " in output and "twice" in output
+
+
+def test_a_formula_is_a_mistake(shop_book: Path) -> None:
+    # openpyxl stores text starting with = as a formula, as Excel does when one is typed
+    edit(shop_book, {"category": {"C8": "=1+1"}})
+    assert "category!C8: a formula (=1+1)" in failing(shop_book)
+
+
+def test_the_workbook_is_readable_like_any_new_file(shop_book: Path) -> None:
+    mask = os.umask(0)
+    os.umask(mask)
+    assert shop_book.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_row_of_dashes_alone_is_no_rule(shop_book: Path) -> None:
+    edit(shop_book, {"category": {"A10": "-", "B10": "-"}})
+    assert len(imported(shop_book).decisions["category"].rules) == 2

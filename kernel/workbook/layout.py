@@ -30,7 +30,8 @@ RULESET_SHEET = "ruleset"
 CRITERIA_SHEET = "criteria"
 DERIVE_SHEET = "derive"
 EXAMPLES_SHEET = "examples"
-FIXED_SHEETS = (DERIVE_SHEET, CRITERIA_SHEET, RULESET_SHEET, EXAMPLES_SHEET)
+POLICIES_SHEET = "policies"
+FIXED_SHEETS = (DERIVE_SHEET, CRITERIA_SHEET, POLICIES_SHEET, RULESET_SHEET, EXAMPLES_SHEET)
 
 DECISION = "decision"
 """The label in A1 that makes a sheet a decision table."""
@@ -53,6 +54,8 @@ CRITERIA_HEADERS = ("name", "use", "per", "periods", "params", "title", "type")
 DERIVE_HEADERS = ("name", "expression")
 EXAMPLES_HEADERS = ("name", "example")
 RULESET_HEADERS = ("key", "value")
+POLICY_KEY = "value"
+"""The policies sheet's first header: the main decision's value the row is for."""
 SCALAR_KEYS = ("tierkit", "name", "title", "description", "strategy", "main")
 """Top-level keys written as plain cells; every other top-level key is YAML text."""
 TOP_ORDER = (
@@ -77,6 +80,8 @@ NOTES = {
     DERIVE_SHEET: "# How to edit: one derived fact per row, an expression over criteria and "
     "earlier facts (docs/ruleset-reference.md).",
     CRITERIA_SHEET: "# How to edit: one criterion per row; params as YAML, e.g. {share: 0.8}.",
+    POLICIES_SHEET: "# How to edit: one row per value of the main decision, one column per "
+    "policy; an empty cell gives no value.",
     RULESET_SHEET: "# How to edit: window, policies and other keys are YAML text.",
     EXAMPLES_SHEET: "# How to edit: one example per row, its given/expect/population as YAML.",
 }
@@ -85,7 +90,7 @@ SUBJECT = re.compile(r"^(?:previous\.)?[A-Za-z_][A-Za-z0-9_]*$")
 _MEMBERSHIP = re.compile(r"^(?:not\s+in|in)(?![A-Za-z0-9_])")
 
 
-def test_condition(subject: str, cell: str) -> str | None:
+def cell_condition(subject: str, cell: str) -> str | None:
     """The condition a cell's test makes with its column's name; ``None`` for any."""
     text = cell.strip()
     if text in ("", ANY):
@@ -166,7 +171,8 @@ def _cell(node: Expr, text: str) -> tuple[str, str] | None:
 def condition_tests(when: str | bool) -> list[tuple[str, str]] | None:
     """A rule's condition as tests on names, or ``None`` when it must stay whole.
 
-    Only when the tests, read back, give the very same expression (one test per name).
+    Only when the tests, read back, give the very same expression. A name tested twice
+    (``x >= 10 and x < 50``) takes two columns.
     """
     if when is True:
         return []
@@ -178,10 +184,10 @@ def condition_tests(when: str | bool) -> list[tuple[str, str]] | None:
     tests: list[tuple[str, str]] = []
     for part in _flatten(tree):
         found = _cell(part, when)
-        if found is None or found[0] in RESERVED_HEADERS or found[0] in (s for s, _ in tests):
+        if found is None or found[0] in RESERVED_HEADERS:
             return None
         tests.append(found)
-    parts = [test_condition(s, c) or "" for s, c in tests]
+    parts = [cell_condition(s, c) or "" for s, c in tests]
     back = parse_expression(join_conditions(parts)[0])
     if isinstance(back, SyntaxProblem) or unparse(back) != unparse(tree):
         return None

@@ -18,6 +18,7 @@ from tierkit.errors import WorkbookInvalid, WorkbookProblem
 from tierkit.ruleset.expr import SyntaxProblem, parse_expression
 from tierkit.ruleset.source import KeyPath
 from tierkit.workbook.layout import (
+    ANY,
     BECAUSE,
     BLOCK_LABELS,
     COMMENT,
@@ -26,6 +27,9 @@ from tierkit.workbook.layout import (
     DECISION,
     DERIVE_SHEET,
     EXAMPLES_SHEET,
+    FIXED_SHEETS,
+    POLICIES_SHEET,
+    POLICY_KEY,
     RESERVED_HEADERS,
     RULE,
     RULESET_SHEET,
@@ -34,8 +38,8 @@ from tierkit.workbook.layout import (
     THEN,
     TOP_ORDER,
     WHEN,
+    cell_condition,
     join_conditions,
-    test_condition,
 )
 
 CellRef = tuple[str, str]
@@ -110,6 +114,8 @@ def read_workbook(path: Path) -> Workbook:
     result = Workbook(first_sheet=book.worksheets[0].title if book.worksheets else RULESET_SHEET)
     decisions: dict[str, Any] = {}
     for sheet in book.worksheets:
+        if value_of(sheet["A1"]) == DECISION or sheet.title.lower() in FIXED_SHEETS:
+            _formulas(sheet, result)
         if value_of(sheet["A1"]) == DECISION:
             _decision(sheet, result, decisions)
         elif sheet.title.lower() == DERIVE_SHEET:
@@ -120,6 +126,8 @@ def read_workbook(path: Path) -> Workbook:
             _ruleset(sheet, result)
         elif sheet.title.lower() == EXAMPLES_SHEET:
             _examples(sheet, result)
+        elif sheet.title.lower() == POLICIES_SHEET:
+            _policies(sheet, result)
     if not decisions:
         result.problem(
             (result.first_sheet, "A1"),
@@ -129,6 +137,18 @@ def read_workbook(path: Path) -> Workbook:
     order = {key: index for index, key in enumerate(TOP_ORDER)}
     result.data = dict(sorted(result.data.items(), key=lambda kv: order.get(kv[0], len(order))))
     return result
+
+
+def _formulas(sheet: Worksheet, book: Workbook) -> None:
+    """A formula is a mistake: its value is not stored, and tierkit never computes one."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                book.problem(
+                    _ref(sheet, cell),
+                    f"a formula ({cell.value}): tierkit reads values, not formulas",
+                    "type the value; for a test starting with = (== 3), type ' before it",
+                )
 
 
 def _ref(sheet: Worksheet, cell: Cell | Any) -> CellRef:
@@ -149,6 +169,7 @@ def _decision(sheet: Worksheet, book: Workbook, decisions: dict[str, Any]) -> No
     )
     block = rows if header_index is None else rows[:header_index]
     places: dict[str, CellRef] = {}
+    outcome_cells: list[CellRef] = []
     for row in block:
         if _comment(row):
             continue
@@ -166,7 +187,9 @@ def _decision(sheet: Worksheet, book: Workbook, decisions: dict[str, Any]) -> No
         if label == DECISION:
             name = as_text(values[0]).strip() if values and values[0] is not None else None
         elif label == "outcomes":
-            decision["outcomes"] = [v for v in values if v is not None]
+            filled = [c for c in row[1:] if exact_value(c) is not None]
+            decision["outcomes"] = [exact_value(c) for c in filled]
+            outcome_cells = [_ref(sheet, c) for c in filled]
         elif label == "default":
             decision.setdefault("default", {})["then"] = values[0] if values else None
         elif label == "default because":
@@ -190,6 +213,8 @@ def _decision(sheet: Worksheet, book: Workbook, decisions: dict[str, Any]) -> No
     for label, place in places.items():
         if label == "outcomes":
             book.cells[(*path, "outcomes")] = place
+            for index, cell in enumerate(outcome_cells):
+                book.cells[(*path, "outcomes", index)] = cell
         elif label.startswith("default"):
             book.cells[(*path, "default", "because" if " " in label else "then")] = place
             book.cells.setdefault((*path, "default"), place)
@@ -214,7 +239,8 @@ def _columns(sheet: Worksheet, header: tuple[Any, ...], book: Workbook) -> dict[
         if text in seen:
             book.problem(_ref(sheet, cell), f"column '{text}' appears twice")
             continue
-        seen.add(text)
+        if text in RESERVED_HEADERS:  # a name may have two columns: two bounds
+            seen.add(text)
         if text.lower() not in RESERVED_HEADERS and not SUBJECT.match(text):
             book.problem(
                 _ref(sheet, cell),
@@ -248,7 +274,7 @@ def _rule(
         role = role.lower() if role.lower() in RESERVED_HEADERS else role
         place = (sheet.title, cell.coordinate) if cell is not None else cells[""]
         cells[role] = place
-        if value is None:
+        if value is None or (value == ANY and role not in RESERVED_HEADERS):
             continue
         filled = True
         if role == THEN:
@@ -260,7 +286,7 @@ def _rule(
         elif role == WHEN:
             when = (as_text(value), place)
         else:
-            condition = test_condition(role, as_text(value))
+            condition = cell_condition(role, as_text(value))
             if condition is None:
                 continue
             tree = parse_expression(condition)
@@ -405,11 +431,41 @@ def _ruleset(sheet: Worksheet, book: Workbook) -> None:
             book.problem(_ref(sheet, row[0]), "a value without a key")
             continue
         key = as_text(key)
+        if key in book.data:  # policies, from their own sheet
+            book.problem(_ref(sheet, row[0]), f"{key} are given twice: here and on their sheet")
+            continue
         book.cells[(key,)] = place
         if key in SCALAR_KEYS:
             book.data[key] = value_of(row[1]) if len(row) > 1 else None
         else:
             book.data[key] = _yaml(book, place, _joined(row))
+
+
+def _policies(sheet: Worksheet, book: Workbook) -> None:
+    header, rows = _table(sheet, POLICY_KEY)
+    if header is None:
+        return
+    if "policies" in book.data:
+        book.problem(
+            (sheet.title, "A1"), "policies are given twice: on this sheet and the ruleset sheet"
+        )
+        return
+    keys = {i: as_text(v) for i, c in enumerate(header) if i and (v := value_of(c)) is not None}
+    policies: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        value = exact_value(row[0])
+        if value is None:
+            book.problem(_ref(sheet, row[0]), "a row of policies needs the value it is for")
+            continue
+        book.cells[("policies", value)] = _ref(sheet, row[0])
+        entry: dict[str, Any] = {}
+        for index, key in keys.items():
+            if index < len(row) and (cell := exact_value(row[index])) is not None:
+                entry[key] = cell
+                book.cells[("policies", value, key)] = _ref(sheet, row[index])
+        policies[value] = entry
+    book.data["policies"] = policies
+    book.cells[("policies",)] = (sheet.title, "A2")
 
 
 def _examples(sheet: Worksheet, book: Workbook) -> None:

@@ -28,6 +28,8 @@ from tierkit.workbook.layout import (
     EXAMPLES_SHEET,
     FIXED_SHEETS,
     NOTES,
+    POLICIES_SHEET,
+    POLICY_KEY,
     RULE,
     RULESET_HEADERS,
     RULESET_SHEET,
@@ -40,6 +42,8 @@ from tierkit.workbook.layout import (
 MAX_CELL = 30_000
 """Longer YAML text continues in the next cells of the row (Excel holds 32,767 per cell)."""
 _BOLD = Font(bold=True)
+Column = tuple[str, int]
+"""A test column: a name and which of the name's columns (0, 1 for a second bound)."""
 _NOTE = Font(italic=True, color="666666")
 
 
@@ -71,6 +75,10 @@ def workbook_bytes(data: dict[str, Any]) -> bytes:
         _decision(book.create_sheet(_title(name, titles)), name, decision or {})
     _derive(book.create_sheet(DERIVE_SHEET), data.get("derive") or {})
     _criteria(book.create_sheet(CRITERIA_SHEET), data.get("criteria") or {})
+    policies = data.get("policies")
+    if _tabular(policies):
+        _policies(book.create_sheet(POLICIES_SHEET), policies or {})
+        data = {k: v for k, v in data.items() if k != "policies"}
     _ruleset(book.create_sheet(RULESET_SHEET), data)
     _examples(book.create_sheet(EXAMPLES_SHEET), data.get("tests") or [])
     if first is not None:
@@ -118,9 +126,9 @@ def _widths(sheet: Worksheet, widest: int = 60) -> None:
 
 def _decision(sheet: Worksheet, name: str, decision: dict[str, Any]) -> None:
     block: list[tuple[str, Any]] = [(DECISION, name)]
-    for key in ("title", "description", "hit", "aggregate"):
-        if key in decision or key == "hit":
-            block.append((key, decision.get(key, "first")))
+    for label in ("title", "description", "hit", "aggregate"):
+        if label in decision or label == "hit":
+            block.append((label, decision.get(label, "first")))
     outcomes = decision.get("outcomes")
     if outcomes is not None:
         block.append(("outcomes", outcomes))
@@ -137,53 +145,62 @@ def _decision(sheet: Worksheet, name: str, decision: dict[str, Any]) -> None:
     note_row = len(block) + 2
     _note(sheet, note_row, NOTES[DECISION])
     rules: list[dict[str, Any]] = decision.get("rules") or []
-    columns: list[str] = []
-    laid: list[list[tuple[str, str]] | None] = []
+    columns: list[Column] = []
+    laid: list[dict[Column, str] | None] = []
     for rule in rules:
         tests = condition_tests(rule.get("when", True))
-        merged = _merge(columns, tests) if tests is not None else None
+        keyed = _keyed(tests) if tests is not None else None
+        merged = _merge(columns, list(keyed)) if keyed is not None else None
         if merged is not None:
             columns = merged
-        laid.append(tests if merged is not None else None)
-    headers = list(columns)
-    if any(t is None for t in laid):
-        headers.append(WHEN)
-    headers += [THEN, BECAUSE]
+        laid.append(keyed if merged is not None else None)
+    fixed = [WHEN] if any(t is None for t in laid) else []
+    fixed += [THEN, BECAUSE]
     if any(rule.get("name") is not None for rule in rules):
-        headers.append(RULE)
+        fixed.append(RULE)
+    keys: list[Column] = [*columns, *((name, 0) for name in fixed)]
     header_row = note_row + 1
-    _header(sheet, header_row, headers)
-    for number, (rule, tests) in enumerate(zip(rules, laid, strict=True), start=1):
+    _header(sheet, header_row, [name for name, _ in keys])
+    for number, (rule, keyed) in enumerate(zip(rules, laid, strict=True), start=1):
         row = header_row + number
-        cells: dict[str, Any] = {c: ANY for c in columns}
-        if tests is None:
+        cells: dict[Column, Any] = {c: ANY for c in columns}
+        if keyed is None:
             when = rule.get("when")
-            cells[WHEN] = ("true" if when else "false") if isinstance(when, bool) else when
+            cells[(WHEN, 0)] = ("true" if when else "false") if isinstance(when, bool) else when
         else:
-            cells.update(dict(tests))
-        cells.update({THEN: rule.get("then"), BECAUSE: rule.get("because"), RULE: rule.get("name")})
-        for column, header in enumerate(headers, start=1):
-            put(sheet.cell(row, column), cells.get(header))
-            sheet.cell(row, column).alignment = Alignment(wrap_text=header in (WHEN, BECAUSE))
+            cells.update(keyed)
+        for field in (THEN, BECAUSE):
+            cells[(field, 0)] = rule.get(field)
+        cells[(RULE, 0)] = rule.get("name")
+        for column, key in enumerate(keys, start=1):
+            put(sheet.cell(row, column), cells.get(key))
+            sheet.cell(row, column).alignment = Alignment(wrap_text=key[0] in (WHEN, BECAUSE))
     _widths(sheet)
 
 
-def _merge(columns: list[str], tests: list[tuple[str, str]]) -> list[str] | None:
-    """The columns with a rule's names added, if its names keep the columns' order."""
+def _keyed(tests: list[tuple[str, str]]) -> dict[Column, str]:
+    """A rule's tests by column: (name, 0) for a name's first test, (name, 1) for its second."""
+    keyed: dict[Column, str] = {}
+    for subject, test in tests:
+        keyed[(subject, sum(1 for name, _ in keyed if name == subject))] = test
+    return keyed
+
+
+def _merge(columns: list[Column], keys: list[Column]) -> list[Column] | None:
+    """The columns with a rule's columns added, if its tests keep the columns' order."""
     merged = list(columns)
     position = -1
-    names = [subject for subject, _ in tests]
-    for number, subject in enumerate(names):
-        if subject in merged:
-            index = merged.index(subject)
+    for number, key in enumerate(keys):
+        if key in merged:
+            index = merged.index(key)
             if index <= position:
                 return None
             position = index
-        elif any(later in merged for later in names[number + 1 :]):
+        elif any(later in merged for later in keys[number + 1 :]):
             position += 1
-            merged.insert(position, subject)
+            merged.insert(position, key)
         else:  # nothing known follows: a new column at the end
-            merged.append(subject)
+            merged.append(key)
             position = len(merged) - 1
     return merged
 
@@ -207,6 +224,27 @@ def _criteria(sheet: Worksheet, criteria: dict[str, Any]) -> None:
             fields["params"] = flow_text(fields["params"])
         for column, header in enumerate(CRITERIA_HEADERS, start=1):
             put(sheet.cell(row, column), fields.get(header))
+    _widths(sheet)
+
+
+def _tabular(policies: Any) -> bool:
+    """Whether policies fit a table: a value per cell, none of them null (an empty cell)."""
+    return isinstance(policies, dict) and all(
+        isinstance(entry, dict)
+        and all(isinstance(v, str | int | float | bool) for v in entry.values())
+        and all(isinstance(k, str) and k != POLICY_KEY for k in entry)
+        for entry in policies.values()
+    )
+
+
+def _policies(sheet: Worksheet, policies: dict[Any, dict[str, Any]]) -> None:
+    _note(sheet, 1, NOTES[POLICIES_SHEET])
+    keys = list(dict.fromkeys(k for entry in policies.values() for k in entry))
+    _header(sheet, 2, [POLICY_KEY, *keys])
+    for row, (value, entry) in enumerate(policies.items(), start=3):
+        put(sheet.cell(row, 1), value)
+        for column, key in enumerate(keys, start=2):
+            put(sheet.cell(row, column), entry.get(key))
     _widths(sheet)
 
 
@@ -251,6 +289,9 @@ def save_workbook(data: dict[str, Any], target: Path) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)  # as any new file; mkstemp made it private
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
