@@ -87,9 +87,18 @@ def _check(folder: Path, status: int, texts: list[str], tmp_path: Path) -> None:
     said = done.stdout + done.stderr
     assert done.returncode == status, said
     assert "Traceback" not in said
-    where = said if status else said + out.read_text()
+    where = said if status else said + _without_near_miss(out)
     for text in texts:
         assert text in where, f"{text!r} not in:\n{where}"
+
+
+def _without_near_miss(results: Path) -> str:
+    """The results as CSV text without the near-miss columns, which these cases do not test."""
+    import polars as pl
+
+    frame = pl.read_csv(results, infer_schema=False)
+    kept = [c for c in frame.columns if not c.endswith((".to_better", ".to_worse", ".limited_by"))]
+    return frame.select(kept).write_csv()
 
 
 CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "expect.txt").is_file())
