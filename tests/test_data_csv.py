@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tierkit.plugins import _csv as csv_check
 from tierkit.plugins._csv import _plain_and_even, csv_problems
 
 
@@ -39,3 +40,13 @@ def test_only_the_first_five_bad_lines_are_shown(tmp_path: Path) -> None:
     assert problem.count == 8
     # lines 2..6: the header is line 1
     assert [e.split(":")[0] for e in problem.examples] == [f"line {n}" for n in range(2, 7)]
+
+
+def test_an_unreadable_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # tests run as root here, who reads every file: the permission check is what is tested
+    path = tmp_path / "payments.csv"
+    path.write_text("customer_id,paid_at,amount\n")
+    monkeypatch.setattr(csv_check.os, "access", lambda *_: False)
+    assert [p.render() for p in csv_problems(path)] == [
+        f"{path}: cannot be read: permission denied"
+    ]
