@@ -79,3 +79,35 @@ def test_leading_zeros_order_by_number_then_text(tmp_path: Path) -> None:
 def test_an_integer_id_column_orders_by_number(tmp_path: Path) -> None:
     decided = _decided(_folder(tmp_path, ["10", "9", "2", "1"], parquet_ints=True), "polars")
     assert [(d[0], d[2]) for d in decided] == [("1", "A"), ("2", "A"), ("9", "B"), ("10", "B")]
+
+
+PER_PERIOD = """
+tierkit: 1
+name: month-ties
+strategy: working-capital
+window: {period: month, periods: 2}
+criteria:
+  paid: {use: payments.received, per: period}
+derive:
+  months_on_top: count(top_share(paid) <= 0.5)
+decisions:
+  category:
+    rules:
+      - {when: months_on_top >= 1, then: A}
+    default: {then: B}
+"""
+
+
+@pytest.mark.parametrize("backend", ["polars", "duckdb"])
+def test_per_period_rankings_break_ties_by_number(tmp_path: Path, backend: str) -> None:
+    folder = _folder(tmp_path, ["10", "9", "2", "1"])
+    (folder / "ties.yaml").write_text(textwrap.dedent(PER_PERIOD).lstrip())
+    pays = "".join(f"{i},2026-{m},100\n" for i in ("10", "9", "2", "1") for m in ("01-10", "02-01"))
+    (folder / "data" / "payments.csv").write_text("customer_id,paid_at,amount\n" + pays)
+    run = tierkit.evaluate(folder / "ties.yaml", folder / "data", as_of="2026-03-01",
+                           backend=backend, save=False)
+    # each month all are tied at 100; by number 1 (0.25), 2 (0.5), 9 (0.75), 10 (1.0): 1 and 2
+    # are in the top half in both months
+    decided = [(r["customer_id"], r["months_on_top"], r["category"])
+               for r in run.results.iter_rows(named=True)]
+    assert decided == [("1", 2.0, "A"), ("2", 2.0, "A"), ("9", 0.0, "B"), ("10", 0.0, "B")]

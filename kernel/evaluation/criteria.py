@@ -134,7 +134,9 @@ def _grid(
 ) -> nw.LazyFrame[Any]:
     """Every customer × every period any per-period criterion covers (same backend)."""
     low = min(window.periods - b.periods for b in bindings)
-    ids = customers.select(ID, *([KEY] if KEY in customers.collect_schema().names() else []))
+    present = customers.collect_schema().names()
+    # with the customers' place in id order, per-period rankings break ties as the others do
+    ids = customers.select(ID, *(c for c in (ORDER, KEY) if c in present))
     return nw.concat(
         [
             ids.with_columns(nw.lit(p, dtype=nw.Int64).alias(PERIOD))

@@ -134,9 +134,12 @@ class Frames:
     def collect_periods(self) -> pl.DataFrame | None:
         if self.periods is None:
             return None
-        frame = nw.to_native(
-            _without_key(self.periods).sort(ID, PERIOD).collect(backend="polars")
-        )
+        periods = _without_key(self.periods)
+        if ORDER in periods.collect_schema().names():  # in id order, without the number
+            periods = periods.sort(ORDER, PERIOD).drop(ORDER)
+        else:
+            periods = periods.sort(ID, PERIOD)
+        frame = nw.to_native(periods.collect(backend="polars"))
         assert isinstance(frame, pl.DataFrame)
         return frame.rename({c: public(c) for c in frame.columns})
 
