@@ -158,7 +158,7 @@ def test_a_model_imports_as_a_ruleset(tmp_path: Path) -> None:
     ruleset = imported.ruleset
     assert ruleset["name"] == "customer-tier"
     assert ruleset["criteria"] == {
-        "Net_Profit": {"use": "customer.Net_Profit", "title": "Net Profit"},
+        "Net_Profit": {"use": "customer.Net_Profit", "title": "Net Profit", "type": "number"},
         "Region": {"use": "customer.Region", "title": "Region"},
     }
     tier = ruleset["decisions"]["Tier"]

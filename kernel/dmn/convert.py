@@ -107,6 +107,8 @@ def to_ruleset(
         kind = TYPES.get(model.base_type(type_ref) or "string", "text")
         imported.inputs[dmn_name] = (ident, kind)
         criteria[ident] = {"use": use(ident, number), "title": dmn_name}
+        if kind != "text" and criteria[ident]["use"].startswith("customer."):
+            criteria[ident]["type"] = kind  # a customer column is read as text unless typed
     for decision in model.decisions:  # a table may read a decision listed after it
         if isinstance(decision, DmnLiteral) or len(decision.outputs) == 1:
             names[decision.name] = identifier(decision.name, taken)
