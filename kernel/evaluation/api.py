@@ -19,6 +19,7 @@ from tierkit.data.keys import with_customer_keys
 from tierkit.data.open import without_password
 from tierkit.errors import UsageError
 from tierkit.evaluation.criteria import with_customer_id
+from tierkit.evaluation.limits import check_population
 from tierkit.evaluation.nearmiss import with_near_miss
 from tierkit.evaluation.output import check_output, write_results
 from tierkit.evaluation.run import evaluate_tables
@@ -142,6 +143,7 @@ def evaluate(
         without_password(str(data)),
         window=Window(as_of, compiled.period, compiled.periods),
     )
+    check_population(compiled, _customer_count(prepared.tables))
     tables = _to_backend(prepared.tables, backend)
     manifest["data"] = prepared.report.as_dict()
     lap("read")
@@ -187,6 +189,11 @@ def evaluate(
         manifest["store"] = str(history.path)
     registry.emit("tierkit_run_finished", manifest=manifest, results=results)
     return Run(results, evaluated.values, manifest, compiled)
+
+
+def _customer_count(tables: Mapping[str, pl.LazyFrame]) -> int:
+    count = tables["customers"].select(pl.len()).collect().item()
+    return int(count)
 
 
 def _to_backend(tables: Mapping[str, pl.LazyFrame], backend: str) -> dict[str, nw.LazyFrame[Any]]:
