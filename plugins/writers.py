@@ -1,18 +1,33 @@
-"""Built-in output formats for results: CSV, Parquet, JSON and Excel."""
+"""Built-in output formats for results: CSV, Parquet, JSON and Excel (spreadsheet-safe)."""
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
 from tierkit.contract import Writer
+from tierkit.errors import UsageError
 from tierkit.hookspecs import hookimpl
+from tierkit.plugins._spreadsheet import (
+    MAX_COLUMNS,
+    MAX_ROWS,
+    clean_text,
+    column_width,
+    csv_safe,
+    is_formula_like,
+    number_format,
+    summary_rows,
+)
 
 
 def _csv(frame: pl.DataFrame, path: str) -> None:
-    frame.write_csv(path)
+    csv_safe(frame).write_csv(path)
 
 
 def _parquet(frame: pl.DataFrame, path: str) -> None:
@@ -27,21 +42,124 @@ def _json(frame: pl.DataFrame, path: str) -> None:
 
 
 def _xlsx(frame: pl.DataFrame, path: str) -> None:
+    """A workbook with the results (frozen header, filters, number formats, widths) and a
+    summary sheet; text is never a formula (see :mod:`tierkit.plugins._spreadsheet`)."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
+    if frame.height + 1 > MAX_ROWS or frame.width > MAX_COLUMNS:
+        raise UsageError(
+            f"{path}: {frame.height:,} customers and {frame.width:,} columns do not fit an "
+            f"Excel sheet (at most {MAX_ROWS - 1:,} rows and {MAX_COLUMNS:,} columns); "
+            "write .csv or .parquet instead"
+        )
     book = Workbook(write_only=True)
     sheet = book.create_sheet("results")
-    sheet.append(frame.columns)
-    for row in frame.iter_rows():
-        sheet.append(list(row))
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(max(frame.width, 1))
+    sheet.auto_filter.ref = f"A1:{last}{frame.height + 1}"
+    for index, name in enumerate(frame.columns, start=1):
+        width = column_width(name, frame[name])
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.append([_text_cell(sheet, name, bold=True) for name in frame.columns])
+    for row in _cells(sheet, frame):
+        sheet.append(row)
+    _summary_sheet(book, frame)
     book.save(path)
+
+
+def _cells(sheet: Any, frame: pl.DataFrame) -> Iterator[list[Any]]:
+    """The rows of ``frame`` as cells: numbers with formats, text that is never a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    formats = [number_format(n, t) for n, t in frame.schema.items()]
+    texts = [t == pl.String for t in frame.schema.values()]
+    for row in frame.iter_rows():
+        cells: list[Any] = []
+        for value, fmt, text in zip(row, formats, texts, strict=True):
+            if value is None:
+                cells.append(None)
+            elif text or isinstance(value, str):
+                cells.append(_text_cell(sheet, str(value)))
+            elif fmt is not None and not isinstance(value, bool):
+                cell = WriteOnlyCell(sheet, value=_finite(value))
+                cell.number_format = fmt
+                cells.append(cell)
+            else:
+                cells.append(_finite(value) if isinstance(value, float) else _plain(value))
+        yield cells
+
+
+def _text_cell(sheet: Any, text: str, bold: bool = False) -> Any:
+    """A cell holding ``text`` as text: never a formula, control characters replaced."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    cell = WriteOnlyCell(sheet, value=clean_text(text))
+    if cell.data_type == "f" or is_formula_like(text):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinity as text (an .xlsx number cannot hold them)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """A value openpyxl writes as it is; lists and other shapes as their text."""
+    if isinstance(value, bool | int | float | str | date | datetime | Decimal):
+        return value
+    return clean_text(json.dumps(value, default=str))
+
+
+def _summary_sheet(book: Any, frame: pl.DataFrame) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    sheet = book.create_sheet("summary")
+    sheet.freeze_panes = "A2"
+    rows = summary_rows(frame)
+    for column, width in zip("ABCDE", (24, 12, 20, 18, 24), strict=True):
+        sheet.column_dimensions[column].width = width
+    formats = {1: "#,##0", 2: "0.0%", 3: "#,##0.00", 4: "0.0%"}
+    for number, row in enumerate(rows):
+        cells = []
+        for index, value in enumerate(row):
+            if isinstance(value, str) or value is None:
+                cell = _text_cell(sheet, value or "") if value is not None else None
+                if number == 0 and cell is not None:
+                    cell.font = Font(bold=True)
+                cells.append(cell)
+                continue
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = formats.get(index, "General")
+            cells.append(cell)
+        sheet.append(cells)
 
 
 @hookimpl(trylast=True)
 def tierkit_writers() -> list[Writer]:
     return [
-        Writer("csv", (".csv",), "Comma-separated values, one row per customer.", _csv),
+        Writer(
+            "csv",
+            (".csv",),
+            "Comma-separated values, one row per customer (text a spreadsheet would run as "
+            "a formula starts with an apostrophe).",
+            _csv,
+        ),
         Writer("parquet", (".parquet",), "Apache Parquet.", _parquet),
         Writer("json", (".json",), "A JSON list with one object per customer.", _json),
-        Writer("xlsx", (".xlsx",), "An Excel workbook (needs the excel extra).", _xlsx),
+        Writer(
+            "xlsx",
+            (".xlsx",),
+            "An Excel workbook: the results (frozen header, filters, number formats) and a "
+            "summary sheet.",
+            _xlsx,
+        ),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from typing import Annotated
 
 import typer
@@ -20,7 +21,7 @@ from tierkit.cli import (
     test_cmd,
     validate_cmd,
 )
-from tierkit.cli.common import state
+from tierkit.cli.common import finish_stdout, state
 
 app = typer.Typer(
     name="tierkit",
@@ -75,8 +76,15 @@ def main() -> None:
     graph (polars, pydantic, typer, rich) for cycles just before the process ends anyway, about
     40 ms on every command (docs/performance.md). Files, the history store and the results are
     closed by the commands themselves before this point; nothing relies on that collection.
+
+    A reader of standard output that leaves early (``tierkit runs | head -n 1``) ends the
+    command quietly with exit status 0, as ``cat`` and ``ls`` do.
     """
+    code: int | str | None = 0
     try:
         app()
+    except SystemExit as exc:
+        code = exc.code
     finally:
         gc.freeze()
+    sys.exit(finish_stdout(code))

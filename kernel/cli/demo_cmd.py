@@ -173,11 +173,17 @@ def demo(
     Example: tierkit demo --customers 10000 --seed 7 --as-of 2026-01-01 --out demo --format parquet
     """
     from tierkit.demo import DemoSpec, generate_demo
-    from tierkit.evaluation import evaluate, write_results
+    from tierkit.evaluation import evaluate
+    from tierkit.evaluation.output import check_output
+    from tierkit.history import verify_store
     from tierkit.report import write_report
 
     spec = DemoSpec(customers=customers, months=months, seed=seed, as_of=_parse_as_of(as_of))
     _check_out(out, force)
+    target = out / "results.csv"
+    if run_evaluation:  # before the data is generated: a wrong folder or store costs nothing
+        check_output(target)
+        verify_store(store)
     with _progress_bars(customers) as progress:
         written = generate_demo(spec, out, fmt, progress)
     _summary(written)
@@ -185,9 +191,7 @@ def demo(
         return
     path = resolve_ruleset_path(ruleset)
     with Console(stderr=True).status("evaluating"):
-        run = evaluate(path, out, as_of=spec.as_of, store=store)
-    target = out / "results.csv"
-    write_results(run.results, target)
+        run = evaluate(path, out, as_of=spec.as_of, store=store, out=target)
     typer.echo("")
     print_summary(run.manifest, run.results.height)
     typer.echo(f"results: {target}")

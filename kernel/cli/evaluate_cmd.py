@@ -58,7 +58,7 @@ def evaluate_command(
 
     Example: tierkit evaluate vip-monthly --data ./tierkit-demo --out results.csv
     """
-    from tierkit.evaluation import evaluate, write_results
+    from tierkit.evaluation import evaluate
 
     path = resolve_ruleset_path(ruleset)
     err = Console(stderr=True, highlight=False)
@@ -72,9 +72,8 @@ def evaluate_command(
             backend=backend,
             progress=lambda stage: status.update(stage),
             store=None if no_store else store,
+            out=out,
         )
-    if out is not None:
-        write_results(run.results, out)
     if as_json:
         print_json({**run.manifest, "out": str(out) if out else None})
         return

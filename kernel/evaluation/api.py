@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -20,10 +19,18 @@ from tierkit.data.keys import with_customer_keys
 from tierkit.data.open import without_password
 from tierkit.errors import UsageError
 from tierkit.evaluation.criteria import with_customer_id
+from tierkit.evaluation.limits import check_population
 from tierkit.evaluation.nearmiss import with_near_miss
+from tierkit.evaluation.output import check_output, write_results
 from tierkit.evaluation.run import evaluate_tables
 from tierkit.evaluation.value_shares import category_values, value_totals, with_shares
-from tierkit.history import HistoryStore, apply_overrides, compare_previous, override_summary
+from tierkit.history import (
+    HistoryStore,
+    apply_overrides,
+    compare_previous,
+    override_summary,
+    verify_store,
+)
 from tierkit.registry import Registry, get_registry
 from tierkit.ruleset import load_ruleset
 from tierkit.ruleset.attributes import criteria_for
@@ -63,6 +70,7 @@ def evaluate(
     progress: Progress | None = None,
     store: HistoryStore | str | Path | None = None,
     save: bool = True,
+    out: str | Path | None = None,
 ) -> Run:
     """Decide every customer of ``data`` with ``ruleset``; see docs/python-api.md.
 
@@ -70,6 +78,9 @@ def evaluate(
     earlier run of the ruleset, overrides in force are applied after the decisions, each
     decision's change since that run is added, and the run is saved (unless ``save`` is false,
     as for explanations).
+
+    With ``out``, the results are written there (:func:`write_results`) before the run is
+    saved; the path and the store are checked before anything is evaluated.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -82,6 +93,9 @@ def evaluate(
         started = now
 
     registry = registry or get_registry()
+    target = None if out is None else check_output(out, registry)
+    if store is not None and save:
+        verify_store(store.path if isinstance(store, HistoryStore) else Path(store))
     if engine not in ENGINES:
         raise UsageError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
     if engine == "durable":
@@ -129,6 +143,7 @@ def evaluate(
         without_password(str(data)),
         window=Window(as_of, compiled.period, compiled.periods),
     )
+    check_population(compiled, _customer_count(prepared.tables))
     tables = _to_backend(prepared.tables, backend)
     manifest["data"] = prepared.report.as_dict()
     lap("read")
@@ -164,6 +179,9 @@ def evaluate(
         if name != compiled.primary_decision and decision.hit == "first"
     }
     manifest["timings"] = timings
+    if target is not None:
+        say("writing the results")
+        write_results(results, target, registry)
     if history is not None and save:
         say("saving the run")
         manifest["replaces"] = history.same_runs(compiled.name, as_of, compiled.strategy)
@@ -171,6 +189,11 @@ def evaluate(
         manifest["store"] = str(history.path)
     registry.emit("tierkit_run_finished", manifest=manifest, results=results)
     return Run(results, evaluated.values, manifest, compiled)
+
+
+def _customer_count(tables: Mapping[str, pl.LazyFrame]) -> int:
+    count = tables["customers"].select(pl.len()).collect().item()
+    return int(count)
 
 
 def _to_backend(tables: Mapping[str, pl.LazyFrame], backend: str) -> dict[str, nw.LazyFrame[Any]]:
@@ -267,22 +290,3 @@ def _category_values(ruleset: CompiledRuleset, results: pl.DataFrame) -> list[di
     rows = category_values(results, pl.col(primary))
     order = {str(o): i for i, o in enumerate(ruleset.decisions[primary].outcomes)}
     return sorted(rows, key=lambda r: order.get(str(r["category"]), 99))
-
-
-def write_results(frame: pl.DataFrame, path: str | Path, registry: Registry | None = None) -> None:
-    """Write results atomically: to a temporary file beside ``path``, then renamed over it."""
-    registry = registry or get_registry()
-    target = Path(path)
-    writer = next(
-        (w for w in registry.writers.values() if target.suffix.lower() in w.extensions), None
-    )
-    if writer is None:
-        known = ", ".join(e for w in registry.writers.values() for e in w.extensions)
-        raise UsageError(f"{target}: unknown output format '{target.suffix}'; use one of {known}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        writer.write(frame, str(temporary))
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)

@@ -12,9 +12,11 @@ from tierkit.history.compare import (
     transition_matrix,
     transitions,
 )
+from tierkit.history.database import verify_store
 from tierkit.history.errors import (
     NotAStore,
     OverrideError,
+    StoreDamaged,
     StoreError,
     StoreLocked,
     StoreTooNew,
@@ -40,6 +42,7 @@ __all__ = [
     "NotAStore",
     "OverrideError",
     "RunInfo",
+    "StoreDamaged",
     "StoreError",
     "StoreLocked",
     "StoreTooNew",
@@ -59,4 +62,5 @@ __all__ = [
     "parse_value",
     "transition_matrix",
     "transitions",
+    "verify_store",
 ]

@@ -5,11 +5,17 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tierkit.history.errors import NotAStore, StoreLocked, StoreTooNew, StoreUnreadable
+from tierkit.history.errors import (
+    NotAStore,
+    StoreDamaged,
+    StoreLocked,
+    StoreTooNew,
+    StoreUnreadable,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -74,6 +80,10 @@ def connect(
     Writing creates the file and the tables. Every write runs in one transaction: on an error
     nothing of it is kept. While another process writes, opening is retried for ``timeout``
     seconds, then :class:`StoreLocked` is raised.
+
+    A store whose blocks cannot be read back (a truncated file, a block overwritten) raises
+    :class:`StoreDamaged` naming the file, whatever reads it; before a write every table is
+    read once (:func:`verify`), so nothing is ever written to a damaged store.
     """
     if path.is_dir():
         raise NotAStore(f"{path}: is a folder, not a history store file")
@@ -82,23 +92,107 @@ def connect(
         return
     if write:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, write, timeout)
+    with damage_reported(path):
+        con = _open(path, write, timeout)
     try:
-        if not _check(con, path, write):
+        with damage_reported(path):
+            usable = _check(con, path, write)
+            if usable and write:
+                verify(con)
+        if not usable:
             yield None
             return
         if not write:
-            yield con
+            with damage_reported(path):
+                yield con
             return
-        con.execute("begin transaction")
-        try:
-            yield con
-        except BaseException:
-            con.execute("rollback")
-            raise
-        con.execute("commit")
+        with damage_reported(path):
+            con.execute("begin transaction")
+            try:
+                yield con
+            except BaseException:
+                _rollback(con)
+                raise
+            con.execute("commit")
     finally:
         con.close()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo the transaction; a database DuckDB gave up on has nothing left to undo."""
+    import duckdb
+
+    with suppress(duckdb.Error):
+        con.execute("rollback")
+
+
+def verify_store(path: Path, timeout: float = 10.0) -> None:
+    """Read every table of the store at ``path`` once; :class:`StoreDamaged` if a block is bad.
+
+    A missing file is fine (it is created by the first write). Commands that will write to
+    the store call this before their work starts, so a damaged store stops them at once.
+    """
+    if path.is_dir() or not path.exists():
+        with connect(path, write=False, timeout=timeout):
+            return
+    with connect(path, write=False, timeout=timeout) as con, damage_reported(path):
+        if con is not None:
+            verify(con)
+
+
+def verify(con: duckdb.DuckDBPyConnection) -> None:
+    """Read every value of every table, so that DuckDB checks the checksum of every block."""
+    tables = con.execute(
+        "select table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = 'main'"
+    ).fetchall()
+    for (table,) in tables:
+        name = '"' + str(table).replace('"', '""') + '"'
+        con.execute(f"select count(*) from {name} where hash(columns(*)) is not null").fetchall()
+
+
+DAMAGE_SIGNS = (
+    "corrupt database file",
+    "could not read enough bytes",
+    "checksum",
+    "invalidated",
+    "file is truncated",
+)
+"""Words of DuckDB's messages for a file whose blocks cannot be read back."""
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a DuckDB error says the file is damaged (not that a query is wrong)."""
+    import duckdb
+
+    if isinstance(exc, duckdb.InternalException | duckdb.FatalException):
+        return True
+    if isinstance(exc, duckdb.SerializationException):
+        return True
+    return isinstance(exc, duckdb.Error) and any(s in str(exc).lower() for s in DAMAGE_SIGNS)
+
+
+def damaged(path: Path, exc: BaseException) -> StoreDamaged:
+    """The error for a damaged store, with DuckDB's first line as the detail."""
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return StoreDamaged(
+        f"{path}: the history store is damaged and cannot be used as a tierkit store "
+        f"(DuckDB: {detail}); nothing was written to it. Restore the file from a backup, "
+        "or give --store a new file name (--no-store to use none)"
+    )
+
+
+@contextmanager
+def damage_reported(path: Path) -> Iterator[None]:
+    """Turn DuckDB's errors about a damaged file into :class:`StoreDamaged` naming ``path``."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.Error as exc:
+        if is_damage(exc):
+            raise damaged(path, exc) from None
+        raise
 
 
 def first_row(
@@ -118,7 +212,9 @@ def _open(path: Path, write: bool, timeout: float) -> duckdb.DuckDBPyConnection:
             return duckdb.connect(str(path), read_only=not write)
         except duckdb.Error as exc:
             message = str(exc)
-            if "lock" in message.lower():
+            if is_damage(exc):
+                raise damaged(path, exc) from None
+            if "could not set lock" in message.lower() or "conflicting lock" in message.lower():
                 if time.monotonic() < deadline:
                     time.sleep(0.1)
                     continue

@@ -23,6 +23,13 @@ class StoreUnreadable(StoreError):
     """DuckDB cannot open the file (a newer DuckDB storage format, permissions, ...)."""
 
 
+class StoreDamaged(StoreError):
+    """The file is a DuckDB database whose blocks cannot be read back: truncated or overwritten.
+
+    Nothing is written to a damaged store; every command that opens it says so.
+    """
+
+
 class StoreLocked(StoreError):
     """Another process holds the store open for writing."""
 

@@ -14,6 +14,7 @@ from tierkit.ruleset.compile import compile_ruleset
 from tierkit.ruleset.compiled import CompiledRuleset
 from tierkit.ruleset.model import parse_model
 from tierkit.ruleset.source import Document, parse_document, read_document
+from tierkit.ruleset.texts import long_texts
 
 
 def load_ruleset(
@@ -57,8 +58,9 @@ def _compile_deep(
     doc: Document, registry: Registry | None, strategy: str | None
 ) -> CompiledRuleset:
     shape = parse_model(doc)
+    too_long = long_texts(doc)
     if shape.model is None:
-        raise RulesetInvalid(shape.problems)
+        raise RulesetInvalid([*shape.problems, *too_long])
     chosen = registry or get_registry()
     if strategy is not None:
         if strategy not in chosen.strategies:
@@ -77,6 +79,6 @@ def _compile_deep(
         broken=shape.broken,
         strategy_broken=shape.strategy_broken,
     )
-    if compiled is None or shape.problems:
-        raise RulesetInvalid([*shape.problems, *problems])
+    if compiled is None or shape.problems or too_long:
+        raise RulesetInvalid([*shape.problems, *too_long, *problems])
     return compiled

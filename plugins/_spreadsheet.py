@@ -1,0 +1,116 @@
+"""Results that are safe to open in a spreadsheet, and usable at once.
+
+Text a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return) is kept as text: in .xlsx each such cell is a text cell with Excel's quote
+prefix, never a formula; in CSV the text gets a leading apostrophe (``'=HYPERLINK(...)``),
+which spreadsheets show as text. Only text columns are touched, never numbers, and text that
+is a plain number (``-12.5``) is no formula and stays as it is. Control characters that .xlsx
+cannot hold (U+0000 to U+001F but tab, line feed and carriage return) become U+FFFD (�).
+See docs/data-formats.md.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import polars as pl
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""How text a spreadsheet reads as a formula starts (OWASP's list for CSV injection)."""
+_FORMULA_PATTERN = r"^[=+\-@\t\r]"
+_NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_NUMBER = re.compile(_NUMBER_PATTERN)
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Characters an .xlsx file cannot hold (openpyxl refuses them)."""
+REPLACEMENT = "\ufffd"
+MAX_CELL = 32_767
+"""Characters of one Excel cell."""
+MAX_ROWS = 1_048_576
+"""Rows of one Excel sheet, the header included."""
+MAX_COLUMNS = 16_384
+
+
+def is_formula_like(text: str) -> bool:
+    """Whether a spreadsheet would read ``text`` as a formula."""
+    return text.startswith(FORMULA_START) and not _NUMBER.match(text)
+
+
+def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with an apostrophe before each text value a spreadsheet would run."""
+    texts = [n for n, t in frame.schema.items() if t == pl.String]
+    if not texts:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(n).str.contains(_FORMULA_PATTERN) & ~pl.col(n).str.contains(_NUMBER_PATTERN))
+        .then(pl.lit("'") + pl.col(n))
+        .otherwise(pl.col(n))
+        .alias(n)
+        for n in texts
+    )
+
+
+def clean_text(text: str) -> str:
+    """``text`` as an .xlsx cell can hold it: no control characters, at most 32,767 long."""
+    if ILLEGAL.search(text):
+        text = ILLEGAL.sub(REPLACEMENT, text)
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def number_format(name: str, dtype: pl.DataType) -> str | None:
+    """The Excel number format of a results column, by its type and name."""
+    if dtype.is_float():
+        return "0.0%" if "share" in name.lower() else "#,##0.00"
+    if dtype.is_integer():
+        return "#,##0"
+    if dtype == pl.Date:
+        return "yyyy-mm-dd"
+    if isinstance(dtype, pl.Datetime):
+        return "yyyy-mm-dd hh:mm:ss"
+    return None
+
+
+def column_width(name: str, values: pl.Series) -> float:
+    """A width that shows the header and most values: the longest of the first 1,000 rows."""
+    sample = values.head(1000).cast(pl.String, strict=False).drop_nulls()
+    longest = max([len(name), *(min(len(v), 60) for v in sample.to_list())])
+    if values.dtype.is_numeric():
+        longest += 4  # thousands separators
+    return float(min(max(longest + 2, 8), 62))
+
+
+def main_decision(frame: pl.DataFrame) -> str | None:
+    """The results' main decision: the first column with a ``NAME.rule`` column beside it."""
+    columns = set(frame.columns)
+    return next((c for c in frame.columns if f"{c}.rule" in columns), None)
+
+
+def summary_rows(frame: pl.DataFrame) -> list[list[Any]]:
+    """Customers (and value, where the results have one) per outcome of the main decision."""
+    main = main_decision(frame)
+    if main is None:
+        return [["customers", frame.height]]
+    has_value = "value" in frame.columns and frame.schema["value"].is_numeric()
+    aggregations = [pl.len().alias("customers")]
+    if has_value:
+        aggregations.append(pl.col("value").sum().alias("value"))
+    counted = (
+        frame.group_by(pl.col(main).cast(pl.String).fill_null("(none)"))
+        .agg(aggregations)
+        .sort(main)
+    )
+    total_value = float(frame["value"].clip(lower_bound=0).sum()) if has_value else 0.0
+    header = [main, "customers", "share of customers"]
+    header += ["value", "share of positive value"] if has_value else []
+    rows: list[list[Any]] = [header]
+    for row in counted.iter_rows(named=True):
+        line = [row[main], row["customers"], row["customers"] / max(frame.height, 1)]
+        if has_value:
+            value = float(row["value"] or 0.0)
+            line += [value, max(value, 0.0) / total_value if total_value > 0 else None]
+        rows.append(line)
+    total = ["total", frame.height, 1.0 if frame.height else None]
+    if has_value:
+        total += [float(frame["value"].sum()), 1.0 if total_value > 0 else None]
+    rows.append(total)
+    return rows
