@@ -98,7 +98,7 @@ def cd_retailer(customers: int = 23570, seed: int = 1997) -> Dataset:
                 if back < CD_END and _month_of(back) not in CD_EMPTY_MONTHS:
                     refund = -rng.choice([p for p in PRICES if p <= amount] or [amount])
                     payments.append({"customer_id": cid, "paid_at": back, "amount": refund})
-    ids = sorted((str(n) for n in range(1, customers + 1)))  # text order, as exported
+    ids = sorted(str(n) for n in range(1, customers + 1))  # text order, as exported
     table = [{"customer_id": cid, "name": f"Listener {cid}"} for cid in ids]
     rng.shuffle(payments)
     return Dataset({"customers": table, "payments": payments, "shipments": shipments}, CD_END)

@@ -10,6 +10,7 @@ position / N.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -19,9 +20,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from realistic_data import cd_retailer, read_csv, superstore, write_csv
 from typer.testing import CliRunner
 
-from realistic_data import cd_retailer, read_csv, superstore, write_csv
 from tierkit.cli import app
 from tierkit.evaluation import evaluate
 from tierkit.shipped import shipped_rulesets
@@ -103,7 +104,7 @@ def vip_monthly(
     months = [month_start(as_of, back) for back in range(6, -1, -1)]
     vip: set[str] = set()
     total: Totals = defaultdict(Decimal)
-    for start, end in zip(months, months[1:], strict=False):
+    for start, end in itertools.pairwise(months):
         paid = sums(payments, "paid_at", "amount", start, end)
         payers = [c for c in ids if paid.get(c, 0) > 0]
         if payers:
