@@ -62,3 +62,48 @@ def test_shares_of_totals_beyond_64_bits_are_exact_on_spark(tmp_path: Path) -> N
     assert on_spark.select("customer_id", "ahead", "own", "category").equals(
         on_polars.select("customer_id", "ahead", "own", "category")
     )
+
+
+CUSHION = """\
+tierkit: 1
+name: cushion
+strategy: working-capital
+window: {period: month, periods: 12}
+criteria:
+  paid: {use: value}
+derive:
+  top: top_share(paid, among=paid > 0) <= 0.5
+decisions:
+  category:
+    rules:
+      - {when: top, then: A}
+      - {when: "previous.category == 'A'", then: B}
+    default: {then: C}
+"""
+
+
+def test_a_previous_run_is_read_on_spark(tmp_path: Path) -> None:
+    """The previous run comes from the store as a polars frame and is joined on Spark."""
+    problem = java_problem()
+    if problem:
+        pytest.skip(problem)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text("customer_id,name\n1,a\n2,b\n10,c\n", encoding="utf-8")
+    (data / "payments.csv").write_text(
+        "customer_id,paid_at,amount\n1,2025-01-10,100\n2,2025-01-10,50\n10,2025-01-10,10\n"
+        "10,2025-12-10,500\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "cushion.yaml"
+    path.write_text(CUSHION, encoding="utf-8")
+    store = tmp_path / "history.duckdb"
+    # to December: 1 (100) is the top half of three payers (1/3), 2 (2/3) is not; in the year
+    # to January 10 (510) is first, and 1, second now, is cushioned by its earlier A
+    evaluate(path, data, as_of=date(2025, 12, 1), store=store)
+    found = evaluate(path, data, as_of=date(2026, 1, 1), backend="spark", store=store).results
+    assert dict(zip(found["customer_id"], found["category"], strict=True)) == {
+        "1": "B",
+        "10": "A",
+        "2": "C",
+    }
