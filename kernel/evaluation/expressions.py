@@ -37,9 +37,10 @@ class Compiler:
         self.frames = frames
         self.functions = functions
         # Exact sums in 128-bit integers where the backend has them (polars, DuckDB); Spark has
-        # no 128-bit integer type, so there sums are exact up to 2^63 ten-thousandths.
+        # none, and its 64-bit sums stop with an overflow past 2^63 ten-thousandths (9.2e14 in
+        # all), so there they are taken as 38-digit decimals, exact as wide.
         backend = frames.customers.implementation
-        self.exact: Any = nw.Int64 if backend.is_pyspark() else nw.Int128
+        self.exact: Any = nw.Decimal(38, 0) if backend.is_pyspark() else nw.Int128
         self.types: Mapping[Expr, Type] = {}
 
     def column(self, compiled: CompiledExpr, name: str) -> None:

@@ -9,7 +9,7 @@ with at most ``among=`` a comparison of x itself). A ranking line becomes a line
 for ``top_share`` and ``pct_rank``, which depend on the order alone, the value of the last
 customer inside (for customers outside) or of the first customer outside (for customers
 inside); for ``cum_share``, whose total holds the customer's own value, the value solved for
-each customer (:func:`_cum_share_line`). The rest of the population stays as it is.
+each customer (:func:`cum_share_line`). The rest of the population stays as it is.
 
 With the lines known, the decision's outcome is a step function of the limiting value. For each
 customer the distance is the signed change of the value (positive: more, negative: less) to the
@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
 import polars as pl
 
 from tierkit.evaluation.frames import ID
+from tierkit.evaluation.shareline import Ranked, cum_share_line
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, ThenValue
 from tierkit.ruleset.expr import Binary, Call, Expr, Keyword, Literal, Name
 from tierkit.ruleset.language import RANKING
@@ -152,7 +153,7 @@ def limiting_ladder(ruleset: CompiledRuleset, values: pl.DataFrame) -> Ladder | 
             if found is None:
                 return None
             measures.add(found[0])
-            lines.append(found[1])
+            lines.extend(found[1])
         if not never:
             rules.append((rule.then, tuple(lines)))
     if len(measures) != 1:
@@ -160,7 +161,37 @@ def limiting_ladder(ruleset: CompiledRuleset, values: pl.DataFrame) -> Ladder | 
     [measure] = measures
     if measure not in values.columns or not values.schema[measure].is_numeric():
         return None
-    return Ladder(decision, measure, tuple(rules))
+    return Ladder(decision, measure, _apart(rules))
+
+
+def _apart(
+    rules: list[tuple[ThenValue, tuple[Line, ...]]],
+) -> tuple[tuple[ThenValue, tuple[Line, ...]], ...]:
+    """The rules with lines that meet at one population cut-off moved a little apart.
+
+    Two ranking lines (``ahead < 0.80``, ``ahead < 0.95``) have the same cut-off when one
+    customer is the last inside both (nobody is B: an all-A population); for each customer
+    they still lie apart (:func:`cum_share_line`). On the value axis they must stay two lines,
+    the stricter one (the smaller share of a falling ranking) above, or the outcome between
+    them would vanish. Only the order of the bounds matters there: the distances are taken
+    from each line's own column.
+    """
+    meeting: dict[float, dict[str, Line]] = {}
+    for _, lines in rules:
+        for line in lines:
+            if line.exact is not None and line.op == ">=":
+                meeting.setdefault(line.bound, {})[line.exact] = line
+    moved: dict[str, float] = {}
+    for bound, same in meeting.items():
+        if len(same) < 2:
+            continue
+        gap = max(1e-7, 4 * math.ulp(bound))
+        for i, line in enumerate(sorted(same.values(), key=lambda x: x.share)):
+            moved[line.exact or ""] = bound - i * gap
+    return tuple(
+        (then, tuple(replace(x, bound=moved[x.exact]) if x.exact in moved else x for x in lines))
+        for then, lines in rules
+    )
 
 
 def _atoms(ruleset: CompiledRuleset, tree: Expr) -> list[Expr]:
@@ -174,22 +205,30 @@ def _atoms(ruleset: CompiledRuleset, tree: Expr) -> list[Expr]:
     return [tree]
 
 
-def _line(ruleset: CompiledRuleset, atom: Expr, values: pl.DataFrame) -> tuple[str, Line] | None:
-    """``name OP number`` as a line on the limiting value: the name itself, or the value a
-    ranking fact ranks."""
+def _line(
+    ruleset: CompiledRuleset, atom: Expr, values: pl.DataFrame
+) -> tuple[str, tuple[Line, ...]] | None:
+    """``name OP number`` as lines on the limiting value: the name itself, or the value a
+    ranking fact ranks. A ranking is missing (so the condition false) outside its ``among=``:
+    a condition on it also holds the ``among=`` line (``total > 50``)."""
     found = comparison(atom)
     if found is None or found[1] == "!=":
         return None
     name, op, bound = found
     fact = ruleset.derived.get(name)
     if fact is not None and isinstance(fact.expr.tree, Call) and fact.expr.tree.func in RANKING:
-        return _ranking_line(fact.expr.tree, name, op, bound, values)
+        ranking = _ranking_line(fact.expr.tree, name, op, bound, values)
+        if ranking is None:
+            return None
+        members = [comparison(k.value) for k in fact.expr.tree.kwargs if k.name == "among"]
+        among = tuple(Line(m[1], m[2]) for m in members if m is not None)
+        return ranking[0], (ranking[1], *among)
     if fact is not None and fact.expr.type.per_period:
         return None
     binding = ruleset.criteria.get(name)
     if binding is not None and binding.per_period:
         return None
-    return name, Line(op, bound)
+    return name, (Line(op, bound),)
 
 
 def _ranking_line(
@@ -270,7 +309,7 @@ def near_miss_columns(ruleset: CompiledRuleset, values: pl.DataFrame) -> pl.Data
     outcomes = ladder.decision.outcomes
     pieces = ladder.pieces()
     exact: dict[float, str] = {}
-    orders: dict[str, _Ranked | None] = {}
+    orders: dict[str, Ranked | None] = {}
     for _, lines in ladder.rules:
         for line in lines:
             if line.exact is not None and line.ranked is not None:
@@ -295,7 +334,7 @@ def near_miss_columns(ruleset: CompiledRuleset, values: pl.DataFrame) -> pl.Data
 
 
 def _line_column(
-    values: pl.DataFrame, line: Line, ladder: Ladder, orders: dict[str, _Ranked | None]
+    values: pl.DataFrame, line: Line, ladder: Ladder, orders: dict[str, Ranked | None]
 ) -> pl.Series | pl.Expr:
     """Where ``line`` lies for each customer, as the column ``line.exact``."""
     assert line.exact is not None and line.ranked is not None
@@ -305,8 +344,8 @@ def _line_column(
         where = pl.when(holds).then(line.outside).otherwise(line.bound)
         return where.cast(pl.Float64).alias(line.exact)
     if line.ranked not in orders:
-        orders[line.ranked] = _Ranked.of(values, line.ranked, ladder.measure)
-    column = _cum_share_line(orders[line.ranked], line.share, values.height)
+        orders[line.ranked] = Ranked.of(values, line.ranked, ladder.measure)
+    column = cum_share_line(orders[line.ranked], line.share, values.height)
     return column.fill_null(line.bound).alias(line.exact)  # unknown: the cut-off
 
 
@@ -324,14 +363,14 @@ def _by_outcome(
         j = i + step
         if not 0 <= j < len(outcomes):
             continue
-        target: list[tuple[float, float]] = []
+        target: list[Stretch] = []
         for low, high, found in pieces:  # in order along the value: touching stretches merge
             if not _same(found, outcomes[j]):
                 continue
-            if target and target[-1][1] == low:
-                target[-1] = (target[-1][0], high)
+            if target and target[-1].highs[-1] == low:
+                target[-1] = Stretch(target[-1].lows, (*target[-1].highs, high))
             else:
-                target.append((low, high))
+                target.append(Stretch((low,), (high,)))
         chain = chain.when(decided == pl.lit(outcome)).then(_distance(target, value, exact))
     if chain is pl:
         return pl.lit(None, dtype=pl.Float64)
@@ -344,24 +383,51 @@ def _same(found: ThenValue | None, wanted: ThenValue) -> bool:
     return type(found) is type(wanted) and found == wanted
 
 
-def _distance(
-    target: list[tuple[float, float]], value: pl.Expr, exact: dict[float, str]
-) -> pl.Expr:
+@dataclass(frozen=True)
+class Stretch:
+    """Touching pieces of the value axis with one outcome: the bounds of each piece in order.
+
+    For one customer a line may lie elsewhere than in the population (a cumulative share's
+    column), so the stretch runs from the lowest of its lows to the highest of its highs as
+    they lie for that customer (``total > 50`` and a share's line at 45 make one stretch up to
+    50), and it is empty where they cross (two shares' lines meeting at one value)."""
+
+    lows: tuple[float, ...]
+    highs: tuple[float, ...]
+
+    @property
+    def extended(self) -> bool:
+        return self.highs[-1] > self.lows[0]
+
+
+def _distance(target: list[Stretch], value: pl.Expr, exact: dict[float, str]) -> pl.Expr:
     """The signed distance from ``value`` to the nearest of the stretches ``target``; an end
     that is a cumulative-share line is where that line lies for the customer."""
 
     def end(at: float) -> pl.Expr:
         return pl.col(exact[at]) if at in exact else pl.lit(at)
 
-    if not target:
-        return pl.lit(None, dtype=pl.Float64)
+    def lowest(ats: tuple[float, ...]) -> pl.Expr:
+        found = [end(a) for a in ats if not math.isinf(a)]
+        if len(found) < len(ats) or not found:
+            return pl.lit(-math.inf)
+        return found[0] if len(found) == 1 else pl.min_horizontal(*found)
+
+    def highest(ats: tuple[float, ...]) -> pl.Expr:
+        found = [end(a) for a in ats if not math.isinf(a)]
+        return found[0] if len(found) == 1 else pl.max_horizontal(*found)
+
     ups, downs = [], []
-    for low, high in target:
-        above = pl.when(value < end(low)).then(end(low) - value)
-        inside = pl.lit(True) if math.isinf(high) else value <= end(high)
-        ups.append(above.when(inside).then(0.0))
-        if not math.isinf(high):
-            downs.append(pl.when(value > end(high)).then(end(high) - value))
+    for stretch in target:
+        low, bounded = lowest(stretch.lows), not math.isinf(stretch.highs[-1])
+        high = highest(stretch.highs) if bounded else pl.lit(math.inf)
+        there = (low < high) if stretch.extended else pl.lit(True)  # crossed lines: no stretch
+        above = pl.when(there & (value < low)).then(low - value)
+        ups.append(above.when(there & (value <= high)).then(0.0))
+        if bounded:
+            downs.append(pl.when(there & (value > high)).then(high - value))
+    if not ups:
+        return pl.lit(None, dtype=pl.Float64)
     # the nearest stretch above (or around) the value, and the nearest below
     up = ups[0] if len(ups) == 1 else pl.min_horizontal(*ups)
     if not downs:
@@ -388,82 +454,3 @@ def with_near_miss(
     own = [i for i, c in enumerate(kept) if c == name or c.startswith(f"{name}.")]
     at = (max(own) + 1) if own else len(kept)
     return joined.select([*kept[:at], *added, *kept[at:]])
-
-
-@dataclass(frozen=True)
-class _Ranked:
-    """The customers a cumulative share ranks, in its order (largest value first), with the
-    numbers every line on it needs; one per ranking fact. Columns of polars, not numpy: a run
-    does not import numpy."""
-
-    u: pl.Series
-    """The ranked values, largest first."""
-    prefix: pl.Series
-    """P[k], the sum of the first k (k = 0..n)."""
-    customers: pl.DataFrame
-    """Per customer (in the values' order): ``v`` its value, ``share`` its share ahead (missing:
-    not ranked), ``p`` its place in the order (n: not ranked)."""
-
-    @staticmethod
-    def of(values: pl.DataFrame, name: str, measure: str) -> _Ranked | None:
-        order = (
-            values.select(pl.col(measure).cast(pl.Float64), pl.col(name))
-            .with_row_index("__row")
-            .filter(pl.col(name).is_not_null())
-            .sort([name, measure], descending=[False, True])  # the ranking's own order
-        )
-        u = order[measure]
-        lowest = u.min()
-        if order.is_empty() or u.null_count() or not isinstance(lowest, float) or lowest < 0:
-            return None
-        n = len(u)
-        place = pl.Series("p", [n] * values.height, dtype=pl.Int64).scatter(
-            order["__row"], pl.int_range(n, eager=True, dtype=pl.Int64)
-        )
-        return _Ranked(
-            u=u,
-            prefix=pl.concat([pl.Series([0.0]), u.cum_sum()]),
-            customers=values.select(
-                pl.col(measure).cast(pl.Float64).alias("v"), pl.col(name).alias("share")
-            ).with_columns(place),
-        )
-
-
-def _cum_share_line(ranked: _Ranked | None, b: float, height: int) -> pl.Series:
-    """Per customer, the value at which ``cum_share(value) < b`` starts or stops holding for
-    that customer, the others' values as they are (missing: unknown).
-
-    The ranked customers by value, largest first: u[0] >= u[1] >= ..., P[k] the sum of the
-    first k. A customer whose value v' lies below the first k of the *others* has P[k] ahead of
-    it, out of T_o + v' (T_o: the others' total), so the line holds when v' > P[k] / b - T_o.
-    Over all stretches it holds from one value on, v*, found by bisecting
-    H[k] = P[k] - b * u[k-1], which grows with k when values are >= 0 and b <= 1. A customer
-    below the line needs more than v*; one inside falls out at v*. With negative values the
-    cut-off of the population is kept (missing here).
-    """
-    if ranked is None or not 0 < b <= 1:
-        return pl.Series([None] * height, dtype=pl.Float64)
-    u, prefix = ranked.u, ranked.prefix
-    n = len(u)
-    heads = pl.concat([pl.Series([-math.inf]), prefix.slice(1) - b * u])  # H[0..n]
-    lows = pl.concat([u, pl.Series([-math.inf])])  # u[k], k = 0..n
-    total = float(prefix[n])
-    frame = ranked.customers.with_columns(
-        others=pl.when(pl.col("p") < n).then(total - pl.col("v")).otherwise(pl.lit(total))
-    )
-    v, p, others = frame["v"].fill_null(0.0), frame["p"], frame["others"].fill_null(total)
-    # below the line: the largest stretch above the customer's own place that holds
-    k = (heads.search_sorted(b * others, side="left").cast(pl.Int64) - 1).clip(0, None)
-    k = pl.select(pl.min_horizontal(k, p)).to_series()
-    below = pl.select(pl.max_horizontal(lows.gather(k), prefix.gather(k) / b - others))
-    # inside: the lowest stretch of the others (without the customer) that still holds
-    j = heads.search_sorted(b * others + v, side="left").cast(pl.Int64) - 2
-    j = pl.select(pl.max_horizontal(p, j)).to_series().clip(None, n - 1) + 1
-    above = pl.select(pl.max_horizontal(lows.gather(j), (prefix.gather(j) - v) / b - others))
-    return frame.select(
-        pl.when(pl.col("v").is_null())
-        .then(pl.lit(None, dtype=pl.Float64))
-        .when(pl.col("share") < b)
-        .then(above.to_series())
-        .otherwise(below.to_series())
-    ).to_series()

@@ -22,7 +22,7 @@ from tierkit.evaluation.decide import (
     overlap_columns,
 )
 from tierkit.evaluation.expressions import Compiler
-from tierkit.evaluation.frames import ID, Frames
+from tierkit.evaluation.frames import ID, Frames, internal
 from tierkit.registry import Registry
 from tierkit.ruleset.attributes import criteria_for
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
@@ -152,16 +152,34 @@ def _add_previous(frames: Any, ruleset: CompiledRuleset, previous: pl.DataFrame 
         flags = [f"{name}::{o}" for o in decision.outcomes] if decision.hit == "collect" else []
         wanted = [name, *flags]
         if previous is not None and all(c in previous.columns for c in wanted):
-            rows = nw.from_native(
-                previous.select(ID, *(pl.col(c).alias(f"previous.{c}") for c in wanted)).lazy()
+            # named as inside the frames already: Spark reads a dot as a field of a struct
+            spelled = [internal(f"previous.{c}") for c in wanted]
+            rows = previous.select(
+                ID, *(pl.col(c).alias(s) for c, s in zip(wanted, spelled, strict=True))
             )
-            frames.join_scalar(rows, [f"previous.{c}" for c in wanted])
+            frames.join_scalar(like(frames.customers, rows), spelled)
         else:
             kind = decision.type.base
             dtype: Any = {"boolean": nw.Boolean, "number": nw.Float64}.get(kind, nw.String)
             frames.add(column, nw.lit(None).cast(dtype), per_period=False)
             for flag in flags:
                 frames.add(f"previous.{flag}", nw.lit(None).cast(nw.Boolean), per_period=False)
+
+
+def like(frame: nw.LazyFrame[Any], data: pl.DataFrame) -> nw.LazyFrame[Any]:
+    """``data`` as a lazy frame of ``frame``'s backend, joinable with it.
+
+    A join needs both sides on one backend (and on DuckDB in one connection, on Spark in one
+    session): the previous run comes from the history store as a polars frame.
+    """
+    native = nw.to_native(frame)
+    if frame.implementation.is_duckdb():
+        # a relation of the same connection, read from the Arrow table below by its name
+        tierkit_previous_rows = data.to_arrow()  # noqa: F841 (read by name in the query)
+        return nw.from_native(native.query("__rows", "select * from tierkit_previous_rows"))
+    if frame.implementation.is_pyspark():
+        return nw.from_native(native.sparkSession.createDataFrame(data.to_arrow()))
+    return nw.from_native(data.lazy())
 
 
 def _without_overlaps(everything: pl.DataFrame, decisions: list[CompiledDecision]) -> pl.DataFrame:

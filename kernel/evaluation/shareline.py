@@ -1,0 +1,89 @@
+"""Where a cumulative-share line lies for each customer: the value at which
+``cum_share(value) < b`` starts or stops holding for that customer, the others' values as they
+are (the near miss of :mod:`tierkit.evaluation.nearmiss`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The customers a cumulative share ranks, in its order (largest value first), with the
+    numbers every line on it needs; one per ranking fact. Columns of polars, not numpy: a run
+    does not import numpy."""
+
+    u: pl.Series
+    """The ranked values, largest first."""
+    prefix: pl.Series
+    """P[k], the sum of the first k (k = 0..n)."""
+    customers: pl.DataFrame
+    """Per customer (in the values' order): ``v`` its value, ``share`` its share ahead (missing:
+    not ranked), ``p`` its place in the order (n: not ranked)."""
+
+    @staticmethod
+    def of(values: pl.DataFrame, name: str, measure: str) -> Ranked | None:
+        order = (
+            values.select(pl.col(measure).cast(pl.Float64), pl.col(name))
+            .with_row_index("__row")
+            .filter(pl.col(name).is_not_null())
+            .sort([name, measure], descending=[False, True])  # the ranking's own order
+        )
+        u = order[measure]
+        lowest = u.min()
+        if order.is_empty() or u.null_count() or not isinstance(lowest, float) or lowest < 0:
+            return None
+        n = len(u)
+        place = pl.Series("p", [n] * values.height, dtype=pl.Int64).scatter(
+            order["__row"], pl.int_range(n, eager=True, dtype=pl.Int64)
+        )
+        return Ranked(
+            u=u,
+            prefix=pl.concat([pl.Series([0.0]), u.cum_sum()]),
+            customers=values.select(
+                pl.col(measure).cast(pl.Float64).alias("v"), pl.col(name).alias("share")
+            ).with_columns(place),
+        )
+
+
+def cum_share_line(ranked: Ranked | None, b: float, height: int) -> pl.Series:
+    """Per customer, the value at which ``cum_share(value) < b`` starts or stops holding for
+    that customer, the others' values as they are (missing: unknown).
+
+    The ranked customers by value, largest first: u[0] >= u[1] >= ..., P[k] the sum of the
+    first k. A customer whose value v' lies below the first k of the *others* has P[k] ahead of
+    it, out of T_o + v' (T_o: the others' total), so the line holds when v' > P[k] / b - T_o.
+    Over all stretches it holds from one value on, v*, found by bisecting
+    H[k] = P[k] - b * u[k-1], which grows with k when values are >= 0 and b <= 1. A customer
+    below the line needs more than v*; one inside falls out at v*. With negative values the
+    cut-off of the population is kept (missing here).
+    """
+    if ranked is None or not 0 < b <= 1:
+        return pl.Series([None] * height, dtype=pl.Float64)
+    u, prefix = ranked.u, ranked.prefix
+    n = len(u)
+    heads = pl.concat([pl.Series([-math.inf]), prefix.slice(1) - b * u])  # H[0..n]
+    lows = pl.concat([u, pl.Series([-math.inf])])  # u[k], k = 0..n
+    total = float(prefix[n])
+    frame = ranked.customers.with_columns(
+        others=pl.when(pl.col("p") < n).then(total - pl.col("v")).otherwise(pl.lit(total))
+    )
+    v, p, others = frame["v"].fill_null(0.0), frame["p"], frame["others"].fill_null(total)
+    # below the line: the largest stretch above the customer's own place that holds
+    k = (heads.search_sorted(b * others, side="left").cast(pl.Int64) - 1).clip(0, None)
+    k = pl.select(pl.min_horizontal(k, p)).to_series()
+    below = pl.select(pl.max_horizontal(lows.gather(k), prefix.gather(k) / b - others))
+    # inside: the lowest stretch of the others (without the customer) that still holds
+    j = heads.search_sorted(b * others + v, side="left").cast(pl.Int64) - 2
+    j = pl.select(pl.max_horizontal(p, j)).to_series().clip(None, n - 1) + 1
+    above = pl.select(pl.max_horizontal(lows.gather(j), (prefix.gather(j) - v) / b - others))
+    return frame.select(
+        pl.when(pl.col("v").is_null())
+        .then(pl.lit(None, dtype=pl.Float64))
+        .when(pl.col("share") < b)
+        .then(above.to_series())
+        .otherwise(below.to_series())
+    ).to_series()
