@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -281,12 +283,12 @@ def test_a_threshold_outside_the_declared_range_is_pointed_at() -> None:
         ("range", 17, 17),
     ]
     assert found[0].message == (
-        "derived fact 'seasoned': tenure (tenure.months) lies at or above 0, so 'tenure > -1' "
+        "derived fact 'seasoned': tenure (tenure.months) lies at or above 0, so \"tenure > -1\" "
         "holds for every value it has"
     )
-    assert "'on_time >= 90' never holds" in found[1].message
+    assert '"on_time >= 90" never holds' in found[1].message
     assert "lists 50, outside it" in found[2].message
-    assert "'1.5 < on_time' never holds" in found[3].message
+    assert '"1.5 < on_time" never holds' in found[3].message
 
 
 def test_a_criterion_may_declare_its_range_and_the_registry_checks_it() -> None:
@@ -300,6 +302,29 @@ def test_a_criterion_may_declare_its_range_and_the_registry_checks_it() -> None:
 
     wrong: Criterion = replace(on_time, minimum=2)
     assert _check_criterion(wrong) == "minimum 2 is above maximum 1"
+
+
+# --------------------------------------------------------------------------------------------
+# the examples of docs/verifier.md
+
+DOC = (Path(__file__).parent.parent / "docs" / "verifier.md").read_text(encoding="utf-8")
+DOC_EXAMPLES = re.findall(r"<!-- verifier: (.*?) -->\n```yaml\n(.*?)```", DOC, re.S)
+
+
+def test_the_verifier_page_has_an_example_of_each_finding() -> None:
+    kinds = {m.split()[0] for marks, _ in DOC_EXAMPLES for m in marks.split(", ")}
+    assert kinds == {"unreachable", "shadowed", "overlap", "range"}
+
+
+@pytest.mark.parametrize("marks,text", DOC_EXAMPLES, ids=[m for m, _ in DOC_EXAMPLES])
+def test_verifier_page_examples_find_what_the_page_says(marks: str, text: str) -> None:
+    match = re.search(r"name: (\S+)", text)
+    assert match is not None
+    name = f"{match.group(1)}.yaml"
+    found = verify(load_ruleset_text(text, name), parse_document(text, name))
+    assert [f"{f.kind} {f.location.line}:{f.location.column}" for f in found] == marks.split(", ")
+    for finding in found:  # the page quotes each message as printed
+        assert f"{finding.location}: warning: {finding.message}\n" in DOC, finding.message
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from tierkit.ruleset.compiled import CompiledRuleset
+from tierkit.ruleset.compiled import CompiledRuleset, DerivedFact
 from tierkit.ruleset.expr import Binary, Call, Expr, ListLit, Literal, Name, Previous, Unary
 from tierkit.ruleset.expr import unparse as unparse_expr
 from tierkit.ruleset.hit import SINGLE
@@ -115,7 +115,8 @@ class Unsure(Exception):
 class Translator:
     """Turns the conditions of one ruleset into formulas, sharing the terms between them."""
 
-    ruleset: CompiledRuleset
+    ruleset: CompiledRuleset | None
+    """The ruleset the conditions belong to; without it every name is a term of its own."""
     ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     """Declared ranges of criteria, by the ruleset's name for them."""
     terms: dict[str, Term] = field(default_factory=dict)
@@ -135,7 +136,7 @@ class Translator:
             return conj(left, right) if (node.op == "and") != negate else disj(left, right)
         atom = self.atom(node, types)
         if atom is None:  # a true/false value of its own
-            if isinstance(node, Name) and node.name in self.ruleset.derived:
+            if isinstance(node, Name) and node.name in self._derived:
                 inner = self.derived_formula(node.name, negate)
                 if inner is not None:
                     return inner
@@ -143,11 +144,15 @@ class Translator:
             atom = Atom(term.key, ChoiceSet(frozenset({True})))
         return self.negated(atom) if negate else atom
 
+    @property
+    def _derived(self) -> Mapping[str, DerivedFact]:
+        return self.ruleset.derived if self.ruleset is not None else {}
+
     def negated(self, atom: Atom) -> Atom:
         return Atom(atom.term, ~atom.values)
 
     def derived_formula(self, name: str, negate: bool) -> Formula | None:
-        fact = self.ruleset.derived[name]
+        fact = self._derived[name]
         if name in self._reading or fact.expr.type.per_period:
             return None
         self._reading.add(name)
@@ -229,6 +234,8 @@ class Translator:
         if not isinstance(node, Name):
             return self.add(_term(unparse_expr(node), kind, False, None))
         name = node.name
+        if self.ruleset is None:
+            return self.add(_term(name, kind, False, None))
         if name in self.ruleset.criteria:
             low, high = self.ranges.get(name, (None, None))
             realizable = _range(low, high, kind.nullable) if numeric else None
@@ -238,7 +245,7 @@ class Translator:
             term.realizable = realizable
             return self.add(term)
         if name in self.ruleset.derived:
-            fact = self.ruleset.derived[name].expr
+            fact = self._derived[name].expr
             if isinstance(fact.tree, Name | Previous) and name not in self._reading:
                 self._reading.add(name)
                 try:

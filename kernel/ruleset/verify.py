@@ -140,7 +140,7 @@ class _Verifier:
                     decision,
                     rule,
                     f"decision '{decision.name}': {_label(rule)} can never fire: its "
-                    f"condition '{rule.when.text}' holds for no value of its facts",
+                    f'condition "{rule.when.text}" holds for no value of its facts',
                     hint="correct the condition, or remove the rule",
                 )
                 continue
@@ -182,7 +182,7 @@ class _Verifier:
             decision,
             rule,
             f"decision '{decision.name}' (hit: first): {_label(rule)} can never fire: every "
-            f"customer its condition '{rule.when.text}' matches is matched first by {names} "
+            f'customer its condition "{rule.when.text}" matches is matched first by {names} '
             f"(line{'s' if len(by) > 1 else ''} {lines})",
             others=by,
             hint="move the narrower rule above the wider one, or remove it",
@@ -263,7 +263,7 @@ class _Verifier:
                 Finding(
                     "range",
                     f"{what}: {name} ({binding.criterion}) lies {_bounds(low, high)}, so "
-                    f"'{_text(expr, node)}' {problem}",
+                    f'"{_text(expr, node)}" {problem}',
                     Location(self.ruleset.path, line, column, max(1, node.end - node.start)),
                     decision,
                     (),
