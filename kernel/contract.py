@@ -201,6 +201,11 @@ class Criterion:
     """The value of a customer with no rows: 0 for sums and counts, ``None`` (missing) for rates."""
     per_period: bool = True
     """Whether ``per: period`` makes sense (one value per period); false for states like tenure."""
+    minimum: float | None = None
+    """The least value it can have (0 for a share or a count), or None when unbounded below.
+    ``tierkit validate`` warns about a ruleset comparing it with a number outside the range."""
+    maximum: float | None = None
+    """The greatest value it can have (1 for a share), or None when unbounded above."""
     plugin: str = field(default="", compare=False)
     """Set by the kernel: the plugin that registered it."""
 

@@ -100,6 +100,7 @@ def _criterion_section(c: Criterion) -> list[str]:
         "| --- | --- |",
         f"| value | {c.type.value}, unit: {_cell(c.unit)}; {_better(c.better)} |",
         f"| without rows | {_neutral(c)} |",
+        *([f"| range | {_range(c)} |"] if _range(c) else []),
         f"| in a ruleset | {use} |",
         f"| `per: period` | {per} |",
         f"| plugin | `{c.plugin}` |",
@@ -113,6 +114,18 @@ def _criterion_section(c: Criterion) -> list[str]:
     else:
         lines += ["", "No parameters."]
     return lines
+
+
+def _range(c: Criterion) -> str:
+    """The declared range (``0 to 1``), or empty when none is declared."""
+    low, high = c.minimum, c.maximum
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g}"
+    if low is not None:
+        return f"{low:g} or more"
+    if high is not None:
+        return f"{high:g} or less"
+    return ""
 
 
 def _needs_table(needs: Sequence[TableNeed]) -> list[str]:

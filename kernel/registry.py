@@ -305,6 +305,13 @@ def _check_criterion(c: Criterion) -> str | None:
     names = [p.name for p in c.params]
     if len(names) != len(set(names)):
         return "declares a parameter twice"
+    bounds = [b for b in (c.minimum, c.maximum) if b is not None]
+    if any(isinstance(b, bool) or not isinstance(b, int | float) for b in bounds):
+        return "minimum and maximum must be numbers or None"
+    if c.type != ValueType.NUMBER and bounds:
+        return "only a number criterion can declare a minimum or maximum"
+    if len(bounds) == 2 and bounds[0] > bounds[1]:
+        return f"minimum {bounds[0]} is above maximum {bounds[1]}"
     for p in c.params:
         problem = check_param_value(p, p.default)
         if problem:

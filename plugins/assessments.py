@@ -66,6 +66,8 @@ def tierkit_criteria() -> list[Criterion]:
             params=(Param("how", "choice", "latest", "latest or mean.",
                           choices=("latest", "mean")),),
             neutral=None,
+            minimum=0,
+            maximum=10,
         )
         for topic, title in TOPICS.items()
     ]

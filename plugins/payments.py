@@ -111,6 +111,7 @@ def tierkit_criteria() -> list[Criterion]:
             "by paid_at.",
             needs=(PAYMENTS,),
             compute=count,
+            minimum=0,
         ),
         Criterion(
             name="payments.days_late",
@@ -137,6 +138,8 @@ def tierkit_criteria() -> list[Criterion]:
             params=(Param("grace_days", "integer", 0, "Days after the due date still on time.",
                           minimum=0),),
             neutral=None,
+            minimum=0,
+            maximum=1,
         ),
         Criterion(
             name="payments.recency_days",
@@ -152,5 +155,6 @@ def tierkit_criteria() -> list[Criterion]:
             compute=recency_days,
             neutral=None,
             per_period=False,
+            minimum=0,
         ),
     ]

@@ -120,6 +120,8 @@ def tierkit_criteria() -> list[Criterion]:
             params=(Param("tolerance_days", "integer", 0, "Days late still counted on time.",
                           minimum=0),),
             neutral=None,
+            minimum=0,
+            maximum=1,
         ),
         Criterion(
             name="delivery.completeness",
@@ -132,6 +134,8 @@ def tierkit_criteria() -> list[Criterion]:
                         ("units", NUMBER), ("ordered_units", NUMBER)),),
             compute=completeness,
             neutral=None,
+            minimum=0,
+            maximum=1,
         ),
         Criterion(
             name="shipments.recency_days",
@@ -146,5 +150,6 @@ def tierkit_criteria() -> list[Criterion]:
             compute=recency_days,
             neutral=None,
             per_period=False,
+            minimum=0,
         ),
     ]

@@ -88,6 +88,7 @@ def tierkit_criteria() -> list[Criterion]:
             compute=months,
             neutral=None,
             per_period=False,
+            minimum=0,
         ),
         Criterion(
             name="contracts.active",

@@ -1,6 +1,14 @@
-"""``tierkit validate``: check rulesets and report every problem with its line and column."""
+"""``tierkit validate``: check rulesets and report every problem with its line and column.
+
+A ruleset that loads is then verified (:mod:`tierkit.ruleset.verify`): rules that can never
+fire, overlaps its hit policy forbids, thresholds outside a criterion's range. Those are
+warnings; ``--strict`` makes them fail the command.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -9,6 +17,15 @@ from tierkit.cli.options import JsonOption, RulesetsArgument
 from tierkit.errors import RulesetInvalid
 from tierkit.exitcodes import ExitCode
 from tierkit.shipped import resolve_ruleset_paths
+
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Exit 1 when the verifier finds anything (unreachable or shadowed rules, "
+        "forbidden overlaps, thresholds out of range); they are warnings otherwise.",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -19,31 +36,53 @@ def register(app: typer.Typer) -> None:
 def validate(
     rulesets: RulesetsArgument,
     as_json: JsonOption = False,
+    strict: StrictOption = False,
 ) -> None:
-    """Check rulesets without running them: YAML, keys, names, types, cycles, completeness.
+    """Check rulesets without running them: YAML, keys, names, types, cycles, completeness;
+    then verify their rules: unreachable and shadowed rules, forbidden overlaps, thresholds
+    outside a criterion's range.
 
-    Every problem of every file is printed with file:line:column and the line itself.
-    Exit 0 when all are valid, 2 when any is not.
+    Every problem of every file is printed with file:line:column and the line itself; the
+    verifier's findings are warnings. Exit 0 when all are valid (1 with --strict when there
+    are findings), 2 when any is not.
 
-    Example: tierkit validate rulesets/vip-monthly.yaml my-rules.yaml
+    Example: tierkit validate --strict rulesets/vip-monthly.yaml my-rules.yaml
     """
     from tierkit.ruleset import load_ruleset
 
-    report = []
+    report: list[dict[str, Any]] = []
     failed = False
+    found = 0
     for path in resolve_ruleset_paths(rulesets):
         try:
             compiled = load_ruleset(path)
         except RulesetInvalid as exc:
             failed = True
             report.append(
-                {"path": str(path), "valid": False, "problems": [p.as_dict() for p in exc.problems]}
+                {
+                    "path": str(path),
+                    "valid": False,
+                    "problems": [p.as_dict() for p in exc.problems],
+                    "findings": [],
+                }
             )
             if not as_json:
                 typer.echo(exc.render(), err=True)
             continue
-        report.append({"path": str(path), "valid": True, "name": compiled.name, "problems": []})
+        findings = _verify(compiled, path)
+        found += len(findings)
+        report.append(
+            {
+                "path": str(path),
+                "valid": True,
+                "name": compiled.name,
+                "problems": [],
+                "findings": [f.as_dict() for f in findings],
+            }
+        )
         if not as_json:
+            for finding in findings:
+                typer.echo(finding.render(), err=True)
             typer.echo(
                 f"{path}: ruleset '{compiled.name}' is valid ("
                 + ", ".join(
@@ -56,11 +95,26 @@ def validate(
                     )
                 )
                 + ")"
+                + (f"; {_count(len(findings), 'warning/warnings')}" if findings else "")
             )
     if as_json:
-        print_json({"valid": not failed, "files": report})
+        print_json({"valid": not failed, "findings": found, "files": report})
     if failed:
         raise typer.Exit(int(ExitCode.BAD_INPUT))
+    if strict and found:
+        raise typer.Exit(int(ExitCode.FINDING))
+
+
+def _verify(compiled: Any, path: Path) -> list[Any]:
+    """The verifier's findings, with the file's lines for carets."""
+    from tierkit.ruleset.source import read_document
+    from tierkit.ruleset.verify import verify
+
+    try:
+        document = read_document(path)
+    except RulesetInvalid:  # the file changed since it loaded: findings without carets
+        document = None
+    return list(verify(compiled, document))
 
 
 def _count(number: int, words: str) -> str:

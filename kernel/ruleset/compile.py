@@ -644,7 +644,7 @@ class _Compiler:
                     why = "it has no rules"
                 elif gap:
                     example = ", ".join(
-                        f"{k} is {'true' if v else 'false'}" for k, v in sorted(gap.items())
+                        f"{k} is {v}" for k, v in sorted(gap.items())
                     )
                     why = f"no rule matches when {example}"
                 else:

@@ -1,59 +1,124 @@
 """Show that a decision without a default decides every customer, or find a customer it misses.
 
-Conditions are split into atoms (comparisons, boolean names, function calls) joined by
-``and``, ``or`` and ``not``. A missing boolean counts as false, so each atom is true or false;
-every combination of atoms is tried, treating atoms as independent. That is sound: when every
-combination is decided, every customer is. It is not complete (``x >= 10`` / ``x < 10`` is not
-shown complete, rightly, since a missing ``x`` makes both false), and the error then suggests a
-default or a last rule with ``when: true``.
+Each condition is read as a formula over the values of its parts (:mod:`tierkit.ruleset.formula`):
+a comparison with a number is an interval, with a text a set of texts, and every part may be
+missing (a comparison with a missing value is false; a missing true/false counts as false).
+Parts it cannot read (a comparison of two facts, a function) are independent true/false values.
+The table is complete when no value of the parts escapes every rule. That is sound: the parts
+are allowed more freedom than customers have. The customer it names when it finds a gap shows
+a value for each part (``tenure is 12``, ``region is missing``); when the reasoning would take
+too long, it says so instead, and the error suggests a default or a last rule with
+``when: true``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import product
 
-from tierkit.ruleset.expr import Binary, Expr, Literal, Unary, unparse
+from tierkit.ruleset.expr import (
+    Binary,
+    Call,
+    Expr,
+    ListLit,
+    Literal,
+    Name,
+    Previous,
+    Unary,
+    unparse,
+)
+from tierkit.ruleset.formula import Solver, Translator, Unsure, conj, negate
+from tierkit.ruleset.intervals import Other, show
+from tierkit.ruleset.types import Type
 
-MAX_ATOMS = 12
-
-
-def _atoms(tree: Expr, found: dict[str, Expr]) -> None:
-    if isinstance(tree, Literal) and isinstance(tree.value, bool):
-        return
-    if isinstance(tree, Unary) and tree.op == "not":
-        _atoms(tree.operand, found)
-        return
-    if isinstance(tree, Binary) and tree.op in ("and", "or"):
-        _atoms(tree.left, found)
-        _atoms(tree.right, found)
-        return
-    found.setdefault(unparse(tree), tree)
-
-
-def _value(tree: Expr, assignment: dict[str, bool]) -> bool:
-    if isinstance(tree, Literal) and isinstance(tree.value, bool):
-        return tree.value
-    if isinstance(tree, Unary) and tree.op == "not":
-        return not _value(tree.operand, assignment)
-    if isinstance(tree, Binary) and tree.op == "and":
-        return _value(tree.left, assignment) and _value(tree.right, assignment)
-    if isinstance(tree, Binary) and tree.op == "or":
-        return _value(tree.left, assignment) or _value(tree.right, assignment)
-    return assignment[unparse(tree)]
+MAX_STEPS = 20_000
+"""How many cases the proof tries before it gives up ("too many conditions")."""
 
 
-def find_gap(conditions: Sequence[Expr]) -> dict[str, bool] | None:
-    """An assignment of atoms that no condition matches, ``{}`` if there are too many atoms to
-    try, or ``None`` when the conditions are shown to cover every customer."""
-    atoms: dict[str, Expr] = {}
+def find_gap(conditions: Sequence[Expr]) -> dict[str, str] | None:
+    """A customer no condition matches, as the value of each part (``{"tenure": "12"}``);
+    ``{}`` if it would take too long to look; ``None`` when every customer is matched."""
+    kinds: dict[str, str] = {}
     for condition in conditions:
-        _atoms(condition, atoms)
-    names = sorted(atoms)
-    if len(names) > MAX_ATOMS:
+        _kinds(condition, kinds, logical=True)
+    types = {}
+    for condition in conditions:
+        _types(condition, kinds, types)
+    translator = Translator(None)
+    try:
+        formulas = [translator.condition(c, types) for c in conditions]
+        found = Solver(translator.terms, MAX_STEPS).satisfiable(
+            conj(*(negate(f) for f in formulas))
+        )
+    except (Unsure, RecursionError):
         return {}
-    for values in product((False, True), repeat=len(names)):
-        assignment = dict(zip(names, values, strict=True))
-        if not any(_value(c, assignment) for c in conditions):
-            return assignment
+    if found is None:
+        return None
+    return {key: _phrase(value) for key, value in sorted(found.items())}
+
+
+def _phrase(value: object) -> str:
+    if isinstance(value, Other):
+        return str(value)
+    if isinstance(value, float | str | bool) or value is None:
+        return show(value)
+    return str(value)
+
+
+_TYPES = {
+    "number": Type("number"),
+    "text": Type("text"),
+    "boolean": Type("boolean"),
+    "date": Type("date"),
+}
+
+
+def _constant_kind(node: Expr) -> str | None:
+    if isinstance(node, Literal):
+        value = node.value
+        return (
+            "boolean" if isinstance(value, bool) else "text" if isinstance(value, str) else "number"
+        )
+    if isinstance(node, Unary) and node.op in ("-", "+") and isinstance(node.operand, Literal):
+        return "number"
+    if isinstance(node, Call) and node.func == "date":
+        return "date"
+    if isinstance(node, ListLit) and node.items:
+        return _constant_kind(node.items[0])
     return None
+
+
+def _kinds(node: Expr, kinds: dict[str, str], logical: bool) -> None:
+    """What each part is (number, text, true/false, date), from the constants it meets."""
+    if isinstance(node, Unary) and node.op == "not":
+        _kinds(node.operand, kinds, True)
+    elif isinstance(node, Binary) and node.op in ("and", "or"):
+        _kinds(node.left, kinds, True)
+        _kinds(node.right, kinds, True)
+    elif isinstance(node, Binary) and node.op in ("==", "!=", "<", "<=", ">", ">=", "in", "not in"):
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            kind = _constant_kind(other)
+            if kind is not None and _constant_kind(side) is None:
+                kinds.setdefault(unparse(side), kind)
+    elif isinstance(node, Call) and node.func == "missing" and node.args:
+        kinds.setdefault(unparse(node.args[0]), "")
+    elif logical and isinstance(node, Name | Previous | Call):
+        kinds[unparse(node)] = "boolean"
+
+
+_LOGICAL = ("and", "or", "==", "!=", "<", "<=", ">", ">=", "in", "not in")
+
+
+def _types(node: Expr, kinds: dict[str, str], types: dict[Expr, Type]) -> None:
+    logical = (isinstance(node, Binary) and node.op in _LOGICAL) or isinstance(node, Unary)
+    kind = None if logical or _constant_kind(node) is not None else kinds.get(unparse(node))
+    if kind is not None:
+        types[node] = _TYPES.get(kind, _TYPES["number"])
+    children: tuple[Expr, ...] = ()
+    if isinstance(node, Unary):
+        children = (node.operand,)
+    elif isinstance(node, Binary):
+        children = (node.left, node.right)
+    elif isinstance(node, Call):
+        children = node.args
+    for child in children:
+        _types(child, kinds, types)
