@@ -19,6 +19,7 @@ from tierkit.cli import (
     report_cmd,
     test_cmd,
     validate_cmd,
+    watch_cmd,
 )
 from tierkit.cli.common import state
 
@@ -65,6 +66,7 @@ test_cmd.register(app)
 report_cmd.register(app)
 demo_cmd.register(app)
 dmn_cmd.register(app)
+watch_cmd.register(app)
 
 
 def main() -> None:
