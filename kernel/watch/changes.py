@@ -41,10 +41,21 @@ CREATE = f"""create table if not exists {TABLE} (
     event varchar not null
 )"""
 SCHEMA = {
-    "session": pl.String, "seq": pl.Int64, "run_id": pl.String, "ruleset": pl.String,
-    "recorded_at": pl.Datetime, "customer_id": pl.String, "decision": pl.String,
-    "old": pl.String, "new": pl.String, "rule": pl.String, "because": pl.String,
-    "cause": pl.String, "line": pl.Int64, "as_of": pl.Date, "event": pl.String,
+    "session": pl.String,
+    "seq": pl.Int64,
+    "run_id": pl.String,
+    "ruleset": pl.String,
+    "recorded_at": pl.Datetime,
+    "customer_id": pl.String,
+    "decision": pl.String,
+    "old": pl.String,
+    "new": pl.String,
+    "rule": pl.String,
+    "because": pl.String,
+    "cause": pl.String,
+    "line": pl.Int64,
+    "as_of": pl.Date,
+    "event": pl.String,
 }
 """Values (old, new, rule) are kept as JSON text, so true stays a boolean and 1 a number."""
 
@@ -65,18 +76,29 @@ class ChangeLog:
         rows = []
         for change in changes:
             self.count += 1
-            rows.append((
-                self.session, self.count, self.run_id, self.ruleset, now, change.customer,
-                change.decision, _json(change.old), _json(change.new), _json(change.rule),
-                None if change.because is None else str(change.because), change.cause,
-                change.line, change.as_of, json.dumps(dict(change.event), sort_keys=True),
-            ))
+            rows.append(
+                (
+                    self.session,
+                    self.count,
+                    self.run_id,
+                    self.ruleset,
+                    now,
+                    change.customer,
+                    change.decision,
+                    _json(change.old),
+                    _json(change.new),
+                    _json(change.rule),
+                    None if change.because is None else str(change.because),
+                    change.cause,
+                    change.line,
+                    change.as_of,
+                    json.dumps(dict(change.event), sort_keys=True),
+                )
+            )
         with connect(self.path, write=True, timeout=self.timeout) as con:
             assert con is not None
             con.execute(CREATE)
-            con.executemany(
-                f"insert into {TABLE} values ({', '.join('?' * len(SCHEMA))})", rows
-            )
+            con.executemany(f"insert into {TABLE} values ({', '.join('?' * len(SCHEMA))})", rows)
 
 
 def read_changes(

@@ -19,9 +19,9 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from tierkit.contract import Function
 from tierkit.evaluation.expressions import DIGITS, SCALE, Compiler, _rank
 from tierkit.evaluation.frames import ID, ORDER, Frames, internal
-from tierkit.contract import Function
 from tierkit.ruleset.compiled import CompiledRuleset
 from tierkit.ruleset.expr import Binary, Call, Expr, Keyword, ListLit, Literal, Name, Unary
 from tierkit.ruleset.language import RANKING
@@ -71,8 +71,14 @@ class FrozenRankings:
             (
                 (-x, order, cid, group, xi, rank)
                 for cid, x, member, group, order, xi, rank in zip(
-                    frame[ID], frame["x"], frame["member"], frame["group"], frame["order"],
-                    frame["xi"], ranks, strict=True,
+                    frame[ID],
+                    frame["x"],
+                    frame["member"],
+                    frame["group"],
+                    frame["order"],
+                    frame["xi"],
+                    ranks,
+                    strict=True,
                 )
                 if member and x is not None
             ),
@@ -177,7 +183,12 @@ def _stats(
         own = None
     k = bisect_left(pop.keys, (-x, order.get(cid, -1)))
     ahead, ahead_xp = k, pop.prefix[k]
-    n, tot, ptot, sq = len(pop.keys) + 1, pop.tot + xi, pop.prefix[-1] + max(xi, 0), pop.sq + xi * xi
+    n, tot, ptot, sq = (
+        len(pop.keys) + 1,
+        pop.tot + xi,
+        pop.prefix[-1] + max(xi, 0),
+        pop.sq + xi * xi,
+    )
     if own is not None:
         if own.index < k:
             ahead -= 1
@@ -190,8 +201,14 @@ def _stats(
     others = [i for i in ends if own is None or i != own.index]
     values = [pop.xs[i] for i in others] + [x]
     return (
-        float(ahead + 1), float(n), tot, ptot, ahead_xp + max(xi, 0),
-        min(values), max(values), sq,
+        float(ahead + 1),
+        float(n),
+        tot,
+        ptot,
+        ahead_xp + max(xi, 0),
+        min(values),
+        max(values),
+        sq,
     )
 
 
@@ -220,8 +237,10 @@ def _ranking_side(node: Binary, named: Mapping[str, Call]) -> tuple[Call | None,
 
 
 def _number(node: Expr) -> float | None:
-    if isinstance(node, Literal) and isinstance(node.value, int | float) and not isinstance(
-        node.value, bool
+    if (
+        isinstance(node, Literal)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
     ):
         return float(node.value)
     if isinstance(node, Unary) and node.op == "-" and isinstance(node.operand, Literal):
@@ -294,8 +313,7 @@ class FrozenCompiler(Compiler):
         assert isinstance(native, pl.DataFrame)
         frames.customers = nw.from_native(native.lazy())  # computed once, not again at the end
         work = nw.to_native(
-            nw.from_native(native)
-            .select(
+            nw.from_native(native).select(
                 nw.col(ID),
                 value.cast(nw.Float64).alias("x"),
                 (member & ~value.is_null()).alias("member"),

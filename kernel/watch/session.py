@@ -20,8 +20,8 @@ import polars as pl
 
 from tierkit.contract import Window
 from tierkit.evaluation.run import _used_columns
-from tierkit.ruleset.compiled import CompiledRuleset
 from tierkit.registry import Registry
+from tierkit.ruleset.compiled import CompiledRuleset
 from tierkit.watch.decide import ID, decide_customers, decision_names
 from tierkit.watch.events import BadEvent, Event, RowEvent, Schema, TimeEvent, parse_event
 from tierkit.watch.frozen import FrozenRankings
@@ -153,10 +153,8 @@ class Session:
         leaving = self.index.leaving(before, self.clock, self._window_lengths())
         moved = bool(leaving) or self._starts(before) != self._starts(self.clock)
         per_period = any(b.per_period for b in self.ruleset.criteria.values())
-        if everyone or (moved and per_period):
-            customers = list(self.state)
-        else:
-            customers = sorted(leaving)
+        everybody = everyone or (moved and per_period)  # per-period values all shift
+        customers = list(self.state) if everybody else sorted(leaving)
         if not customers:
             return
         cause = "time" if isinstance(event, TimeEvent) else "window"
@@ -167,9 +165,7 @@ class Session:
         return sorted({self.ruleset.periods, *(b.periods for b in self.ruleset.criteria.values())})
 
     def _starts(self, as_of: date) -> list[date]:
-        return [
-            Window(as_of, self.ruleset.period, p).start for p in self._window_lengths()
-        ]
+        return [Window(as_of, self.ruleset.period, p).start for p in self._window_lengths()]
 
     # -- deciding rows -------------------------------------------------------------------------
 
@@ -225,10 +221,15 @@ class Session:
             if not everyone:
                 own = own.with_columns(pl.col("__pseudo").alias(ID)).drop("__pseudo")
             if name == "customers":
-                own = own.sort("__order") if everyone else own.with_row_index("__row").sort(
-                    "__order", "__row"
-                ).drop("__row").with_columns(pl.int_range(pl.len()).alias("__order"))
-            elif name in extra and extra[name]:
+                own = (
+                    own.sort("__order")
+                    if everyone
+                    else own.with_row_index("__row")
+                    .sort("__order", "__row")
+                    .drop("__row")
+                    .with_columns(pl.int_range(pl.len()).alias("__order"))
+                )
+            elif extra.get(name):
                 added = pl.DataFrame(extra[name], schema=self._row_schema(name), orient="row")
                 own = pl.concat([own, added], how="diagonal_relaxed")
             tables[name] = own.lazy()
@@ -241,8 +242,14 @@ class Session:
         )
         real = {v: c for v, c in versions}
         result = decide_customers(
-            self.ruleset, self.registry, tables, self.clock, previous, self.frozen,
-            real=real, engine=self.engine,
+            self.ruleset,
+            self.registry,
+            tables,
+            self.clock,
+            previous,
+            self.frozen,
+            real=real,
+            engine=self.engine,
         )
         self.decided += result.height
         rows = {r[ID]: r for r in result.iter_rows(named=True)}
@@ -256,8 +263,16 @@ class Session:
                 if new[0] != current[name][0]:
                     changes.append(
                         Change(
-                            customer, name, current[name][0], new[0], new[1], new[2], cause,
-                            event.line, event.raw, self.clock,
+                            customer,
+                            name,
+                            current[name][0],
+                            new[0],
+                            new[1],
+                            new[2],
+                            cause,
+                            event.line,
+                            event.raw,
+                            self.clock,
                             {c: _plain(row[c]) for c in used},
                         )
                     )
