@@ -78,7 +78,7 @@ def watch(
     _line(started.as_dict())
     changes = 0
     try:
-        for item in session.run(_lines(events), log.record):
+        for item in session.run(_lines(events), log.record, log.release):
             if isinstance(item, BadEvent):
                 typer.echo(f"{source}:{item.line}: {item.message}; skipped", err=True)
                 continue
@@ -88,6 +88,8 @@ def watch(
         raise UsageError(
             f"{source}:{bad.line}: {bad.message}; stopped (--on-bad-event stop)"
         ) from None
+    finally:
+        log.release()
     typer.echo(
         f"watch: {session.events} events, {changes} changes recorded in {store}, "
         f"{len(session.bad)} bad events skipped",

@@ -203,15 +203,18 @@ def watch_events(
         ruleset, data, store, engine=engine, on_bad_event=on_bad_event, registry=registry
     )
     summary = WatchSummary(started)
-    for item in session.run(events, log.record):
-        if isinstance(item, BadEvent):
-            summary.bad.append(item)
-            if on_bad is not None:
-                on_bad(item)
-        else:
-            summary.changes.append(item)
-            if on_change is not None:
-                on_change(item)
+    try:
+        for item in session.run(events, log.record, log.release):
+            if isinstance(item, BadEvent):
+                summary.bad.append(item)
+                if on_bad is not None:
+                    on_bad(item)
+            else:
+                summary.changes.append(item)
+                if on_change is not None:
+                    on_change(item)
+    finally:
+        log.release()
     summary.events = session.events
     summary.decided = session.decided
     return summary

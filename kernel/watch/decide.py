@@ -33,15 +33,13 @@ def decide_customers(
     previous: pl.DataFrame | None,
     frozen: FrozenRankings,
     *,
-    real: Mapping[str, str] | None = None,
     engine: str = "vector",
     learn: bool = False,
 ) -> pl.DataFrame:
     """Every customer of ``tables['customers']``: the decisions (value, rule, because) and
     every per-customer value, under public names.
 
-    ``real`` maps the ids of the customers frame to the customers they stand for (a customer
-    decided in several versions, one per event); ``learn`` computes the ranking functions as
+    ``learn`` computes the ranking functions as
     a batch run does and keeps their population in ``frozen``.
     """
     criteria = criteria_for(ruleset.criteria.values(), registry.criteria)
@@ -49,7 +47,7 @@ def decide_customers(
     customers = narrow["customers"]
     frames = compute_criteria(ruleset, criteria, narrow, customers, as_of, names=False)
     _add_previous(frames, ruleset, previous)
-    compiler = FrozenCompiler(frames, registry.functions, frozen, real or {}, learn=learn)
+    compiler = FrozenCompiler(frames, registry.functions, frozen, learn=learn)
     by_vector: list[CompiledDecision] = []
     for step in ruleset.order:
         if step.kind == "derive":

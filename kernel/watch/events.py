@@ -102,8 +102,17 @@ def parse_event(
             if not column.optional:
                 raise BadEvent(line, f"{table}.{name} is missing (it is required)", text)
             values[name] = None
-            continue
-        values[name] = _value(line, f"{table}.{name}", column.type, given, text)
+        elif column.type == ColumnType.MONEY and type(given) is int:
+            values[name] = given * MONEY_SCALE  # the common case, without Decimal
+        elif column.type == ColumnType.DATE and type(given) is str and len(given) == 10:
+            try:
+                values[name] = date.fromisoformat(given)
+            except ValueError:
+                raise BadEvent(
+                    line, f"{table}.{name}: {given!r} is not a date (YYYY-MM-DD)", text
+                ) from None
+        else:
+            values[name] = _value(line, f"{table}.{name}", column.type, given, text)
     main = main_dates.get(table)
     day = values.get(main) if main else None
     return RowEvent(line, table, values, str(values["customer_id"]), day, raw)
@@ -141,6 +150,12 @@ def _value(line: int, where: str, kind: ColumnType, given: Any, text: str) -> An
 
 def _money(line: int, where: str, given: Any, text: str) -> int:
     """An amount as whole ten-thousandths, exactly (at most 4 decimals, 30 digits)."""
+    if type(given) is float:
+        spelled = repr(given)  # the shortest text that reads back as the float: 12.5, not 12.49..
+        whole, point, fraction = spelled.partition(".")
+        if point and fraction.isdigit() and len(fraction) <= 4 and abs(given) < 1e15:
+            units = abs(int(whole)) * MONEY_SCALE + int(fraction.ljust(4, "0"))
+            return -units if spelled.startswith("-") else units
     try:
         amount = Decimal(str(given))
     except InvalidOperation:

@@ -97,16 +97,16 @@ class FrozenRankings:
         for cid, order in zip(frame[ID], frame["order"], strict=True):
             self.order[cid] = order
 
-    def rank(self, call: Call, frame: pl.DataFrame, real: Mapping[str, str]) -> pl.Series:
+    def rank(self, call: Call, frame: pl.DataFrame) -> pl.Series:
         """The value of ``call`` for each row of ``frame`` (id, x, member, group, xi), each
-        customer ranked alone against the frozen population (``real``: pseudo id → id)."""
+        customer ranked alone against the frozen population."""
         ranking = self.rankings[call]
         names = ("__pos", "__n", "__tot", "__ptot", "__pcum", "__min", "__max", "__sq")
         columns: dict[str, list[Any]] = {n: [] for n in names}
         for cid, x, member, group, xi in zip(
             frame[ID], frame["x"], frame["member"], frame["group"], frame["xi"], strict=True
         ):
-            stats = _stats(ranking, real.get(cid, cid), x, bool(member), group, xi, self.order)
+            stats = _stats(ranking, cid, x, bool(member), group, xi, self.order)
             for name, value in zip(names, stats, strict=True):
                 columns[name].append(value)
         work = frame.select(
@@ -291,13 +291,11 @@ class FrozenCompiler(Compiler):
         frames: Frames,
         functions: Mapping[str, Function],
         frozen: FrozenRankings,
-        real: Mapping[str, str],
         *,
         learn: bool = False,
     ) -> None:
         super().__init__(frames, functions)
         self.frozen = frozen
-        self.real = real
         self.learn = learn
 
     def ranking(self, node: Call) -> str:
@@ -337,7 +335,7 @@ class FrozenCompiler(Compiler):
             ranks = work.select(ID).join(ranked, on=ID, how="left")[internal(column)]
             self.frozen.learn(node, work, ranks)
         else:
-            ranks = self.frozen.rank(node, work, self.real)
+            ranks = self.frozen.rank(node, work)
         frames.join_scalar(
             nw.from_native(work.select(ID).with_columns(ranks.alias(out)).lazy()), [out]
         )

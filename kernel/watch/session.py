@@ -1,12 +1,12 @@
 """A watch session: the data and decisions of the last stored run, moved on by events.
 
 Rows arrive at the clock (an as-of date, exclusive like ``--as-of``): a row dated D moves the
-clock to D + 1 day at least, so that it counts. Consecutive rows at one clock are decided
-together in one pass (a chunk); a customer that several rows of a chunk touch is decided once
-per row, in versions that see the rows up to that one, so every change is reported with the
-row that caused it. When the clock moves the window into a new period, the customers whose
-rows leave it (found in :class:`LeaveIndex`) are decided again; a time event decides every
-customer again at its time.
+clock to D + 1 day at least, so that it counts. Consecutive rows at one clock, read together,
+are decided in one pass (a chunk): a customer that several of them touch is decided once,
+after the last, and a change names that row. (Deciding it after each row would cost one copy
+of the customer's rows per row: a large customer paying 100 times a day made that quadratic.)
+When the clock moves the window into a new period, the customers whose rows leave it (found
+in :class:`LeaveIndex`) are decided again; a time event decides every customer again.
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from tierkit.watch.events import BadEvent, Event, RowEvent, Schema, TimeEvent, p
 from tierkit.watch.frozen import FrozenRankings
 from tierkit.watch.index import LeaveIndex
 
-SEPARATOR = "\x1f"
-"""Between a customer id and its version number in a chunk."""
 MOST_PER_CHUNK = 5_000
 IDLE = None
 """An item of the line stream meaning "no more input for now": decide what is pending."""
@@ -90,15 +88,21 @@ class Session:
     decided: int = 0
 
     def run(
-        self, lines: Iterable[str | None], record: Callable[[Sequence[Change]], None]
+        self,
+        lines: Iterable[str | None],
+        record: Callable[[Sequence[Change]], None],
+        idle: Callable[[], None] = lambda: None,
     ) -> Iterator[Change | BadEvent]:
         """Read events from ``lines`` (``None``: the input is idle, decide what is pending);
-        yield each change after ``record`` has kept it, and each skipped bad event."""
+        yield each change after ``record`` has kept it, and each skipped bad event. ``idle``
+        is called when the input is idle, after what was pending is recorded."""
         pending: list[RowEvent] = []
         number = 0
         for text in lines:
             if text is IDLE:
-                yield from self._flush(pending, record)
+                flushed = list(self._flush(pending, record))
+                idle()
+                yield from flushed
                 continue
             number += 1
             try:
@@ -124,7 +128,9 @@ class Session:
             pending.append(event)
             if len(pending) >= MOST_PER_CHUNK:
                 yield from self._flush(pending, record)
-        yield from self._flush(pending, record)
+        flushed = list(self._flush(pending, record))
+        idle()
+        yield from flushed
 
     def _event(self, number: int, text: str) -> Event | None:
         event = parse_event(number, text, self.schema, self.main_dates)
@@ -158,8 +164,7 @@ class Session:
         if not customers:
             return
         cause = "time" if isinstance(event, TimeEvent) else "window"
-        versions = [(c, c) for c in customers]
-        yield from self._decide(versions, {}, cause, [event] * len(versions), record)
+        yield from self._decide(customers, cause, [event] * len(customers), record)
 
     def _window_lengths(self) -> list[int]:
         return sorted({self.ruleset.periods, *(b.periods for b in self.ruleset.criteria.values())})
@@ -172,29 +177,25 @@ class Session:
     def _flush(
         self, pending: list[RowEvent], record: Callable[[Sequence[Change]], None]
     ) -> Iterator[Change]:
+        """Add the pending rows, then decide each customer they touch once, after its last."""
         if not pending:
             return
         events = list(pending)
         pending.clear()
-        versions = [(f"{e.customer}{SEPARATOR}{k}", e.customer) for k, e in enumerate(events)]
-        seen: dict[str, list[int]] = {}
-        for k, e in enumerate(events):
-            seen.setdefault(e.customer, []).append(k)
-        extra: dict[str, list[dict[str, Any]]] = {}
-        for k, e in enumerate(events):
-            later = [j for j in seen[e.customer] if j >= k]
-            rows = extra.setdefault(e.table, [])
-            for j in later:
-                rows.append({**e.row, ID: versions[j][0]})
-        yield from self._decide(versions, extra, "row", events, record)
         for table, rows in _by_table(events).items():
             frame = pl.DataFrame(rows, schema=self._row_schema(table), orient="row")
-            self.tables[table] = pl.concat([self.tables[table], frame], how="diagonal_relaxed")
+            self.tables[table] = pl.concat(
+                [self.tables[table], frame], how="diagonal_relaxed", rechunk=False
+            )
+        last: dict[str, RowEvent] = {}
         for e in events:
+            last[e.customer] = e
             for column in self.index.columns.get(e.table, ()):
                 day = e.row.get(column)
                 if isinstance(day, date):
                     self.index.add(day, e.customer)
+        ordered = sorted(last.values(), key=lambda e: e.line)
+        yield from self._decide([e.customer for e in ordered], "row", ordered, record)
 
     def _row_schema(self, table: str) -> dict[str, pl.DataType]:
         schema = self.tables[table].schema
@@ -202,45 +203,22 @@ class Session:
 
     def _decide(
         self,
-        versions: list[tuple[str, str]],
-        extra: Mapping[str, list[dict[str, Any]]],
+        customers: list[str],
         cause: str,
         events: Sequence[Event],
         record: Callable[[Sequence[Change]], None],
     ) -> Iterator[Change]:
-        """Decide each version (pseudo id, customer) at the clock; ``events[k]`` caused
-        version k; ``extra`` rows (by pseudo id) are added to the stored ones."""
-        mapping = pl.DataFrame(
-            {"__pseudo": [v for v, _ in versions], ID: [c for _, c in versions]},
-            schema={"__pseudo": pl.String, ID: pl.String},
-        )
-        everyone = len(versions) == len(self.state) and all(v == c for v, c in versions)
-        tables: dict[str, pl.LazyFrame] = {}
-        for name, frame in self.tables.items():
-            own = frame if everyone else frame.join(mapping, on=ID, how="inner")
-            if not everyone:
-                own = own.with_columns(pl.col("__pseudo").alias(ID)).drop("__pseudo")
-            if name == "customers":
-                own = (
-                    own.sort("__order")
-                    if everyone
-                    else own.with_row_index("__row")
-                    .sort("__order", "__row")
-                    .drop("__row")
-                    .with_columns(pl.int_range(pl.len()).alias("__order"))
-                )
-            elif extra.get(name):
-                added = pl.DataFrame(extra[name], schema=self._row_schema(name), orient="row")
-                own = pl.concat([own, added], how="diagonal_relaxed")
-            tables[name] = own.lazy()
+        """Decide ``customers`` at the clock; ``events[k]`` is the one that made customer k
+        be decided again."""
+        everyone = len(customers) == len(self.state)
+        wanted = pl.Series(customers, dtype=pl.String)
+        tables = {
+            name: (frame if everyone else frame.filter(pl.col(ID).is_in(wanted.implode()))).lazy()
+            for name, frame in self.tables.items()
+        }
         previous = (
-            self.previous
-            if everyone
-            else self.previous.join(mapping, on=ID, how="inner")
-            .with_columns(pl.col("__pseudo").alias(ID))
-            .drop("__pseudo")
+            self.previous if everyone else self.previous.filter(pl.col(ID).is_in(wanted.implode()))
         )
-        real = {v: c for v, c in versions}
         result = decide_customers(
             self.ruleset,
             self.registry,
@@ -248,15 +226,14 @@ class Session:
             self.clock,
             previous,
             self.frozen,
-            real=real,
             engine=self.engine,
         )
         self.decided += result.height
         rows = {r[ID]: r for r in result.iter_rows(named=True)}
         used = [c for c in _used_columns(self.ruleset) if c in result.columns]
         changes: list[Change] = []
-        for (pseudo, customer), event in zip(versions, events, strict=True):
-            row = rows[pseudo]
+        for customer, event in zip(customers, events, strict=True):
+            row = rows[customer]
             current = self.state[customer]
             for name in decision_names(self.ruleset):
                 new = (row[name], row.get(f"{name}.rule"), row.get(f"{name}.because"))
