@@ -391,3 +391,33 @@ def test_a_change_is_in_the_store_before_it_is_printed(tmp_path: Path) -> None:
         process.kill()
         process.wait()
     assert read_changes(store)["customer_id"].to_list() == ["C3"]
+
+
+def test_the_durable_engine_makes_the_same_changes(tmp_path: Path) -> None:
+    pytest.importorskip("durable")
+    ruleset = tmp_path / "top.yaml"
+    ruleset.write_text(TOP)
+    data = top_data(tmp_path)
+    store = tmp_path / "store.duckdb"
+    evaluate(ruleset, data, as_of=BASE, store=store)
+    events = [payment("C05", "2026-04-01", 450), payment("C09", "2026-04-02", 400)]
+    vector = watch_events(ruleset, data, store, events)
+    durable = watch_events(ruleset, data, store, events, engine="durable")
+    assert durable.started.engine == "durable"
+    seen = [(c.customer, c.old, c.new, c.rule, c.because, c.line) for c in durable.changes]
+    assert seen == [(c.customer, c.old, c.new, c.rule, c.because, c.line) for c in vector.changes]
+    assert seen == [
+        ("C05", "B", "A", 1, "top 20% by cash", 1),
+        ("C09", "C", "B", 2, "500 or more", 2),
+    ]
+
+
+def test_the_python_api_is_exported_and_a_store_without_a_run_is_refused(tmp_path: Path) -> None:
+    import tierkit
+    from tierkit.errors import UsageError
+
+    assert tierkit.watch_events is watch_events
+    ruleset = tmp_path / "tiers.yaml"
+    ruleset.write_text(TIERS)
+    with pytest.raises(UsageError, match="no stored run of ruleset 'watch-tiers'"):
+        watch_events(ruleset, hand_data(tmp_path), tmp_path / "empty.duckdb", [])

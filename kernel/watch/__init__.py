@@ -144,8 +144,12 @@ def open_session(
         compiled, registry, lazy, info.as_of, earlier, frozen, engine=engine, learn=True
     )
     names = decision_names(compiled)
+    # the rules' value where an override replaced it: a watch follows what the rules decide
     state = {
-        row[ID]: {n: (row[n], row.get(f"{n}.rule"), row.get(f"{n}.because")) for n in names}
+        row[ID]: {
+            n: (row.get(f"{n}.decided", row[n]), row.get(f"{n}.rule"), row.get(f"{n}.because"))
+            for n in names
+        }
         for row in stored.iter_rows(named=True)
     }
     differs = _differences(stored, again, names)
@@ -221,7 +225,11 @@ def watch_events(
 
 
 def _differences(stored: pl.DataFrame, again: pl.DataFrame, names: list[str]) -> int:
-    joined = stored.select(ID, *names).join(
+    decided = [
+        pl.col(f"{n}.decided").alias(n) if f"{n}.decided" in stored.columns else pl.col(n)
+        for n in names
+    ]
+    joined = stored.select(ID, *decided).join(
         again.select(ID, *(pl.col(n).alias(f"{n}·again") for n in names)), on=ID, how="left"
     )
     differ = pl.lit(False)
