@@ -154,8 +154,8 @@ def _money(line: int, where: str, given: Any, text: str) -> int:
         spelled = repr(given)  # the shortest text that reads back as the float: 12.5, not 12.49..
         whole, point, fraction = spelled.partition(".")
         if point and fraction.isdigit() and len(fraction) <= 4 and abs(given) < 1e15:
-            units = abs(int(whole)) * MONEY_SCALE + int(fraction.ljust(4, "0"))
-            return -units if spelled.startswith("-") else units
+            exact = abs(int(whole)) * MONEY_SCALE + int(fraction.ljust(4, "0"))
+            return -exact if spelled.startswith("-") else exact
     try:
         amount = Decimal(str(given))
     except InvalidOperation:
