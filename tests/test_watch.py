@@ -421,3 +421,85 @@ def test_the_python_api_is_exported_and_a_store_without_a_run_is_refused(tmp_pat
     ruleset.write_text(TIERS)
     with pytest.raises(UsageError, match="no stored run of ruleset 'watch-tiers'"):
         watch_events(ruleset, hand_data(tmp_path), tmp_path / "empty.duckdb", [])
+
+
+# -- ranking against the frozen population is the batch run's ranking ---------------------------
+
+RANKS = """\
+tierkit: 1
+name: watch-ranks
+strategy: working-capital
+window: {period: month, periods: 3}
+criteria:
+  paid: {use: payments.received}
+  region: customer.region
+derive:
+  ts: top_share(paid, among=paid > 0)
+  cs: cum_share(paid)
+  pr: pct_rank(paid, by=region)
+  sh: share(paid)
+  mm: minmax(paid)
+  z: zscore(paid)
+decisions:
+  category:
+    rules:
+      - {when: "ts <= 0.3 and cs < 0.8", then: A, because: top}
+      - {when: "pr >= 0.5 or sh > 0.1 or mm > 0.5 or z > 0.5", then: B, because: good}
+    default: {then: C, because: rest}
+"""
+RANKED = ["ts", "cs", "pr", "sh", "mm", "z", "category"]
+
+
+@settings(
+    max_examples=property_examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    paid=st.lists(st.sampled_from([-200, 0, 10, 100, 250, 900, 1000]), min_size=2, max_size=9),
+    who=st.integers(min_value=0, max_value=8),
+    extra=st.sampled_from([-1500, -100, 1, 150, 900, 5000]),
+)
+def test_a_customer_alone_is_ranked_as_a_batch_run_would_rank_it(
+    tmp_path_factory: pytest.TempPathFactory, paid: list[int], who: int, extra: int
+) -> None:
+    """Only one customer's data changes: a batch run then gives everyone else their values of
+    the last run, so its ranks for that customer are the frozen population's."""
+    import polars as pl
+
+    from tierkit.registry import get_registry
+    from tierkit.watch import open_session
+    from tierkit.watch.decide import decide_customers
+
+    tmp_path = tmp_path_factory.mktemp("ranks")
+    ruleset = tmp_path / "ranks.yaml"
+    ruleset.write_text(RANKS)
+    ids = [f"C{i}" for i in range(len(paid))]
+    customer = ids[who % len(ids)]
+    folder = tmp_path / "data"
+    rows = [(c, "2026-03-15", a) for c, a in zip(ids, paid, strict=True) if a]
+    write_data(folder, ids, rows)
+    regions = ["customer_id,name,region", *(f"{c},N {c},{'north' if i % 3 else 'south'}"
+                                           for i, c in enumerate(ids))]  # fmt: skip
+    (folder / "customers.csv").write_text("\n".join(regions) + "\n")
+    store = tmp_path / "store.duckdb"
+    evaluate(ruleset, folder, as_of=BASE, store=store)
+    session, _, _ = open_session(ruleset, folder, store)
+    changed = write_data(tmp_path / "changed", ids, [*rows, (customer, "2026-03-20", extra)])
+    (changed / "customers.csv").write_text("\n".join(regions) + "\n")
+    batch = evaluate(ruleset, changed, as_of=BASE, save=False).values
+    tables = {
+        name: frame.filter(pl.col("customer_id") == customer).lazy()
+        for name, frame in session.tables.items()
+    }
+    added = pl.DataFrame(
+        {"customer_id": [customer], "paid_at": [date(2026, 3, 20)], "amount": [extra * 10_000]}
+    )
+    tables["payments"] = pl.concat(
+        [tables["payments"].collect(), added], how="diagonal_relaxed"
+    ).lazy()
+    alone = decide_customers(
+        session.ruleset, get_registry(), tables, BASE, session.previous, session.frozen
+    )
+    expected = batch.filter(pl.col("customer_id") == customer).select(RANKED).row(0)
+    assert alone.select(RANKED).row(0) == expected
