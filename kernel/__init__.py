@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tierkit.registry import get_registry as get_registry
     from tierkit.ruleset import load_ruleset_text
     from tierkit.ruleset.compiled import CompiledRuleset
+    from tierkit.watch import watch_events as watch_events
 
 try:
     __version__ = version("tierkit")
@@ -48,6 +49,7 @@ _LAZY = {
     "get_registry": "tierkit.registry",
     "load_ruleset_text": "tierkit.ruleset",
     "CompiledRuleset": "tierkit.ruleset.compiled",
+    "watch_events": "tierkit.watch",
 }
 """Names imported when first used (PEP 562), so that ``import tierkit`` and the command line
 start without importing polars, DuckDB or numpy; each is imported once, then kept here."""
@@ -107,5 +109,6 @@ __all__ = [
     "load_ruleset",
     "load_ruleset_text",
     "run_examples",
+    "watch_events",
     "write_results",
 ]

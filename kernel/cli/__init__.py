@@ -20,6 +20,7 @@ from tierkit.cli import (
     report_cmd,
     test_cmd,
     validate_cmd,
+    watch_cmd,
 )
 from tierkit.cli.common import finish_stdout, state
 
@@ -66,6 +67,7 @@ test_cmd.register(app)
 report_cmd.register(app)
 demo_cmd.register(app)
 dmn_cmd.register(app)
+watch_cmd.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,181 @@
+"""Read events: one JSON object per line, a row for a table or a move of the clock.
+
+``{"table": "payments", "row": {"customer_id": "C1", "paid_at": "1998-07-03", "amount": 120}}``
+adds a row; ``{"time": "1998-07-01"}`` moves the clock. A row's values are parsed as the
+batch run parses the table's columns (money exactly, in ten-thousandths; dates in ISO form);
+a line that is not such an event raises :class:`BadEvent` with its line number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tierkit.contract import MONEY_SCALE, Column, ColumnType
+from tierkit.errors import TierkitError
+
+TABLES = ("customers", "payments", "invoices", "shipments", "contracts", "assessments")
+"""The tables of the data contract (docs/data-formats.md)."""
+MONEY_DIGITS = 30
+LARGEST_NUMBER = 1e14
+
+
+class BadEvent(TierkitError):
+    """A line of the event stream that is not an event; names the line and what is wrong."""
+
+    def __init__(self, line: int, message: str, text: str = "") -> None:
+        self.line = line
+        self.message = message
+        self.text = text
+        super().__init__(f"line {line}: {message}")
+
+
+@dataclass(frozen=True)
+class TimeEvent:
+    """The clock moves to ``time`` (an as-of date: rows dated before it count)."""
+
+    line: int
+    time: date
+    raw: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RowEvent:
+    """A new row of ``table``, its values parsed to the table's column types."""
+
+    line: int
+    table: str
+    row: Mapping[str, Any]
+    customer: str
+    day: date | None
+    """The row's main date (``paid_at`` for payments...); the clock moves past it."""
+    raw: Mapping[str, Any]
+
+
+Event = TimeEvent | RowEvent
+Schema = Mapping[str, Mapping[str, Column]]
+"""Per table the columns the ruleset reads, with their types."""
+
+
+def parse_event(
+    line: int, text: str, schema: Schema, main_dates: Mapping[str, str | None]
+) -> Event | None:
+    """The event on ``line``; ``None`` for a blank line or a row of a table nothing reads."""
+    if not text.strip():
+        return None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadEvent(line, f"not JSON ({exc.msg} at column {exc.colno})", text) from None
+    if not isinstance(raw, dict):
+        raise BadEvent(line, f"expected a JSON object, found {type(raw).__name__}", text)
+    if "time" in raw and "table" not in raw:
+        extra = sorted(set(raw) - {"time"})
+        if extra:
+            raise BadEvent(line, f"a time event has only 'time', found also {extra}", text)
+        return TimeEvent(line, _date(line, "time", raw["time"], text), raw)
+    if "table" not in raw or "row" not in raw:
+        raise BadEvent(
+            line,
+            'expected {"table": NAME, "row": {...}} or {"time": "YYYY-MM-DD"}, '
+            f"found keys {sorted(raw)}",
+            text,
+        )
+    table = raw["table"]
+    if table not in TABLES:
+        raise BadEvent(line, f"unknown table {table!r}; expected one of {', '.join(TABLES)}", text)
+    if table == "customers":
+        raise BadEvent(line, "new or changed customers come with a batch run, not as events", text)
+    row = raw["row"]
+    if not isinstance(row, dict):
+        raise BadEvent(line, f"'row' must be a JSON object, found {type(row).__name__}", text)
+    if table not in schema:
+        return None  # the ruleset reads nothing of this table
+    values: dict[str, Any] = {}
+    for name, column in schema[table].items():
+        given = row.get(name)
+        if given is None:
+            if not column.optional:
+                raise BadEvent(line, f"{table}.{name} is missing (it is required)", text)
+            values[name] = None
+        elif column.type == ColumnType.MONEY and type(given) is int:
+            values[name] = given * MONEY_SCALE  # the common case, without Decimal
+        elif column.type == ColumnType.DATE and type(given) is str and len(given) == 10:
+            try:
+                values[name] = date.fromisoformat(given)
+            except ValueError:
+                raise BadEvent(
+                    line, f"{table}.{name}: {given!r} is not a date (YYYY-MM-DD)", text
+                ) from None
+        else:
+            values[name] = _value(line, f"{table}.{name}", column.type, given, text)
+    main = main_dates.get(table)
+    day = values.get(main) if main else None
+    return RowEvent(line, table, values, str(values["customer_id"]), day, raw)
+
+
+def _value(line: int, where: str, kind: ColumnType, given: Any, text: str) -> Any:
+    if kind == ColumnType.ID:
+        if isinstance(given, bool) or not isinstance(given, str | int):
+            raise BadEvent(line, f"{where}: {given!r} is not an id (text or whole number)", text)
+        return str(given)
+    if kind == ColumnType.TEXT:
+        return str(given)
+    if kind == ColumnType.DATE:
+        return _date(line, where, given, text)
+    if kind == ColumnType.BOOLEAN:
+        if not isinstance(given, bool):
+            raise BadEvent(line, f"{where}: {given!r} is not true or false", text)
+        return given
+    if isinstance(given, bool) or not isinstance(given, int | float | str):
+        raise BadEvent(line, f"{where}: {given!r} is not a number", text)
+    if kind == ColumnType.MONEY:
+        return _money(line, where, given, text)
+    try:
+        number = float(given)
+    except ValueError:
+        raise BadEvent(line, f"{where}: {given!r} is not a number", text) from None
+    if number != number or abs(number) > LARGEST_NUMBER:
+        raise BadEvent(line, f"{where}: {given!r} is not a number up to 10^14", text)
+    if kind == ColumnType.INTEGER:
+        if number != int(number):
+            raise BadEvent(line, f"{where}: {given!r} is not a whole number", text)
+        return int(number)
+    return number
+
+
+def _money(line: int, where: str, given: Any, text: str) -> int:
+    """An amount as whole ten-thousandths, exactly (at most 4 decimals, 30 digits)."""
+    if type(given) is float:
+        spelled = repr(given)  # the shortest text that reads back as the float: 12.5, not 12.49..
+        whole, point, fraction = spelled.partition(".")
+        if point and fraction.isdigit() and len(fraction) <= 4 and abs(given) < 1e15:
+            exact = abs(int(whole)) * MONEY_SCALE + int(fraction.ljust(4, "0"))
+            return -exact if spelled.startswith("-") else exact
+    try:
+        amount = Decimal(str(given))
+    except InvalidOperation:
+        raise BadEvent(line, f"{where}: {given!r} is not an amount (like 1234.50)", text) from None
+    if not amount.is_finite():
+        raise BadEvent(line, f"{where}: {given!r} is not an amount (like 1234.50)", text)
+    units = amount * MONEY_SCALE
+    if units != units.to_integral_value():
+        raise BadEvent(line, f"{where}: {given!r} has more than 4 decimals", text)
+    if abs(amount) >= Decimal(10) ** MONEY_DIGITS:
+        raise BadEvent(line, f"{where}: {given!r} has more than {MONEY_DIGITS} digits", text)
+    return int(units)
+
+
+def _date(line: int, where: str, given: Any, text: str) -> date:
+    if isinstance(given, str):
+        try:
+            if len(given) == 10:
+                return date.fromisoformat(given)
+            return datetime.fromisoformat(given).date()
+        except ValueError:
+            pass
+    raise BadEvent(line, f"{where}: {given!r} is not a date (YYYY-MM-DD)", text)
