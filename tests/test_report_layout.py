@@ -224,9 +224,10 @@ def synthetic(
     categories: list[tuple[str, int]],
     values: list[float],
     names: list[str] | None = None,
+    extra: dict[str, list[Any]] | None = None,
 ) -> Path:
     """A store with one run: ``categories`` (name, customers) in order, best first, over
-    customers sorted by ``values``, largest first."""
+    customers sorted by ``values``, largest first; ``extra`` columns of the results."""
     outcomes = [c for c, _ in categories]
     category = [c for c, n in categories for _ in range(n)]
     assert len(category) == len(values)
@@ -237,6 +238,7 @@ def synthetic(
             "name": names or [f"Customer {i}" for i in range(len(values))],
             "category": category,
             "value": values,
+            **(extra or {}),
         }
     )
     total = sum(values)
@@ -392,3 +394,94 @@ def test_a_narrow_customer_table_with_long_names_stays_on_the_page(tmp_path: Pat
     # the table is narrower than the page: long names wrap, an unbreakable one is broken
     assert boxes["customer-table"]["right"] <= WIDTH - 32
     assert boxes["customer-table"]["bottom"] - boxes["customer-table"]["top"] > 40 * 20
+
+
+def cell_texts(page: Path, tmp_path: Path, fragment: str = "") -> tuple[list[str], list[list[str]]]:
+    """The customer table's headings and the cells of its rows, as the page shows them."""
+    done = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'profile-cells'}",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--virtual-time-budget=10000",
+            f"--window-size={WIDTH},{HEIGHT}",
+            "--dump-dom",
+            page.resolve().as_uri() + fragment,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = re.search(
+        r'<table class="data" id="customer-table"[^>]*>(.*?)</table>', done.stdout, re.S
+    )
+    assert found
+    strip = lambda cell: html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()  # noqa: E731
+    heads = [strip(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", found.group(1), re.S)]
+    rows = [
+        [strip(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1), re.S)
+    ]
+    return heads, [r for r in rows if r]
+
+
+@pytest.mark.parametrize(
+    ("better", "worse", "shown"),
+    [
+        # points: whole numbers, signed: + more, − less
+        (
+            [None, None, 14.0, 3.0, 30.0],
+            [-10.0, -1.0, -4.0, None, None],
+            ["", "−10", "", "−1", "+14", "−4", "+3", "", "+30", ""],
+        ),
+        # amounts, with cents; 0: on the line
+        (
+            [None, 1_200.5, 3_014.47, 0.0, 12.0],
+            [-245_021.34, None, -0.25, -3.0, None],
+            [
+                "",
+                "−245,021.34",
+                "+1,200.50",
+                "",
+                "+3,014.47",
+                "−0.25",
+                "0.00",
+                "−3.00",
+                "+12.00",
+                "",
+            ],
+        ),
+    ],
+)
+def test_the_customer_table_shows_every_customers_near_miss_and_override(
+    tmp_path: Path, better: list[float | None], worse: list[float | None], shown: list[str]
+) -> None:
+    chromium()
+    store = synthetic(
+        tmp_path / "near.duckdb",
+        [("A", 2), ("B", 2), ("C", 1)],
+        [500.0, 400.0, 300.0, 200.0, 100.0],
+        extra={
+            "category.to_better": better,
+            "category.to_worse": worse,
+            "category.limited_by": ["points"] * 5,
+            "category.override": [None, None, None, "A until 2099-12-31 (Merger; J. Doe)", None],
+        },
+    )
+    page = page_of(store, tmp_path, "near")
+    heads, rows = cell_texts(page, tmp_path)
+    assert heads[-3:] == ["to better (points)", "to worse (points)", "value"]
+    assert len(rows) == 5
+    table = {r[0]: dict(zip(heads, r, strict=True)) for r in rows}
+    near = [
+        table[f"C{i:05d}"][f"to {side} (points)"] for i in range(5) for side in ("better", "worse")
+    ]
+    assert near == shown
+    assert table["C00003"]["override"] == "A until 2099-12-31 (Merger; J. Doe)"
+    assert [table[f"C{i:05d}"]["override"] for i in (0, 1, 2, 4)] == ["", "", "", ""]
+    assert_fits(measure(page, tmp_path))

@@ -554,7 +554,15 @@
       const v = c.values[i];
       return v === null || v === undefined ? "" : String(v);
     });
+    // the near miss: signed (+ more, − less), whole numbers without decimals (units, points)
+    const nearMiss = (c) => c.key.endsWith(".to_better") || c.key.endsWith(".to_worse");
+    const signed = (format) => (v) => (v > 0 ? "+" : v < 0 ? "−" : "") + format.format(Math.abs(v));
     const shown = columns.map((c) => {
+      if (c.type === "number" && nearMiss(c)) {
+        const whole = c.values.every((v) => v === null || Number.isInteger(v));
+        const format = signed(whole ? count : money);
+        return (i) => (c.values[i] === null ? "" : format(c.values[i]));
+      }
       if (c.type === "number") return (i) => (c.values[i] === null ? "" : money.format(c.values[i]));
       if (c.type === "int") return (i) => (c.values[i] === null ? "" : String(c.values[i]));
       return text[columns.indexOf(c)];
@@ -647,6 +655,13 @@
         const th = document.createElement("th");
         th.textContent = c.title;
         th.title = "Sort by " + c.title;
+        if (nearMiss(c)) {
+          const unit = (c.title.match(/\((.*)\)$/) || [null, "the limiting value"])[1];
+          th.title = (c.key.endsWith(".to_better")
+            ? "How much more (+) or less (−) " + unit + " gives the next better " + data.decision + "; empty at the best"
+            : "How much less (−) or more (+) " + unit + " gives the next worse " + data.decision + "; empty at the worst") +
+            ". Click to sort.";
+        }
         th.setAttribute("data-key", c.key);
         if (c.type !== "text") th.className = "num";
         if (state.sort === k) {
