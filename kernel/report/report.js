@@ -10,6 +10,7 @@
   const money = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const short = new Intl.NumberFormat("en-US", { maximumFractionDigits: 3 });
   const outcomes = data.outcomes;
+  const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
   const AXIS = { color: "#5d6b7a" };
   const GRID_LINE = { lineStyle: { color: "#eef1f4" } };
 
@@ -27,23 +28,105 @@
     return x === null || x === undefined ? "—" : short.format(x);
   }
 
-  function draw(id, option) {
+  // Text as the charts measure it (zrender measures with a canvas too), to place labels.
+  const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
+  const ruler = document.createElement("canvas").getContext("2d");
+  function textWidth(text, size, weight) {
+    if (!ruler) return String(text).length * size * 0.62;
+    ruler.font = (weight || "normal") + " " + size + "px " + FONT;
+    return ruler.measureText(String(text)).width;
+  }
+  function intersects(a, b, margin) {
+    const m = margin || 0;
+    return a.left < b.right + m && b.left < a.right + m && a.top < b.bottom + m && b.top < a.bottom + m;
+  }
+
+  // Category names under the bars: each wraps within its own slot (up to three lines, then
+  // cut short with an ellipsis; the tooltip has the whole name), and the plot makes room for
+  // the lines, so no name runs into its neighbour or into the y axis's labels.
+  const AXIS_LINE = 15;
+  function fitCategories(option) {
+    const names = option.xAxis.data.map(String);
+    const size = option.xAxis.axisLabel.fontSize || 12;
+    const weight = option.xAxis.axisLabel.fontWeight || "normal";
+    const bottom = option.grid.bottom;
+    return (chart) => {
+      const plot = chart.getWidth() - option.grid.left - option.grid.right;
+      const width = Math.max(16, Math.floor(plot / Math.max(1, names.length)) - 8);
+      const widest = Math.max(0, ...names.map((n) => textWidth(n, size, weight)));
+      const lines = widest <= width ? 1 : Math.min(3, Math.ceil(widest / width) + 1);
+      return {
+        grid: { bottom: bottom + (lines - 1) * AXIS_LINE },
+        xAxis: {
+          axisLabel: {
+            interval: 0, width: width, overflow: "break", lineHeight: AXIS_LINE,
+            height: lines * AXIS_LINE, lineOverflow: "truncate",
+          },
+        },
+      };
+    };
+  }
+
+  // draw(id, option, place): place(chart) returns an option merged in once the chart knows its
+  // size, and again whenever its container changes size (labels placed in pixels).
+  function draw(id, option, place) {
     const el = document.getElementById(id);
-    if (!el) return;
+    if (!el) return null;
     try {
       if (typeof echarts === "undefined") throw new Error("the chart library did not load");
       const chart = echarts.init(el, null, { renderer: "svg" });
       option.animation = false;
-      option.textStyle = Object.assign({ fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" }, option.textStyle || {});
+      option.textStyle = Object.assign({ fontFamily: FONT }, option.textStyle || {});
+      if (!place && option.xAxis && option.xAxis.type === "category") place = fitCategories(option);
       chart.setOption(option);
-      charts.push(chart);
+      if (place) chart.setOption(place(chart));
+      charts.push({ chart: chart, place: place, el: el, width: el.clientWidth, height: el.clientHeight });
       el.setAttribute("data-rendered", "true");
+      return chart;
     } catch (e) {
       errors.push(id + ": " + e.message);
       el.classList.add("chart-error");
       el.setAttribute("data-error", String(e.message));
       el.textContent = "This chart could not be drawn: " + e.message;
+      return null;
     }
+  }
+
+  function resized() {
+    charts.forEach((c) => {
+      const w = c.el.clientWidth, h = c.el.clientHeight;
+      if (!w || (w === c.width && h === c.height)) return;
+      c.width = w;
+      c.height = h;
+      try {
+        c.chart.resize();
+        if (c.place) c.chart.setOption(c.place(c.chart));
+      } catch (e) { /* keep the chart as it was drawn */ }
+    });
+  }
+
+  // An HTML legend under a chart: every category with its swatch, whether or not its label
+  // fits in the chart.
+  function legend(chartId, items) {
+    const el = document.getElementById(chartId);
+    if (!el) return null;
+    const box = document.createElement("div");
+    box.className = "chart-legend";
+    box.setAttribute("data-legend", chartId);
+    items.forEach((item) => {
+      const span = document.createElement("span");
+      span.className = "item";
+      span.setAttribute("data-category", item.name);
+      const sw = document.createElement("span");
+      sw.className = "swatch";
+      sw.style.background = item.color;
+      const name = document.createElement("b");
+      name.textContent = item.name;
+      span.append(sw, name, " " + item.text);
+      box.appendChild(span);
+    });
+    el.after(box);
+    return box;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -52,6 +135,8 @@
   function categoriesChart() {
     const rows = data.categories;
     const label = (key) => ({ show: true, position: "top", formatter: (p) => rows[p.dataIndex][key], fontSize: 12 });
+    // a label that would touch another is left out; the tooltip and the table have every share
+    const labelLayout = { hideOverlap: true };
     draw("chart-categories", {
       tooltip: {
         trigger: "axis",
@@ -69,13 +154,13 @@
       yAxis: { type: "value", axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE },
       series: [
         {
-          name: "share of customers", type: "bar", label: label("customer_share_text"),
+          name: "share of customers", type: "bar", label: label("customer_share_text"), labelLayout: labelLayout,
           itemStyle: { color: "#9fb7c4" },
           data: rows.map((r) => +(r.customer_share * 100).toFixed(1)),
         },
         {
           name: data.value && data.value.has_losses ? "share of positive value" : "share of value",
-          type: "bar", label: label("value_share_text"),
+          type: "bar", label: label("value_share_text"), labelLayout: labelLayout,
           data: rows.map((r) => ({
             value: r.value_share === null ? 0 : +(r.value_share * 100).toFixed(1),
             itemStyle: { color: colorOf(r.category) },
@@ -89,10 +174,61 @@
   // ------------------------------------------------------------------------------------------
   // Pareto curve with the category bands
 
+  const BAND_FONT = 14;
+  const BAND_ROW = 19;
+  const BAND_ROWS = 3;
+
+  // Where each band's name goes: centred over its band, moved inside the plot when it would
+  // stick out. The widest bands are placed first; a name that would touch one already placed
+  // goes a row lower, and one that fits in no row is left out (the legend under the chart names
+  // every band).
+  function placeBands(chart, bands) {
+    const left = chart.convertToPixel({ xAxisIndex: 0 }, 0);
+    const right = chart.convertToPixel({ xAxisIndex: 0 }, 100);
+    const rows = [];
+    for (let row = 0; row < BAND_ROWS; row++) rows.push([]);
+    const placed = bands.map(() => ({ show: false, row: 0, shift: 0 }));
+    const order = bands.map((_, i) => i).filter((i) => bands[i].to > bands[i].from);
+    order.sort((i, j) => (bands[j].to - bands[j].from) - (bands[i].to - bands[i].from) || i - j);
+    order.forEach((i) => {
+      const b = bands[i];
+      const width = textWidth(b.category, BAND_FONT, "bold") + 8;
+      if (width > right - left) return;
+      const centre = left + ((b.from + b.to) / 2) * (right - left);
+      const start = Math.max(left, Math.min(centre - width / 2, right - width));
+      const end = start + width;
+      const row = rows.findIndex((taken) => taken.every(([s, e]) => end <= s || start >= e));
+      if (row < 0) return;
+      rows[row].push([start, end]);
+      placed[i] = { show: true, row: row, shift: start + width / 2 - centre };
+    });
+    return placed;
+  }
+
   function paretoChart() {
     const p = data.pareto;
     if (!p.points.length) return;
     const top = Math.max(100, ...p.points.map((pt) => pt[1] * 100));
+    const bandArea = (placed) => ({
+      silent: true,
+      data: p.bands.map((b, i) => [
+        {
+          name: b.category, xAxis: b.from * 100,
+          itemStyle: { color: colorOf(b.category), opacity: 0.16 },
+          label: {
+            show: placed[i].show, position: "insideBottom", distance: 6 + placed[i].row * BAND_ROW,
+            offset: [placed[i].shift, 0],
+            color: colorOf(b.category), fontWeight: "bold", fontSize: BAND_FONT,
+          },
+        },
+        { xAxis: b.to * 100 },
+      ]),
+    });
+    const hidden = p.bands.map(() => ({ show: false, row: 0, shift: 0 }));
+    let shown = hidden;
+    const box = legend("chart-pareto", p.bands.map((b) => ({
+      name: b.category, color: colorOf(b.category), text: pct(b.customer_share) + " of customers",
+    })));
     draw("chart-pareto", {
       tooltip: {
         trigger: "axis",
@@ -105,7 +241,9 @@
       grid: { left: 56, right: 24, top: 24, bottom: 48 },
       xAxis: {
         type: "value", min: 0, max: 100, name: "share of customers, largest value first",
-        nameLocation: "middle", nameGap: 30, axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE,
+        nameLocation: "middle", nameGap: 30, splitLine: GRID_LINE,
+        // the y axis says 0% at the corner already
+        axisLabel: { formatter: "{value}%", color: AXIS.color, showMinLabel: false },
       },
       yAxis: {
         type: "value", min: 0, max: Math.ceil(top / 10) * 10, name: "cumulative share of value",
@@ -116,17 +254,7 @@
           name: "cumulative share of value", type: "line", showSymbol: false, smooth: false,
           lineStyle: { width: 3, color: "#16303f" }, itemStyle: { color: "#16303f" },
           data: p.points.map((pt) => [pt[0] * 100, pt[1] * 100]),
-          markArea: {
-            silent: true,
-            data: p.bands.map((b) => [
-              {
-                name: b.category, xAxis: b.from * 100,
-                itemStyle: { color: colorOf(b.category), opacity: 0.16 },
-                label: { show: true, position: "insideTop", color: colorOf(b.category), fontWeight: "bold", fontSize: 14 },
-              },
-              { xAxis: b.to * 100 },
-            ]),
-          },
+          markArea: bandArea(hidden),
           markLine: {
             silent: true, symbol: "none", label: { show: false },
             lineStyle: { type: "dashed", color: "#9aa7b4", width: 1 },
@@ -134,11 +262,57 @@
           },
         },
       ],
+    }, (chart) => {
+      shown = placeBands(chart, p.bands);
+      if (box) {
+        box.querySelectorAll(".item").forEach((item, i) => item.setAttribute("data-label", shown[i].show ? "shown" : "hidden"));
+      }
+      return { series: [{ markArea: bandArea(shown) }] };
     });
   }
 
   // ------------------------------------------------------------------------------------------
   // whale curve: cumulative net value by customer rank, best first
+
+  const LABEL_FONT = 12;
+  const LABEL_HEIGHT = 16;
+  const LABEL_GAP = 5;
+
+  // The peak's label and the net total's label: the first places, in order of preference, in
+  // which neither leaves the chart or touches the other. When no such pair exists the net
+  // total's label is left out (the line stays, the text above the chart gives the total).
+  function placeWhaleLabels(chart, peakPoint, lineValue, peakText, lineText) {
+    const at = (pt) => chart.convertToPixel({ seriesIndex: 0 }, pt);
+    const [left, lineY] = at([0, lineValue]);
+    const right = at([100, lineValue])[0];
+    const [px, py] = at(peakPoint);
+    const width = chart.getWidth();
+    const pw = textWidth(peakText, LABEL_FONT, "bold");
+    const lw = textWidth(lineText, LABEL_FONT);
+    const h = LABEL_HEIGHT;
+    const r = 4 + LABEL_GAP; // the marker's radius and the label's distance
+    const peaks = [
+      ["top", { left: px - pw / 2, right: px + pw / 2, top: py - r - h, bottom: py - r }],
+      ["right", { left: px + r, right: px + r + pw, top: py - h / 2, bottom: py + h / 2 }],
+      ["left", { left: px - r - pw, right: px - r, top: py - h / 2, bottom: py + h / 2 }],
+      ["bottom", { left: px - pw / 2, right: px + pw / 2, top: py + r, bottom: py + r + h }],
+    ].filter(([, b]) => b.left >= left && b.right <= width - 2 && b.top >= 0);
+    const above = { top: lineY - LABEL_GAP - h, bottom: lineY - LABEL_GAP };
+    const below = { top: lineY + LABEL_GAP, bottom: lineY + LABEL_GAP + h };
+    const lines = [
+      ["insideEndTop", Object.assign({ left: right - lw, right: right }, above)],
+      ["insideStartTop", Object.assign({ left: left, right: left + lw }, above)],
+      ["insideEndBottom", Object.assign({ left: right - lw, right: right }, below)],
+      ["insideStartBottom", Object.assign({ left: left, right: left + lw }, below)],
+    ];
+    if (!peaks.length) peaks.push(["top", null]);
+    for (const [peak, pb] of peaks) {
+      for (const [line, lb] of lines) {
+        if (!pb || !intersects(pb, lb, 4)) return { peak: peak, line: line, showLine: true };
+      }
+    }
+    return { peak: peaks[0][0], line: "insideEndTop", showLine: false };
+  }
 
   function whaleChart() {
     const w = data.whale;
@@ -146,6 +320,29 @@
     const inShare = w.scale !== null && w.scale !== undefined;
     const y = (v) => (inShare ? (v / w.scale) * 100 : v);
     const shown = (v) => (inShare ? (v / w.scale * 100).toFixed(1) + "% of the net total (" + money.format(v) + ")" : money.format(v));
+    const lineValue = inShare ? 100 : w.net;
+    const lineText = inShare ? "net total (100%)" : "net total";
+    const peakText = inShare ? pct(w.peak.net_share, 0) : money.format(w.peak.value);
+    const peakPoint = [w.peak.customer_share * 100, y(w.peak.value)];
+    const marks = (placed) => ({
+      markLine: {
+        silent: true, symbol: "none",
+        lineStyle: { type: "dashed", color: "#9aa7b4", width: 1 },
+        label: { show: placed.showLine, position: placed.line, distance: LABEL_GAP, formatter: lineText, color: AXIS.color, fontSize: LABEL_FONT },
+        data: [{ yAxis: lineValue }],
+      },
+      markPoint: {
+        symbol: "circle", symbolSize: 8, itemStyle: { color: "#c94f4f" },
+        label: { show: true, position: placed.peak, distance: LABEL_GAP, formatter: peakText, color: "#c94f4f", fontWeight: "bold", fontSize: LABEL_FONT },
+        data: [{ coord: peakPoint }],
+      },
+    });
+    const series = (placed) => Object.assign({
+      name: "cumulative net value", type: "line", showSymbol: false, smooth: false,
+      lineStyle: { width: 3, color: "#16303f" }, itemStyle: { color: "#16303f" },
+      areaStyle: { color: "#16303f", opacity: 0.06 },
+      data: w.points.map((pt) => [pt[0] * 100, y(pt[1])]),
+    }, marks(placed));
     draw("chart-whale", {
       tooltip: {
         trigger: "axis",
@@ -155,36 +352,23 @@
           return "top " + (pt[0] * 100).toFixed(1) + "% of customers<br>earn " + shown(pt[1]);
         },
       },
-      grid: { left: 72, right: 24, top: 24, bottom: 48 },
+      grid: { left: 72, right: 24, top: 28, bottom: 48 },
       xAxis: {
         type: "value", min: 0, max: 100, name: "share of customers, largest value first",
-        nameLocation: "middle", nameGap: 30, axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE,
+        nameLocation: "middle", nameGap: 30, splitLine: GRID_LINE,
+        // at the bottom even when the curve goes below zero; the y axis says where 0% is
+        axisLine: { onZero: false },
+        axisLabel: { formatter: "{value}%", color: AXIS.color, showMinLabel: false },
       },
       yAxis: {
         type: "value", name: inShare ? "cumulative net value, % of the net total" : "cumulative net value",
         nameLocation: "middle", nameGap: 56,
-        axisLabel: { formatter: inShare ? "{value}%" : (v) => short.format(v), color: AXIS.color }, splitLine: GRID_LINE,
+        axisLabel: { formatter: inShare ? "{value}%" : (v) => compact.format(v), color: AXIS.color }, splitLine: GRID_LINE,
       },
-      series: [
-        {
-          name: "cumulative net value", type: "line", showSymbol: false, smooth: false,
-          lineStyle: { width: 3, color: "#16303f" }, itemStyle: { color: "#16303f" },
-          areaStyle: { color: "#16303f", opacity: 0.06 },
-          data: w.points.map((pt) => [pt[0] * 100, y(pt[1])]),
-          markLine: {
-            silent: true, symbol: "none",
-            lineStyle: { type: "dashed", color: "#9aa7b4", width: 1 },
-            label: { show: true, position: "insideEndTop", formatter: inShare ? "net total (100%)" : "net total", color: AXIS.color },
-            data: [{ yAxis: inShare ? 100 : w.net }],
-          },
-          markPoint: {
-            symbol: "circle", symbolSize: 8, itemStyle: { color: "#c94f4f" },
-            label: { show: true, position: "top", formatter: inShare ? pct(w.peak.net_share, 0) : money.format(w.peak.value), color: "#c94f4f", fontWeight: "bold" },
-            data: [{ coord: [w.peak.customer_share * 100, y(w.peak.value)] }],
-          },
-        },
-      ],
-    });
+      series: [series({ peak: "top", line: "insideEndTop", showLine: false })],
+    }, (chart) => ({
+      series: [marks(placeWhaleLabels(chart, peakPoint, lineValue, peakText, lineText))],
+    }));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -194,7 +378,7 @@
     data.criteria.forEach((criterion, index) => {
       const id = "chart-criterion-" + index;
       const stats = criterion.per_category;
-      const xAxis = { type: "category", data: stats.map((s) => s.category), axisLabel: { fontWeight: "bold" } };
+      const xAxis = () => ({ type: "category", data: stats.map((s) => s.category), axisLabel: { fontWeight: "bold" } });
       if (criterion.kind === "number") {
         draw(id, {
           tooltip: {
@@ -210,8 +394,8 @@
             },
           },
           grid: { left: 58, right: 12, top: 12, bottom: 26 },
-          xAxis: xAxis,
-          yAxis: { type: "value", scale: true, axisLabel: { color: AXIS.color }, splitLine: GRID_LINE },
+          xAxis: xAxis(),
+          yAxis: { type: "value", scale: true, axisLabel: { color: AXIS.color, formatter: (v) => compact.format(v) }, splitLine: GRID_LINE },
           series: [
             {
               name: criterion.name, type: "boxplot", boxWidth: ["20%", "45%"],
@@ -237,7 +421,7 @@
             },
           },
           grid: { left: 48, right: 12, top: 22, bottom: 26 },
-          xAxis: xAxis,
+          xAxis: xAxis(),
           yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE },
           series: [{
             name: criterion.name + " is true", type: "bar", barMaxWidth: 48,
@@ -252,7 +436,7 @@
           tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
           legend: { top: 0, type: "scroll" },
           grid: { left: 48, right: 12, top: 32, bottom: 26 },
-          xAxis: xAxis,
+          xAxis: xAxis(),
           yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE },
           series: values.map((v) => ({
             name: v, type: "bar", stack: "share",
@@ -283,12 +467,33 @@
         used.add("b" + j);
       });
     });
+    const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+    const tag = (name, n) => name + "  " + count.format(n);
     t.matrix.rows.forEach((from, i) => {
-      if (used.has("a" + i)) nodes.push({ name: from + " " + before, depth: 0, itemStyle: { color: colorOf(from) }, short: from });
+      if (used.has("a" + i)) nodes.push({ name: from + " " + before, depth: 0, itemStyle: { color: colorOf(from) }, short: from, tag: tag(from, sum(t.matrix.counts[i])) });
     });
     t.matrix.columns.forEach((to, j) => {
-      if (used.has("b" + j)) nodes.push({ name: to + " " + after, depth: 1, itemStyle: { color: colorOf(to) }, short: to });
+      if (used.has("b" + j)) nodes.push({ name: to + " " + after, depth: 1, itemStyle: { color: colorOf(to) }, short: to, tag: tag(to, sum(t.matrix.counts.map((r) => r[j]))) });
     });
+    // room beside the nodes for the widest label on each side, up to a third of the chart
+    // each; a longer label is cut short with an ellipsis
+    const margin = (depth) => 16 + Math.max(40, ...nodes.filter((n) => n.depth === depth).map((n) => textWidth(n.tag, 12, "bold")));
+    const place = (chart) => {
+      const most = Math.floor(chart.getWidth() / 3);
+      const left = Math.min(most, margin(0));
+      const right = Math.min(most, margin(1));
+      const label = (side) => ({ width: side - 14, overflow: "truncate" });
+      return {
+        series: [{
+          left: left, right: right,
+          levels: [{ depth: 0, label: Object.assign({ position: "left" }, label(left)) }, { depth: 1, label: Object.assign({ position: "right" }, label(right)) }],
+        }],
+        graphic: [
+          { type: "text", left: left, top: 6, style: { text: "as of " + t.previous.as_of, fill: "#5d6b7a", fontSize: 12 } },
+          { type: "text", right: right, top: 6, style: { text: "as of " + data.run.as_of, fill: "#5d6b7a", fontSize: 12 } },
+        ],
+      };
+    };
     draw("chart-sankey", {
       tooltip: {
         trigger: "item",
@@ -298,18 +503,14 @@
       },
       series: [{
         type: "sankey", left: 76, right: 96, top: 30, bottom: 12, nodeWidth: 18, nodeGap: 10,
-        layoutIterations: 0, draggable: false,
+        layoutIterations: 0, draggable: false, labelLayout: { hideOverlap: true },
         emphasis: { focus: "adjacency" },
         data: nodes, links: links,
-        label: { formatter: (item) => item.data.short + "  " + count.format(item.value), fontWeight: "bold" },
+        label: { formatter: (item) => item.data.tag, fontWeight: "bold" },
         levels: [{ depth: 0, label: { position: "left" } }, { depth: 1, label: { position: "right" } }],
         lineStyle: { color: "gradient", curveness: 0.5, opacity: 0.35 },
       }],
-      graphic: [
-        { type: "text", left: 76, top: 6, style: { text: "as of " + t.previous.as_of, fill: "#5d6b7a", fontSize: 12 } },
-        { type: "text", right: 96, top: 6, style: { text: "as of " + data.run.as_of, fill: "#5d6b7a", fontSize: 12 } },
-      ],
-    });
+    }, place);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -330,6 +531,7 @@
         name: run.strategy + (i === 0 ? " (this run)" : ""), type: "bar",
         itemStyle: { color: palette[i % palette.length] },
         label: { show: true, position: "top", formatter: (p) => count.format(p.value), fontSize: 11 },
+        labelLayout: { hideOverlap: true },
         data: outcomes.map((o) => {
           const row = run.categories.find((c) => c.category === o);
           return row ? row.customers : 0;
@@ -352,7 +554,15 @@
       const v = c.values[i];
       return v === null || v === undefined ? "" : String(v);
     });
+    // the near miss: signed (+ more, − less), whole numbers without decimals (units, points)
+    const nearMiss = (c) => c.key.endsWith(".to_better") || c.key.endsWith(".to_worse");
+    const signed = (format) => (v) => (v > 0 ? "+" : v < 0 ? "−" : "") + format.format(Math.abs(v));
     const shown = columns.map((c) => {
+      if (c.type === "number" && nearMiss(c)) {
+        const whole = c.values.every((v) => v === null || Number.isInteger(v));
+        const format = signed(whole ? count : money);
+        return (i) => (c.values[i] === null ? "" : format(c.values[i]));
+      }
       if (c.type === "number") return (i) => (c.values[i] === null ? "" : money.format(c.values[i]));
       if (c.type === "int") return (i) => (c.values[i] === null ? "" : String(c.values[i]));
       return text[columns.indexOf(c)];
@@ -445,6 +655,13 @@
         const th = document.createElement("th");
         th.textContent = c.title;
         th.title = "Sort by " + c.title;
+        if (nearMiss(c)) {
+          const unit = (c.title.match(/\((.*)\)$/) || [null, "the limiting value"])[1];
+          th.title = (c.key.endsWith(".to_better")
+            ? "How much more (+) or less (−) " + unit + " gives the next better " + data.decision + "; empty at the best"
+            : "How much less (−) or more (+) " + unit + " gives the next worse " + data.decision + "; empty at the worst") +
+            ". Click to sort.";
+        }
         th.setAttribute("data-key", c.key);
         if (c.type !== "text") th.className = "num";
         if (state.sort === k) {
@@ -506,6 +723,7 @@
           }
           if (k === change) td.className = value === "up" ? "up" : value === "down" ? "down" : "";
           if (c.key.endsWith(".because")) td.className = "because";
+          if (c.key === "name") td.className = "name";
           tr.appendChild(td);
         });
         fragment.appendChild(tr);
@@ -566,7 +784,12 @@
     try { step(); } catch (e) { errors.push(step.name + ": " + e.message); }
   }
   [categoriesChart, paretoChart, whaleChart, criteriaCharts, sankeyChart, strategiesChart, customerTable].forEach(run);
-  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+  if (typeof ResizeObserver !== "undefined") {
+    const observer = new ResizeObserver(resized);
+    charts.forEach((c) => observer.observe(c.el));
+  } else {
+    window.addEventListener("resize", resized);
+  }
   if (errors.length) {
     const banner = document.createElement("div");
     banner.className = "banner";
