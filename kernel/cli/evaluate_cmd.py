@@ -58,8 +58,10 @@ def evaluate_command(
 
     Example: tierkit evaluate vip-monthly --data ./tierkit-demo --out results.csv
     """
-    from tierkit.evaluation import evaluate, write_results
+    from tierkit.evaluation import evaluate
+    from tierkit.evaluation.manifest import Stopwatch
 
+    watch = Stopwatch.since_process_start()  # the manifest's timings cover the whole process
     path = resolve_ruleset_path(ruleset)
     err = Console(stderr=True, highlight=False)
     with err.status("starting") as status:
@@ -72,9 +74,9 @@ def evaluate_command(
             backend=backend,
             progress=lambda stage: status.update(stage),
             store=None if no_store else store,
+            out=out,
+            stopwatch=watch,
         )
-    if out is not None:
-        write_results(run.results, out)
     if as_json:
         print_json({**run.manifest, "out": str(out) if out else None})
         return
