@@ -130,3 +130,41 @@ def _decimal_cents(cents: np.ndarray) -> pa.Array:
     storage[:, 0] = cents
     storage[:, 1] = np.where(cents < 0, -1, 0)
     return pa.Array.from_buffers(pa.decimal128(18, 2), len(cents), [None, pa.py_buffer(storage)])
+
+
+def ensure_demo(customers: int, seed: int = 7, root: Path = CACHE, say: object = None) -> Path:
+    """The folder of ``tierkit demo --customers N --format parquet`` data (written once).
+
+    The demo's own tables, as users get them: 24 months of activity before :data:`AS_OF`,
+    about ten payments per customer, invoices, shipments, contracts and assessments.
+    """
+    import subprocess
+    import sys
+
+    folder = root / f"demo-{customers}-s{seed}"
+    if (folder / DONE).exists():
+        return folder
+    partial = folder.with_name(folder.name + ".partial")
+    for stale in (folder, partial):
+        if stale.exists():
+            shutil.rmtree(stale)
+    if callable(say):
+        say(f"generating the demo's {customers:,} customers in {folder}")
+    tierkit = Path(sys.executable).with_name("tierkit")
+    subprocess.run(
+        [
+            str(tierkit), "demo", "--customers", str(customers), "--seed", str(seed),
+            "--as-of", AS_OF.isoformat(), "--out", str(partial), "--format", "parquet",
+            "--no-evaluate",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    (partial / DONE).write_text(f"demo {customers} {seed}\n")
+    partial.rename(folder)
+    return folder
+
+
+def payments_in(folder: Path) -> int:
+    """How many payments the folder's data holds."""
+    return int(pl.scan_parquet(folder / "payments.parquet").select(pl.len()).collect().item())

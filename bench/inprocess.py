@@ -29,11 +29,11 @@ RULESET = Path(__file__).resolve().parent / "abc-6m.yaml"
 
 def job(implementation: str, folder: Path) -> Any:
     """A function running the job once and returning (categories frame, extra details)."""
-    if implementation in ("tierkit", "durable"):
+    if implementation in ("tierkit", "tierkit-nostore", "durable"):
         from tierkit import evaluate, get_registry
 
         get_registry()  # plugins are loaded once per process, as in any long-lived program
-        engine = "vector" if implementation == "tierkit" else "durable"
+        engine = "durable" if implementation == "durable" else "vector"
 
         def run_tierkit() -> Any:
             run = evaluate(RULESET, folder, as_of=AS_OF, engine=engine, store=None)

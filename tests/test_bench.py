@@ -21,7 +21,7 @@ def test_bench_runs_and_all_implementations_agree(tmp_path: Path) -> None:
         "<!-- bench:start -->\nstale table\n<!-- bench:end -->\n"
     )
     command = [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "2k", "--repeat", "1"]
-    command += ["--data-root", str(tmp_path / "data"), "--doc", str(doc)]
+    command += ["--data-root", str(tmp_path / "data"), "--doc", str(doc), "--source", "synthetic"]
     command += ["--json", str(tmp_path / "bench.json")]
     done = subprocess.run(
         command,
@@ -36,8 +36,17 @@ def test_bench_runs_and_all_implementations_agree(tmp_path: Path) -> None:
     assert text.startswith("# Performance\n\nWritten by hand.")  # only the marked part changes
     assert "stale table" not in text
     assert "### 2,000 customers / 40,000 payments" in text
-    for label in ("tierkit (vector, polars)", "hand-written polars", "hand-written pandas"):
+    for label in (
+        "tierkit, history on, CSV out",
+        "tierkit, history on, Parquet out",
+        "tierkit --no-store, Parquet out",
+        "tierkit --backend duckdb, history on, Parquet out",
+        "hand-written polars",
+        "hand-written DuckDB SQL",
+        "hand-written pandas",
+    ):
         assert f"| {label} |" in text
+    assert "tierkit, history on, CSV out, stages of the whole process" in text
     assert "tierkit (durable engine)" in text  # measured, or why not
 
 

@@ -294,17 +294,15 @@ def test_a_failed_save_leaves_nothing(store: HistoryStore, monkeypatch: pytest.M
     def broken(*args: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("tierkit.history.store._create_results_table", broken)
+    monkeypatch.setattr("tierkit.history.store.save_results", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         store.save_run(manifest("r2", "2026-04-01"), results({"a": "B"}))
     monkeypatch.undo()
     assert [r.run_id for r in store.runs()] == ["r1"]
     con = duckdb.connect(str(store.path), read_only=True)
-    tables = {
-        r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
-    }
+    stored = [r[0] for r in con.execute("select run_id from run_results").fetchall()]
     con.close()
-    assert {t for t in tables if t.startswith("results_")} == {"results_1"}
+    assert stored == ["r1"]
     store.save_run(manifest("r2", "2026-04-01"), results({"a": "B"}))
     assert store.results("r2")["category"].to_list() == ["B"]
 

@@ -59,7 +59,9 @@ def evaluate_command(
     Example: tierkit evaluate vip-monthly --data ./tierkit-demo --out results.csv
     """
     from tierkit.evaluation import evaluate
+    from tierkit.evaluation.manifest import Stopwatch
 
+    watch = Stopwatch.since_process_start()  # the manifest's timings cover the whole process
     path = resolve_ruleset_path(ruleset)
     err = Console(stderr=True, highlight=False)
     with err.status("starting") as status:
@@ -73,6 +75,7 @@ def evaluate_command(
             progress=lambda stage: status.update(stage),
             store=None if no_store else store,
             out=out,
+            stopwatch=watch,
         )
     if as_json:
         print_json({**run.manifest, "out": str(out) if out else None})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -54,11 +54,13 @@ def evaluate_tables(
     as_of: date,
     previous: pl.DataFrame | None = None,
     engine: str = "vector",
+    lap: Callable[[str], None] | None = None,
 ) -> EvaluationResult:
     """Decide every customer of ``tables['customers']``.
 
     ``engine`` decides the decision tables: ``vector`` (frame expressions) or ``durable``
     (durable_rules, one fact per customer; derived facts are still computed as frames).
+    ``lap`` is told when the plan of the criteria is built (``criteria``), before it runs.
     """
     criteria = criteria_for(ruleset.criteria.values(), registry.criteria)
     customers = tables["customers"]
@@ -84,6 +86,8 @@ def evaluate_tables(
     for decision in ruleset.decisions.values():
         keep += decision_columns(decision)  # a collect decision keeps one flag per value
     keep += [c for c in used if c not in keep]
+    if lap is not None:
+        lap("criteria")
     everything = collect_results(frames, customers, by_vector)
     everything = _without_overlaps(everything, by_vector)
     values = everything.select([c for c in everything.columns if not c.startswith("__")])

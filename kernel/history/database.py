@@ -20,8 +20,9 @@ from tierkit.history.errors import (
 if TYPE_CHECKING:
     import duckdb
 
-SCHEMA_VERSION = 1
-"""The version of the tables below; a store with a higher version is refused."""
+SCHEMA_VERSION = 2
+"""The version of the tables below; a store with a higher version is refused. Version 2 keeps
+each run's results as a Parquet blob in ``run_results``; version 1, as one table per run."""
 
 DDL = (
     "create table tierkit_meta (key varchar primary key, value varchar not null)",
@@ -45,6 +46,7 @@ DDL = (
         results_as_text varchar not null,
         manifest varchar not null
     )""",
+    "create table run_results (run_id varchar primary key, data blob)",
     """create table overrides (
         id bigint primary key,
         customer_id varchar not null,

@@ -34,8 +34,8 @@ class EncodedResults:
     """JSON: columns stored as text because Arrow has no such type (128-bit integers)."""
 
 
-def encode_results(results: pl.DataFrame) -> EncodedResults:
-    """Prepare ``results`` for storage."""
+def encode_portable(results: pl.DataFrame) -> EncodedResults:
+    """Prepare ``results`` for a Parquet file: the same names and rows, 128-bit integers as text."""
     objects = [n for n, t in results.schema.items() if t == pl.Object]
     if objects:
         raise StoreError(f"results column '{objects[0]}' holds Python objects; it cannot be stored")
@@ -43,6 +43,13 @@ def encode_results(results: pl.DataFrame) -> EncodedResults:
     portable = results.with_columns(pl.col(n).cast(pl.String) for n in as_text)
     buffer = io.BytesIO()
     portable.clear().write_ipc(buffer)
+    return EncodedResults(portable, buffer.getvalue(), json.dumps(as_text))
+
+
+def encode_results(results: pl.DataFrame) -> EncodedResults:
+    """Prepare ``results`` for a DuckDB table (how store version 1 kept them)."""
+    encoded = encode_portable(results)
+    portable = encoded.frame
     storable = portable.with_columns(
         pl.col(n).to_physical() for n, t in portable.schema.items() if isinstance(t, pl.Duration)
     )
@@ -51,7 +58,7 @@ def encode_results(results: pl.DataFrame) -> EncodedResults:
         *(pl.col(name).alias(alias) for name, alias in names),
         pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
     )
-    return EncodedResults(stored, buffer.getvalue(), json.dumps(as_text))
+    return EncodedResults(stored, encoded.schema, encoded.as_text)
 
 
 def decode_results(stored: pl.DataFrame, schema: bytes, as_text: str) -> pl.DataFrame:

@@ -1,9 +1,10 @@
 """The history store: runs, their results, and overrides with an audit trail, in a DuckDB file.
 
 Tables (see docs/history.md): ``runs`` (one row per run: when, as-of date, ruleset, strategy,
-engine, backend, the decisions with their outcomes, the manifest as JSON), one ``results_N``
-table per run holding the results frame as it was (its columns vary with the ruleset),
-``overrides``, ``override_audit`` and ``tierkit_meta`` (the schema version).
+engine, backend, the decisions with their outcomes, the manifest as JSON), ``run_results``
+(each run's results frame as it was, one Parquet file per run: :mod:`tierkit.history.results`),
+``overrides``, ``override_audit`` and ``tierkit_meta`` (the schema version). The rows of
+``runs``: :mod:`tierkit.history.runs`.
 
 Every method opens the file, does its work in one transaction and closes it again, so other
 processes can use the store in between; while one writes, the others wait (see ``timeout``).
@@ -15,7 +16,6 @@ import getpass
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,58 +23,31 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from tierkit import defaults
-from tierkit.history.compare import ID, Decision, StoredDecision
+from tierkit.history.compare import ID, Decision
 from tierkit.history.database import connect, first_row
 from tierkit.history.errors import OverrideError, StoreError, UnknownCustomer, UnknownRun
-from tierkit.history.frames import ROW, decode_results, encode_results, quote, stored_name
+from tierkit.history.frames import encode_portable
 from tierkit.history.overrides import OVERRIDE_SCHEMA, in_force
+from tierkit.history.results import IN_BLOB, drop_results, load_results, save_results, to_parquet
+from tierkit.history.runs import (
+    RUN_COLUMNS,
+    SUFFIXES,
+    RunInfo,
+    decisions_of,
+    history_row,
+    identity,
+    run_info_of,
+    same_runs_of,
+    with_replaced,
+)
 
 if TYPE_CHECKING:
     import duckdb
 
+__all__ = ["DEFAULT_STORE", "SUFFIXES", "HistoryStore", "RunInfo", "current_user"]
+
 DEFAULT_STORE = defaults.DEFAULT_STORE
 """The store's file name in the working directory when none is given."""
-
-SUFFIXES: tuple[str, ...] = (".rule", ".because", ".decided", ".override", ".previous", ".change")
-SUFFIXES += (".to_better", ".to_worse", ".limited_by")  # the main decision's near miss
-"""The columns that go with a decision ``NAME`` in results: ``NAME.rule`` and so on."""
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """One stored run, as :meth:`HistoryStore.runs` lists it."""
-
-    run_id: str
-    created_at: datetime
-    """When it was saved, in UTC."""
-    as_of: date
-    ruleset: str
-    ruleset_sha256: str | None
-    strategy: str | None
-    engine: str | None
-    backend: str | None
-    customers: int
-    categories: list[dict[str, Any]]
-    """The manifest's count and value share of each category."""
-    decisions: dict[str, StoredDecision]
-    main: str | None = None
-    """The ruleset's main decision, when the run recorded it."""
-
-    def as_dict(self) -> dict[str, Any]:
-        """For ``--json``."""
-        return {
-            "run_id": self.run_id,
-            "created_at": self.created_at.isoformat(),
-            "as_of": self.as_of.isoformat(),
-            "ruleset": self.ruleset,
-            "ruleset_sha256": self.ruleset_sha256,
-            "strategy": self.strategy,
-            "engine": self.engine,
-            "backend": self.backend,
-            "customers": self.customers,
-            "categories": self.categories,
-            "decisions": {n: list(d.outcomes) for n, d in self.decisions.items()},
-        }
 
 
 def _utc_now() -> datetime:
@@ -89,10 +62,8 @@ def current_user() -> str:
         return "unknown"
 
 
-_RUN_COLUMNS = (
-    "run_id, created_at, as_of, ruleset, ruleset_sha256, strategy, engine, backend, customers, "
-    "decisions, manifest, seq"
-)
+_RESULTS = "run_id, results_table, results_schema, results_as_text"
+"""The columns of ``runs`` that say where and how a run's results are stored."""
 
 
 class HistoryStore:
@@ -137,11 +108,15 @@ class HistoryStore:
 
     def save_run(
         self,
-        manifest: Mapping[str, Any],
+        manifest: Mapping[str, Any] | Callable[[list[str]], Mapping[str, Any]],
         results: pl.DataFrame,
         decisions: Mapping[str, Decision] | None = None,
     ) -> str:
         """Store a run's manifest and results in one transaction; returns the run id.
+
+        ``manifest`` may be a function of the ids of the runs this one replaces, giving the
+        manifest: it is called last, just before the transaction ends, so that the manifest
+        can time the saving too.
 
         ``decisions`` (the compiled ruleset's decisions) records each decision's outcomes in
         order, which ``tierkit diff`` needs to tell up from down; without it they are taken
@@ -152,23 +127,30 @@ class HistoryStore:
         their ids under ``replaces`` (only when there were any). One run per ruleset, month
         and strategy stays, so "previous" always names one run.
         """
-        run_id, as_of, ruleset = _identity(manifest)
+        describe = manifest if callable(manifest) else None
+        given = describe([]) if describe is not None else manifest
+        assert not callable(given)
+        run_id, as_of, ruleset = identity(given)
         if ID not in results.columns:
             raise StoreError(f"{self.path}: run {run_id}: the results have no '{ID}' column")
-        stored = _decisions_of(manifest, results, decisions)
-        encoded = encode_results(results)
+        stored = decisions_of(given, results, decisions)
+        encoded = encode_portable(results)
+        data = to_parquet(encoded.frame)  # before the store is opened: others may use it meanwhile
         with self._write() as con:
             if first_row(con, "select 1 from runs where run_id = ?", [run_id]):
                 raise StoreError(f"{self.path}: run {run_id} is already stored")
-            replaced = _same_runs(con, ruleset, as_of, manifest.get("strategy"))
+            replaced = same_runs_of(con, ruleset, as_of, given.get("strategy"))
             for old_id, old_table in replaced:
                 con.execute("delete from runs where run_id = ?", [old_id])
-                con.execute(f"drop table if exists {quote(old_table)}")
+                drop_results(con, old_id, old_table)
             row = first_row(con, "select nextval('run_seq')")
             assert row is not None
             seq = int(row[0])
-            table = f"results_{seq}"
-            ruleset_info = manifest.get("ruleset") or {}
+            ruleset_info = given.get("ruleset") or {}
+            save_results(con, run_id, data)
+            if describe is not None:
+                given = describe([r for r, _ in replaced])
+                assert not callable(given)
             con.execute(
                 "insert into runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -178,26 +160,27 @@ class HistoryStore:
                     as_of,
                     ruleset,
                     ruleset_info.get("sha256"),
-                    manifest.get("strategy"),
-                    manifest.get("engine"),
-                    manifest.get("backend"),
+                    given.get("strategy"),
+                    given.get("engine"),
+                    given.get("backend"),
                     results.height,
                     json.dumps(
                         {n: {"hit": d.hit, "outcomes": list(d.outcomes)} for n, d in stored.items()}
                     ),
-                    table,
+                    IN_BLOB,
                     encoded.schema,
                     encoded.as_text,
-                    json.dumps(_with_replaced(manifest, replaced), default=str),
+                    json.dumps(with_replaced(given, replaced), default=str),
                 ],
             )
-            _create_results_table(con, table, encoded.frame)
         return run_id
 
     def same_runs(self, ruleset: str, as_of: date, strategy: str | None) -> list[str]:
         """Ids of the stored runs a new run of ``ruleset``, ``as_of`` and ``strategy`` replaces."""
         with self._read() as con:
-            return [] if con is None else [r for r, _ in _same_runs(con, ruleset, as_of, strategy)]
+            return (
+                [] if con is None else [r for r, _ in same_runs_of(con, ruleset, as_of, strategy)]
+            )
 
     def runs(self, ruleset: str | None = None) -> list[RunInfo]:
         """Stored runs, newest first; only those of ``ruleset`` when given."""
@@ -206,9 +189,9 @@ class HistoryStore:
                 return []
             where, params = ("where ruleset = ?", [ruleset]) if ruleset else ("", [])
             rows = con.execute(
-                f"select {_RUN_COLUMNS} from runs {where} order by seq desc", params
+                f"select {RUN_COLUMNS} from runs {where} order by seq desc", params
             ).fetchall()
-        return [_run_info(row) for row in rows]
+        return [run_info_of(row) for row in rows]
 
     def resolve(self, ref: str, ruleset: str | None = None) -> str:
         """The run id for ``latest``, ``previous``, a run id or a unique prefix of one.
@@ -269,13 +252,13 @@ class HistoryStore:
 
     def has_customer(self, ref: str, customer_id: str) -> bool:
         """Whether the run ``ref`` decided ``customer_id``."""
-        table, schema = self._run_row(self.resolve(ref), "results_table, results_schema")
+        run_id = self.resolve(ref)
         with self._read() as con:
             assert con is not None
-            column = quote(stored_name(bytes(schema), ID))
-            sql = f"select count(*) from {quote(str(table))} where {column} = ?"
-            row = first_row(con, sql, [customer_id])
-        return bool(row and row[0])
+            row = first_row(con, f"select {_RESULTS} from runs where run_id = ?", [run_id])
+            if row is None:
+                raise UnknownRun(f"{self.path}: no run '{run_id}'")
+            return not load_results(con, row, customer_id).is_empty()
 
     def previous_run_id(self, ruleset: str, as_of: date, strategy: str | None = None) -> str | None:
         """The run of ``ruleset`` with the latest as-of date before ``as_of``, or ``None``.
@@ -311,13 +294,11 @@ class HistoryStore:
         """
         rows: list[pl.DataFrame] = []
         with self._read() as con:
-            for info, table, schema, as_text in self._runs_with_tables(con, ruleset):
+            for info, stored in self._runs_with_results(con, ruleset):
                 assert con is not None
-                column = quote(stored_name(schema, ID))
-                sql = f"select * from {quote(table)} where {column} = ?"
-                stored = con.sql(sql, params=[customer_id]).pl()
-                if not stored.is_empty():
-                    rows.append(_history_row(info, decode_results(stored, schema, as_text)))
+                found = load_results(con, stored, customer_id)
+                if not found.is_empty():
+                    rows.append(history_row(info, found))
         if not rows:
             scope = f" of ruleset '{ruleset}'" if ruleset else ""
             raise UnknownCustomer(
@@ -332,18 +313,16 @@ class HistoryStore:
         order += [c for c in combined.columns if c not in order]
         return combined.select(order)
 
-    def _runs_with_tables(
+    def _runs_with_results(
         self, con: duckdb.DuckDBPyConnection | None, ruleset: str | None
-    ) -> list[tuple[RunInfo, str, bytes, str]]:
+    ) -> list[tuple[RunInfo, tuple[Any, ...]]]:
         if con is None:
             return []
         where, params = ("where ruleset = ?", [ruleset]) if ruleset else ("", [])
         rows = con.execute(
-            f"select {_RUN_COLUMNS}, results_table, results_schema, results_as_text from runs "
-            f"{where} order by seq desc",
-            params,
+            f"select {RUN_COLUMNS}, {_RESULTS} from runs {where} order by seq desc", params
         ).fetchall()
-        return [(_run_info(r[:12]), str(r[12]), bytes(r[13]), str(r[14])) for r in rows]
+        return [(run_info_of(r[:12]), r[12:]) for r in rows]
 
     def _run_row(self, run_id: str, columns: str) -> tuple[Any, ...]:
         with self._read() as con:
@@ -361,17 +340,11 @@ class HistoryStore:
             row = (
                 None
                 if con is None
-                else first_row(
-                    con,
-                    "select results_table, results_schema, results_as_text from runs "
-                    "where run_id = ?",
-                    [run_id],
-                )
+                else first_row(con, f"select {_RESULTS} from runs where run_id = ?", [run_id])
             )
             if con is None or row is None:
                 raise UnknownRun(f"{self.path}: no run '{run_id}'")
-            stored = con.sql(f"select * from {quote(str(row[0]))} order by {ROW}").pl()
-        return decode_results(stored, bytes(row[1]), str(row[2]))
+            return load_results(con, row)
 
     # ----------------------------------------------------------------------------------------
     # overrides
@@ -502,103 +475,6 @@ class HistoryStore:
                 return pl.DataFrame(schema=dict(schema))
             frame: pl.DataFrame = con.sql(sql).pl()
         return frame.cast(pl.Schema(schema))
-
-
-def _identity(manifest: Mapping[str, Any]) -> tuple[str, date, str]:
-    run_id = manifest.get("run_id")
-    ruleset = (manifest.get("ruleset") or {}).get("name")
-    as_of = manifest.get("as_of")
-    if not isinstance(run_id, str) or not run_id:
-        raise StoreError("the run manifest has no 'run_id'")
-    if not isinstance(ruleset, str) or not ruleset:
-        raise StoreError(f"run {run_id}: the manifest has no ruleset name")
-    try:
-        day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))
-    except ValueError:
-        raise StoreError(f"run {run_id}: the manifest's as_of '{as_of}' is not a date") from None
-    return run_id, day, ruleset
-
-
-def _with_replaced(
-    manifest: Mapping[str, Any], replaced: list[tuple[str, str]]
-) -> Mapping[str, Any]:
-    return {**manifest, "replaces": [r for r, _ in replaced]} if replaced else manifest
-
-
-def _same_runs(
-    con: duckdb.DuckDBPyConnection, ruleset: str, as_of: date, strategy: Any
-) -> list[tuple[str, str]]:
-    """(run id, results table) of the runs with this ruleset, as-of date and strategy."""
-    rows = con.execute(
-        "select run_id, results_table from runs where ruleset = ? and as_of = ? and "
-        "strategy is not distinct from ? order by seq",
-        [ruleset, as_of, strategy],
-    ).fetchall()
-    return [(str(r[0]), str(r[1])) for r in rows]
-
-
-def _decisions_of(
-    manifest: Mapping[str, Any], results: pl.DataFrame, given: Mapping[str, Decision] | None
-) -> dict[str, StoredDecision]:
-    if given is not None:
-        return {n: StoredDecision(n, tuple(d.outcomes), d.hit) for n, d in given.items()}
-    described = manifest.get("decisions") or {}
-    columns = set(results.columns)
-    names = [c for c in results.columns if f"{c}.rule" in columns or f"{c}.decided" in columns]
-    found: dict[str, StoredDecision] = {}
-    for position, name in enumerate(names):
-        entry = described.get(name) or {}
-        outcomes = entry.get("outcomes") if isinstance(entry, dict) else None
-        if outcomes is None and position == 0:
-            outcomes = [row.get("category") for row in manifest.get("categories") or []]
-        found[name] = StoredDecision(name, tuple(outcomes or ()))
-    return found
-
-
-def _history_row(info: RunInfo, found: pl.DataFrame) -> pl.DataFrame:
-    wanted = ["name"] if "name" in found.columns else []
-    for name in info.decisions:
-        wanted += [c for c in (name, *(name + s for s in SUFFIXES)) if c in found.columns]
-    wanted += ["value"] if "value" in found.columns else []
-    return found.select(
-        pl.lit(info.run_id).alias("run_id"),
-        pl.lit(info.created_at).alias("created_at"),
-        pl.lit(info.as_of).alias("as_of"),
-        pl.lit(info.ruleset).alias("ruleset"),
-        pl.lit(info.strategy, dtype=pl.String).alias("strategy"),
-        *wanted,
-    )
-
-
-def _create_results_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    con.register("tierkit_incoming", frame.to_arrow())
-    try:
-        con.execute(f"create table {quote(table)} as select * from tierkit_incoming")
-    finally:
-        con.unregister("tierkit_incoming")
-
-
-def _run_info(row: tuple[Any, ...]) -> RunInfo:
-    run_id, created, as_of, ruleset, sha, strategy, engine, backend, customers = row[:9]
-    decisions = {
-        n: StoredDecision(n, tuple(d.get("outcomes") or ()), d.get("hit", "first"))
-        for n, d in json.loads(row[9]).items()
-    }
-    manifest = json.loads(row[10])
-    return RunInfo(
-        run_id=run_id,
-        created_at=created,
-        as_of=as_of,
-        ruleset=ruleset,
-        ruleset_sha256=sha,
-        strategy=strategy,
-        engine=engine,
-        backend=backend,
-        customers=int(customers),
-        categories=list(manifest.get("categories") or []),
-        decisions=decisions,
-        main=manifest.get("main") if isinstance(manifest.get("main"), str) else None,
-    )
 
 
 def _expire(

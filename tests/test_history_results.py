@@ -1,0 +1,133 @@
+"""Where the store keeps a run's results: a Parquet blob (version 2), and stores of version 1."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pytest
+
+from tierkit.history import HistoryStore, StoredDecision
+from tierkit.history.frames import encode_results
+from tierkit.history.results import IN_BLOB
+
+CATEGORY = StoredDecision("category", ("A", "B", "C"))
+
+
+def manifest(run_id: str, as_of: str) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "as_of": as_of,
+        "ruleset": {"name": "abc", "path": "abc.yaml", "sha256": "0" * 64},
+        "strategy": "working-capital",
+        "engine": "vector",
+        "backend": "polars",
+    }
+
+
+def results(categories: dict[str, str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "customer_id": list(categories),
+            "category": list(categories.values()),
+            "category.rule": [{"A": 1, "B": 2, "C": 0}[c] for c in categories.values()],
+        }
+    )
+
+
+def version_1_store(path: Path, frame: pl.DataFrame) -> None:
+    """A store as version 1 wrote it: run r1's results in their own table ``results_1``."""
+    store = HistoryStore(path)
+    store.save_run(manifest("seed", "2025-01-01"), frame, {"category": CATEGORY})
+    con = duckdb.connect(str(path))
+    encoded = encode_results(frame)
+    con.register("incoming", encoded.frame.to_arrow())
+    con.execute("create table results_1 as select * from incoming")
+    con.execute("delete from runs")
+    con.execute("drop table run_results")
+    con.execute("update tierkit_meta set value = '1' where key = 'schema_version'")
+    decisions = json.dumps({"category": {"hit": "first", "outcomes": ["A", "B", "C"]}})
+    con.execute(
+        "insert into runs values (1, 'r1', ?, ?, 'abc', ?, 'working-capital', 'vector', "
+        "'polars', ?, ?, 'results_1', ?, ?, ?)",
+        [
+            datetime(2026, 3, 2),
+            date(2026, 3, 1),
+            "0" * 64,
+            frame.height,
+            decisions,
+            encoded.schema,
+            encoded.as_text,
+            json.dumps(manifest("r1", "2026-03-01")),
+        ],
+    )
+    con.close()
+
+
+def test_a_run_is_one_parquet_blob_and_reads_back_the_same(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.duckdb")
+    frame = results({"a": "A", "b": "C"})
+    store.save_run(manifest("r1", "2026-03-01"), frame, {"category": CATEGORY})
+    con = duckdb.connect(str(store.path), read_only=True)
+    tables = con.execute("select results_table from runs").fetchall()
+    blob = con.execute("select run_id, data from run_results").fetchall()
+    version = con.execute("select value from tierkit_meta").fetchall()
+    con.close()
+    assert tables == [(IN_BLOB,)]
+    assert [r[0] for r in blob] == ["r1"]
+    assert bytes(blob[0][1])[:4] == b"PAR1"  # a Parquet file
+    assert version == [("2",)]
+    assert store.results("r1").equals(frame)
+    assert store.has_customer("r1", "b") and not store.has_customer("r1", "z")
+    assert store.customer_history("b")["category"].to_list() == ["C"]
+
+
+def test_a_rerun_deletes_the_replaced_runs_results(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.duckdb")
+    store.save_run(manifest("r1", "2026-03-01"), results({"a": "A"}), {"category": CATEGORY})
+    store.save_run(manifest("r2", "2026-03-01"), results({"a": "B"}), {"category": CATEGORY})
+    con = duckdb.connect(str(store.path), read_only=True)
+    kept = [r[0] for r in con.execute("select run_id from run_results").fetchall()]
+    con.close()
+    assert kept == ["r2"]
+    assert store.results("latest")["category"].to_list() == ["B"]
+
+
+def test_a_version_1_store_is_read_and_upgraded_by_the_next_save(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    old = results({"a": "A", "b": "B"})
+    version_1_store(path, old)
+    store = HistoryStore(path)
+    assert store.results("r1").equals(old)
+    assert store.has_customer("r1", "a") and not store.has_customer("r1", "c")
+    store.save_run(manifest("r2", "2026-04-01"), results({"a": "C"}), {"category": CATEGORY})
+    history = store.customer_history("a")
+    assert history["run_id"].to_list() == ["r2", "r1"]
+    assert history["category"].to_list() == ["C", "A"]
+    con = duckdb.connect(str(path), read_only=True)
+    version = con.execute("select value from tierkit_meta").fetchall()
+    con.close()
+    assert version == [("2",)]
+    # a rerun of March replaces the old run and drops its table
+    store.save_run(manifest("r3", "2026-03-01"), results({"a": "B"}), {"category": CATEGORY})
+    con = duckdb.connect(str(path), read_only=True)
+    tables = {
+        r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+    }
+    con.close()
+    assert "results_1" not in tables
+    assert [r.run_id for r in store.runs()] == ["r3", "r2"]
+
+
+@pytest.mark.parametrize("customer", ["a", "b"])
+def test_one_customer_is_read_from_the_blob(tmp_path: Path, customer: str) -> None:
+    store = HistoryStore(tmp_path / "h.duckdb")
+    store.save_run(
+        manifest("r1", "2026-03-01"), results({"a": "A", "b": "C"}), {"category": CATEGORY}
+    )
+    row = store.customer_history(customer)
+    assert row["category"].to_list() == [{"a": "A", "b": "C"}[customer]]
