@@ -180,9 +180,15 @@ def like(frame: nw.LazyFrame[Any], data: pl.DataFrame) -> nw.LazyFrame[Any]:
     if frame.implementation.is_duckdb():
         # a relation of the same connection, read from the Arrow table below by its name
         tierkit_previous_rows = data.to_arrow()  # noqa: F841 (read by name in the query)
-        return nw.from_native(native.query("__rows", "select * from tierkit_previous_rows"))
+        rows: nw.LazyFrame[Any] = nw.from_native(
+            native.query("__rows", "select * from tierkit_previous_rows")
+        )
+        return rows
     if frame.implementation.is_pyspark():
-        return nw.from_native(native.sparkSession.createDataFrame(data.to_arrow()))
+        spark_rows: nw.LazyFrame[Any] = nw.from_native(
+            native.sparkSession.createDataFrame(data.to_arrow())
+        )
+        return spark_rows
     return nw.from_native(data.lazy())
 
 

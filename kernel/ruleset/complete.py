@@ -40,7 +40,7 @@ def find_gap(conditions: Sequence[Expr]) -> dict[str, str] | None:
     kinds: dict[str, str] = {}
     for condition in conditions:
         _kinds(condition, kinds, logical=True)
-    types = {}
+    types: dict[Expr, Type] = {}
     for condition in conditions:
         _types(condition, kinds, types)
     translator = Translator(None)
