@@ -5,8 +5,8 @@ per-period criterion), for derived facts (used as they are, not computed) and fo
 ``previous.NAME``. Its rows are the ``population`` (``given`` values apply to every row, a row's
 own value wins), or one customer called ``example`` made of ``given``. From those values the
 runner builds the two evaluation frames directly and then runs the ruleset's derived facts and
-decisions with the same :class:`~tierkit.evaluation.expressions.Compiler` and
-:func:`~tierkit.evaluation.decide.decide` as a real run, so an example tests the exact meaning.
+decisions with the same :class:`~tierkit.engines.vector.expressions.Compiler` and
+:func:`~tierkit.engines.vector.decide.decide` as a real run, so an example tests the exact meaning.
 
 Filling, as in a real run:
 
@@ -39,21 +39,19 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from tierkit.columns import BECAUSE, OVERLAP, RULE
 from tierkit.contract import Criterion, OpenedSource, ValueType
 from tierkit.data.keys import with_customer_keys
 from tierkit.data.prepare import needed_columns, prepare_tables
-from tierkit.errors import DataInvalid, HitPolicyError, TierkitError
-from tierkit.evaluation.criteria import compute_criteria
-from tierkit.evaluation.decide import (
-    BECAUSE,
-    OVERLAP,
-    RULE,
+from tierkit.engines.vector.decide import (
     check_overlap,
     decide,
     listed_in_order,
 )
-from tierkit.evaluation.expressions import Compiler
-from tierkit.evaluation.frames import ID, PERIOD, Frames
+from tierkit.engines.vector.expressions import Compiler
+from tierkit.engines.vector.frames import ID, PERIOD, Frames
+from tierkit.errors import DataInvalid, HitPolicyError, TierkitError
+from tierkit.evaluation.criteria import compute_criteria
 from tierkit.registry import Registry
 from tierkit.ruleset.attributes import criteria_for, criterion_for
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, CriterionBinding

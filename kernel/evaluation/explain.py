@@ -17,9 +17,9 @@ from typing import Any
 
 import polars as pl
 
+from tierkit.engines.vector.expressions import Compiler
+from tierkit.engines.vector.frames import ID, Frames
 from tierkit.errors import UsageError
-from tierkit.evaluation.expressions import Compiler
-from tierkit.evaluation.frames import ID, Frames
 from tierkit.evaluation.nearmiss import (
     LIMITED_BY,
     TO_BETTER,
