@@ -14,11 +14,11 @@ The plugin contract is in :mod:`tierkit.hookspecs` and :mod:`tierkit.contract`.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tierkit.errors import DataInvalid, PluginError, RulesetInvalid, TierkitError
+from tierkit.version import VERSION
 
 if TYPE_CHECKING:
     from tierkit.evaluation import Run, evaluate, write_results
@@ -31,10 +31,7 @@ if TYPE_CHECKING:
     from tierkit.ruleset import load_ruleset_text
     from tierkit.ruleset.compiled import CompiledRuleset
 
-try:
-    __version__ = version("tierkit")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+__version__ = VERSION
 
 _LAZY = {
     "Run": "tierkit.evaluation",
