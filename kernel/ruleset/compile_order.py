@@ -4,7 +4,7 @@ followed, circles reported, each name placed after what it uses."""
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from typing import Any
@@ -13,14 +13,8 @@ from tierkit.errors import (
     CycleError,
 )
 from tierkit.ruleset.compile_step import CompileStep
-from tierkit.ruleset.expr import (
-    Expr,
-    Literal,
-    Name,
-    Previous,
-    SyntaxProblem,
-    parse_expression,
-)
+from tierkit.ruleset.expr import Expr, Literal, Name, Previous, walk
+from tierkit.ruleset.expr_parse import SyntaxProblem, parse_expression
 from tierkit.ruleset.source import KeyPath
 
 
@@ -131,29 +125,13 @@ class OrderStep(CompileStep):
 
 
 def names_in(tree: Expr) -> set[str]:
-    found: set[str] = set()
-    for node in walk(tree):
-        if isinstance(node, Name):
-            found.add(node.name)
-    return found
+    """The names an expression reads (criteria, derived facts, decisions)."""
+    return {node.name for node in walk(tree) if isinstance(node, Name)}
 
 
 def previous_in(tree: Expr) -> set[str]:
+    """The decisions an expression reads the previous run of (``previous.NAME``)."""
     return {node.name for node in walk(tree) if isinstance(node, Previous)}
-
-
-def walk(tree: Expr) -> Iterable[Expr]:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        for attr in ("operand", "left", "right"):
-            child = getattr(node, attr, None)
-            if child is not None:
-                stack.append(child)
-        stack.extend(getattr(node, "args", ()))
-        stack.extend(getattr(node, "items", ()))
-        stack.extend(k.value for k in getattr(node, "kwargs", ()))
 
 
 def find_cycle(graph: Mapping[str, set[str]], start: str) -> list[str] | None:

@@ -10,10 +10,8 @@ from tierkit.errors import (
 )
 from tierkit.registry import Registry
 from tierkit.ruleset.check import ExprProblem
-from tierkit.ruleset.expr import (
-    FORBIDDEN_WORDS,
-    SyntaxProblem,
-)
+from tierkit.ruleset.expr_parse import SyntaxProblem
+from tierkit.ruleset.expr_tokens import FORBIDDEN_WORDS
 from tierkit.ruleset.model import RulesetModel
 from tierkit.ruleset.source import Document, KeyPath
 
