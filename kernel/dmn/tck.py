@@ -42,7 +42,7 @@ from tierkit.hookspecs import hookimpl
 from tierkit.registry import Registry, build_registry, make_plugin_manager
 from tierkit.ruleset.compile import compile_ruleset
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
-from tierkit.ruleset.model import parse_model
+from tierkit.ruleset.shape import parse_model
 from tierkit.ruleset.source import parse_document
 
 SUCCESS = "SUCCESS"
