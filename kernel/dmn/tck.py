@@ -42,8 +42,8 @@ from tierkit.hookspecs import hookimpl
 from tierkit.registry import Registry, build_registry, make_plugin_manager
 from tierkit.ruleset.compile import compile_ruleset
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
+from tierkit.ruleset.read import parse_document
 from tierkit.ruleset.shape import parse_model
-from tierkit.ruleset.source import parse_document
 
 SUCCESS = "SUCCESS"
 ERROR = "ERROR"

@@ -56,7 +56,7 @@ from tierkit.registry import Registry
 from tierkit.ruleset.attributes import criteria_for, criterion_for
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, CriterionBinding
 from tierkit.ruleset.model import Example
-from tierkit.ruleset.source import read_document
+from tierkit.ruleset.read import read_document
 from tierkit.ruleset.types import Type
 
 EXAMPLE_CUSTOMER = "example"
