@@ -14,11 +14,11 @@ The plugin contract is in :mod:`tierkit.hookspecs` and :mod:`tierkit.contract`.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tierkit.errors import DataInvalid, PluginError, RulesetInvalid, TierkitError
+from tierkit.version import VERSION
 
 if TYPE_CHECKING:
     from tierkit.evaluation import Run, evaluate, write_results
@@ -32,10 +32,7 @@ if TYPE_CHECKING:
     from tierkit.ruleset.compiled import CompiledRuleset
     from tierkit.watch import watch_events as watch_events
 
-try:
-    __version__ = version("tierkit")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+__version__ = VERSION
 
 _LAZY = {
     "Run": "tierkit.evaluation",

@@ -338,14 +338,23 @@ class WorkbookInvalid(TierkitError):
 # plugins
 
 
+HOOK_PREFIX = "tierkit_"
+"""Every hook's name starts with it (:mod:`tierkit.hookspecs`)."""
+
+
 class PluginError(TierkitError):
     """A plugin broke the contract: it raised, returned the wrong shape, or repeated a name."""
 
-    def __init__(self, plugin: str, hook: str, message: str) -> None:
+    def __init__(self, plugin: str, where: str, message: str) -> None:
         self.plugin = plugin
-        self.hook = hook
+        self.where = where
+        """Where it broke: a hook (``tierkit_criteria``) or a step of loading or running a plugin
+        (``import``, ``register``, ``entry point``, ``TIERKIT_PLUGINS``, a criterion's
+        ``compute``)."""
+        self.hook: str | None = where if where.startswith(HOOK_PREFIX) else None
+        """The hook that broke the contract, or None when it broke elsewhere."""
         self.message = message
-        super().__init__(f"plugin '{plugin}' ({hook}): {message}")
+        super().__init__(f"plugin '{plugin}' ({where}): {message}")
 
 
 class DataProblem(TierkitError):

@@ -9,7 +9,8 @@ import pytest
 from test_evaluate_api import AS_OF, make_data
 
 import tierkit.evaluation.run as run_module
-from tierkit.evaluation import collect, evaluate
+from tierkit.engines.vector import collect
+from tierkit.evaluation import evaluate
 
 # Decisions of every shape whose text is rebuilt from the rule number: string, number and
 # true/false values; a rule without a reason; a default with and without a reason; a decision

@@ -382,12 +382,12 @@ def test_durable_rules_hashes_message_ids_as_we_do() -> None:
 
 @durable_only
 def test_a_customer_left_undecided_stops_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = runner.Run.send
+    original = runner.DurableRun.send
 
-    def drop_one(self: runner.Run, call: Callable[..., Any], batch: list[Any]) -> None:
+    def drop_one(self: runner.DurableRun, call: Callable[..., Any], batch: list[Any]) -> None:
         original(self, call, batch[1:])
 
-    monkeypatch.setattr(runner.Run, "send", drop_one)
+    monkeypatch.setattr(runner.DurableRun, "send", drop_one)
     ruleset = load("  d:\n    rules: [{when: a > 1, then: A}]\n    default: {then: B}\n")
     with pytest.raises(DurableIncomplete, match=r"decided 2 of 3 customers.*c0") as info:
         decide_durable(ruleset, REGISTRY, frame({"a": [1.0, 2.0, 3.0]}), timeout=0.2)
@@ -396,12 +396,12 @@ def test_a_customer_left_undecided_stops_the_run(monkeypatch: pytest.MonkeyPatch
 
 @durable_only
 def test_late_results_are_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = runner.Run.send
+    original = runner.DurableRun.send
 
-    def late(self: runner.Run, call: Callable[..., Any], batch: list[Any]) -> None:
+    def late(self: runner.DurableRun, call: Callable[..., Any], batch: list[Any]) -> None:
         threading.Timer(0.3, original, (self, call, batch)).start()
 
-    monkeypatch.setattr(runner.Run, "send", late)
+    monkeypatch.setattr(runner.DurableRun, "send", late)
     ruleset = load(
         "  d:\n    rules: [{when: a > 1, then: A}]\n    default: {then: B}\n"
         "  e:\n    hit: collect\n    rules: [{when: d == 'A', then: x}, {when: a > 2, then: y}]\n"

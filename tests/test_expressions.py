@@ -5,17 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tierkit.errors import ExpressionSyntaxError, ForbiddenSyntaxError
-from tierkit.ruleset.expr import (
-    Binary,
-    Call,
-    Literal,
-    Name,
-    Previous,
-    SyntaxProblem,
-    Unary,
-    unparse,
-)
-from tierkit.ruleset.expr import parse_expression as parse
+from tierkit.ruleset.expr import Binary, Call, Literal, Name, Previous, Unary, unparse
+from tierkit.ruleset.expr_parse import SyntaxProblem
+from tierkit.ruleset.expr_parse import parse_expression as parse
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,7 @@ def criterion(name: str = "visits.count", **changes: Any) -> Criterion:
 # a third-party plugin installed here must not change what these tests see (conftest.py)
 pytestmark = pytest.mark.usefixtures("builtin_plugins_only")
 
+
 def registry_with(*plugins: tuple[str, object], installed: bool = True) -> Registry:
     return build_registry(make_plugin_manager(list(plugins), load_entry_points=installed))
 
@@ -478,3 +479,27 @@ def test_tierkit_sources_of_plugins_come_before_the_built_in_ones() -> None:
     registry = registry_with(("mine", FolderToo()))
     assert next(iter(registry.sources)) == "my_folder"
     assert list(registry.sources)[1:] == ["folder", "duckdb", "sqlite", "postgres"]
+
+
+def test_an_error_outside_a_hook_has_no_hook_but_says_where() -> None:
+    class Misspelled:
+        @hookimpl
+        def tierkit_criterias(self) -> Iterable[Criterion]:
+            return []
+
+    with pytest.raises(PluginError) as info:
+        registry_with(("misspelled", Misspelled()))
+    assert (info.value.plugin, info.value.where, info.value.hook) == (
+        "misspelled",
+        "register",
+        None,
+    )
+    assert str(info.value).startswith("plugin 'misspelled' (register): ")
+
+
+def test_hookspecs_declare_their_return_types_without_ignores() -> None:
+    source = inspect.getsource(hookspecs)
+    assert "type: ignore" not in source
+    assert inspect.signature(hookspecs.tierkit_run_finished).parameters["results"].annotation == (
+        "pl.DataFrame"
+    )

@@ -1,7 +1,7 @@
 """Ranking on polars (sort and running sums) agrees with the window functions of DuckDB.
 
 The vector engine ranks by sorting on polars and with ordered window functions elsewhere
-(tierkit.evaluation.expressions). Hypothesis generates populations with ties, zeros, missing
+(tierkit.engines.vector.expressions). Hypothesis generates populations with ties, zeros, missing
 values, customers without rows, losses (negative values, a negative or zero net total) and
 per-period values; every ranking function, with and without ``among`` and ``by``, must give the
 same numbers on both, to the last bit.

@@ -19,9 +19,9 @@ from test_evaluate_vector import AS_OF, Facts
 from test_ranking_backends import Regions, on_backend
 from test_ranking_backends import facts_registry as facts_registry
 
+from tierkit.engines.vector.expressions import Compiler
+from tierkit.engines.vector.frames import Frames
 from tierkit.evaluation import evaluate_tables
-from tierkit.evaluation.expressions import Compiler
-from tierkit.evaluation.frames import Frames
 from tierkit.registry import Registry, build_registry, make_plugin_manager
 from tierkit.ruleset import load_ruleset_text
 

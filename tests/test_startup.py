@@ -30,7 +30,7 @@ FORBIDDEN = (
     "tierkit.report",
     "tierkit.evaluation.explain",
     "tierkit.evaluation.examples",
-    "tierkit.engines",
+    "tierkit.engines.durable",
 )
 """Modules that neither start-up nor ``tierkit evaluate ... --no-store`` may import."""
 

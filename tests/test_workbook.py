@@ -21,7 +21,8 @@ from tierkit.evaluation.examples import run_examples
 from tierkit.registry import Registry
 from tierkit.ruleset import load_ruleset, load_ruleset_text
 from tierkit.ruleset.compiled import CompiledRuleset
-from tierkit.ruleset.expr import SyntaxProblem, parse_expression, unparse
+from tierkit.ruleset.expr import unparse
+from tierkit.ruleset.expr_parse import SyntaxProblem, parse_expression
 from tierkit.shipped import shipped_rulesets
 from tierkit.workbook.layout import cell_condition, condition_tests, join_conditions
 

@@ -25,6 +25,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from tierkit.columns import ORDER as ORDER
 from tierkit.contract import Column, ColumnType, Criterion, OpenedSource, Window
 from tierkit.data.keys import keys_of
 from tierkit.data.magnitude import money_types
@@ -44,10 +45,6 @@ from tierkit.data.parse import (
 from tierkit.data.report import DataReport, TableReport
 from tierkit.data.scan import LazyTable, can_stay_lazy
 from tierkit.errors import DataInvalid, DataProblem
-
-ORDER = "__order"
-"""A column of the prepared customers table: each customer's place in id order (0, 1, ...).
-The evaluation sorts results and breaks ranking ties by it when it is there."""
 
 MAIN_DATE: dict[str, str] = {
     "payments": "paid_at",

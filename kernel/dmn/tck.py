@@ -24,26 +24,26 @@ import narwhals.stable.v2 as nw
 import polars as pl
 import yaml
 
+from tierkit.columns import OVERLAP
 from tierkit.contract import Column, ColumnType, Criterion, TableNeed, ValueType
 from tierkit.dmn.convert import Imported, to_ruleset
 from tierkit.dmn.feel import FeelError, evaluate_literal
 from tierkit.dmn.read import DmnError, DmnModel, children, local_name, parse_xml, read_model
-from tierkit.errors import HitPolicyError, TierkitError
-from tierkit.evaluation.decide import (
-    OVERLAP,
+from tierkit.engines.vector.decide import (
     check_overlap,
     decide,
     decision_exprs,
     listed_in_order,
 )
-from tierkit.evaluation.expressions import Compiler
-from tierkit.evaluation.frames import ID, Frames
+from tierkit.engines.vector.expressions import Compiler
+from tierkit.engines.vector.frames import ID, Frames
+from tierkit.errors import HitPolicyError, TierkitError
 from tierkit.hookspecs import hookimpl
 from tierkit.registry import Registry, build_registry, make_plugin_manager
 from tierkit.ruleset.compile import compile_ruleset
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
-from tierkit.ruleset.model import parse_model
-from tierkit.ruleset.source import parse_document
+from tierkit.ruleset.read import parse_document
+from tierkit.ruleset.shape import parse_model
 
 SUCCESS = "SUCCESS"
 ERROR = "ERROR"

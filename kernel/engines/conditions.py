@@ -38,6 +38,7 @@ from tierkit.ruleset.expr import (
     Previous,
     Unary,
     unparse,
+    walk,
 )
 from tierkit.ruleset.language import AGGREGATES, RANKING
 from tierkit.ruleset.types import BaseType, Type
@@ -198,23 +199,18 @@ class FieldTable:
 
 
 def _refuse_population_functions(node: Expr) -> None:
-    stack = [node]
-    while stack:
-        current = stack.pop()
+    for current in walk(node):
         if isinstance(current, Call) and current.func in AGGREGATES | RANKING:
             raise DurableUnsupported(
                 f"'{unparse(node)}': {current.func}() needs more than one customer's values; "
                 "the decision engines decide one customer at a time, so make it a derived fact"
             )
-        stack.extend(_children(current))
 
 
 def columns_read(node: Expr, types: Mapping[Expr, Type]) -> dict[str, BaseType]:
     """The columns an expression reads, with their base types."""
     found: dict[str, BaseType] = {}
-    stack = [node]
-    while stack:
-        current = stack.pop()
+    for current in walk(node):
         if isinstance(current, Name) and types[current].base != "list":
             found[current.name] = types[current].base
         elif isinstance(current, Previous) and types[current].base != "list":
@@ -227,20 +223,7 @@ def columns_read(node: Expr, types: Mapping[Expr, Type]) -> dict[str, BaseType]:
         ):
             prefix = "previous." if isinstance(current.right, Previous) else ""
             found[f"{prefix}{current.right.name}::{current.left.value}"] = "boolean"
-        stack.extend(_children(current))
     return found
-
-
-def _children(node: Expr) -> list[Expr]:
-    if isinstance(node, Unary):
-        return [node.operand]
-    if isinstance(node, Binary):
-        return [node.left, node.right]
-    if isinstance(node, ListLit):
-        return list(node.items)
-    if isinstance(node, Call):
-        return [*node.args, *(k.value for k in node.kwargs)]
-    return []
 
 
 # --------------------------------------------------------------------------------------------

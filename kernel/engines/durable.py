@@ -9,7 +9,7 @@ For every decision, in the ruleset's order (a later decision reads the earlier o
    (:mod:`tierkit.engines.runner`): a customer decided never or twice stops the run with
    :class:`~tierkit.engines.errors.DurableIncomplete` instead of partial results;
 4. the decision's columns are added as the vector engine adds them
-   (:mod:`tierkit.engines.columns`).
+   (:mod:`tierkit.engines.durable_columns`).
 
 docs/engines.md describes the design and what is precomputed.
 """
@@ -22,13 +22,13 @@ from typing import Any
 
 import polars as pl
 
-from tierkit.engines.columns import collect_columns, first_columns, matched_columns
+from tierkit.columns import ID, decision_columns
 from tierkit.engines.conditions import columns_read, translate
+from tierkit.engines.durable_columns import collect_columns, first_columns, matched_columns
 from tierkit.engines.facts import encode, fact_frame, facts, needs_keys
-from tierkit.engines.runner import Run, fact_ids
+from tierkit.engines.runner import DurableRun, fact_ids
+from tierkit.engines.vector.expressions import Compiler
 from tierkit.errors import EngineUnavailable
-from tierkit.evaluation.frames import ID
-from tierkit.evaluation.run import decision_columns
 from tierkit.registry import Registry
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
 
@@ -66,7 +66,7 @@ def decide_durable(
 ) -> pl.DataFrame:
     """Decide every customer of ``inputs`` with durable_rules.
 
-    Same contract as :func:`tierkit.evaluation.run.decide_vector`: ``inputs`` holds
+    Same contract as :meth:`tierkit.engines.vector.engine.VectorEngine.decide`: ``inputs`` holds
     ``customer_id`` and every per-customer value the decisions read (see
     :func:`required_inputs`); the result has the same columns, types, values and row order (by
     ``customer_id``). ``timeout`` bounds the wait for late results of each decision.
@@ -100,7 +100,7 @@ def add_decision(
     raw = fact_frame(values, sources, dict(registry.functions), decision.name)
     keys = needs_keys(raw, sources, table.constants)
     batch = facts(encode(raw, sources, keys), fact_ids(values.height))
-    run = Run(lang, table, keys, values, timeout)
+    run = DurableRun(lang, table, keys, values, timeout)
     if decision.policy == "collect" and decision.aggregate is None:
         return collect_columns(values, decision, run.collect(batch))
     if decision.policy == "first" and decision.aggregate is None:
@@ -121,3 +121,24 @@ def required_inputs(ruleset: CompiledRuleset) -> dict[str, str]:
             for column, base in columns_read(rule.when.tree, rule.when.node_types).items():
                 needed.setdefault(column, base)
     return {c: base for c, base in sorted(needed.items()) if c not in produced}
+
+
+class DurableEngine:
+    """Each decision table becomes a durable_rules ruleset; one fact per customer."""
+
+    name = "durable"
+    lazy = False
+
+    def __init__(self, registry: Registry, timeout: float = LATE_RESULTS_TIMEOUT) -> None:
+        self.registry = registry
+        self.timeout = timeout
+
+    def add_decision(self, compiler: Compiler, decision: CompiledDecision) -> None:
+        frames = compiler.frames
+        customers = frames.collect_customers()
+        frames.replace_customers(
+            add_decision(decision, self.registry, customers, timeout=self.timeout)
+        )
+
+    def decide(self, ruleset: CompiledRuleset, inputs: pl.DataFrame) -> pl.DataFrame:
+        return decide_durable(ruleset, self.registry, inputs, timeout=self.timeout)

@@ -27,8 +27,8 @@ import polars as pl
 from tierkit.contract import Function
 from tierkit.engines.conditions import Const, Source
 from tierkit.engines.errors import DurableUnsupported
-from tierkit.evaluation.expressions import Compiler
-from tierkit.evaluation.frames import ID, Frames
+from tierkit.engines.vector.expressions import Compiler
+from tierkit.engines.vector.frames import ID, Frames
 
 ROW = "r"
 """The row number of the customer; every fact has it, so it also guards every rule."""

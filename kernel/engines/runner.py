@@ -72,7 +72,7 @@ class Tally:
     """``(row, rule number)`` of every match (collect)."""
 
 
-class Run:
+class DurableRun:
     """One decision table run through one fresh durable_rules ruleset."""
 
     def __init__(

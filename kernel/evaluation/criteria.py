@@ -13,8 +13,8 @@ from typing import Any
 import narwhals.stable.v2 as nw
 
 from tierkit.contract import CUSTOMER_KEY, Criterion, ValueType, Window
+from tierkit.engines.vector.frames import ID, KEY, ORDER, PERIOD, Frames
 from tierkit.errors import PluginError
-from tierkit.evaluation.frames import ID, KEY, ORDER, PERIOD, Frames
 from tierkit.ruleset.compiled import CompiledRuleset, CriterionBinding
 
 VALUE = "value"

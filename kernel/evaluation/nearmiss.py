@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from tierkit.evaluation.frames import ID
+from tierkit.columns import ID
 from tierkit.evaluation.shareline import Ranked, cum_share_line
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, ThenValue
 from tierkit.ruleset.expr import Binary, Call, Expr, Keyword, Literal, Name

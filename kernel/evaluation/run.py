@@ -10,19 +10,16 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from tierkit.columns import ID, OVERLAP
+from tierkit.columns import decision_columns as decision_columns
+from tierkit.engines import engine_named
+from tierkit.engines.vector.collect import collect_results
+from tierkit.engines.vector.decide import check_overlap, overlap_columns
+from tierkit.engines.vector.engine import VectorEngine
+from tierkit.engines.vector.expressions import Compiler
+from tierkit.engines.vector.frames import internal
 from tierkit.errors import TierkitError
-from tierkit.evaluation.collect import collect_results
 from tierkit.evaluation.criteria import compute_criteria
-from tierkit.evaluation.decide import (
-    BECAUSE,
-    OVERLAP,
-    RULE,
-    check_overlap,
-    decide,
-    overlap_columns,
-)
-from tierkit.evaluation.expressions import Compiler
-from tierkit.evaluation.frames import ID, Frames, internal
 from tierkit.registry import Registry
 from tierkit.ruleset.attributes import criteria_for
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
@@ -62,6 +59,7 @@ def evaluate_tables(
     (durable_rules, one fact per customer; derived facts are still computed as frames).
     ``lap`` is told when the plan of the criteria is built (``criteria``), before it runs.
     """
+    decider = engine_named(engine, registry)
     criteria = criteria_for(ruleset.criteria.values(), registry.criteria)
     customers = tables["customers"]
     frames = compute_criteria(ruleset, criteria, tables, customers, as_of, names=False)
@@ -71,16 +69,10 @@ def evaluate_tables(
     for step in ruleset.order:
         if step.kind == "derive":
             compiler.column(ruleset.derived[step.name].expr, step.name)
-        elif engine == "durable":
-            from tierkit.engines import add_decision  # imports this module: not at the top
-
-            decided = add_decision(
-                ruleset.decisions[step.name], registry, frames.collect_customers()
-            )
-            frames.replace_customers(decided)
         else:
-            decide(compiler, ruleset.decisions[step.name])
-            by_vector.append(ruleset.decisions[step.name])
+            decider.add_decision(compiler, ruleset.decisions[step.name])
+            if decider.lazy:
+                by_vector.append(ruleset.decisions[step.name])
     used = _used_columns(ruleset)
     keep = [ID, "name"]
     for decision in ruleset.decisions.values():
@@ -109,26 +101,7 @@ def decide_vector(
     decision, the value, ``NAME.rule`` and ``NAME.because`` (or ``NAME::VALUE`` flags for
     ``hit: collect``). This is the reference the durable engine must agree with.
     """
-    frames = Frames.of_values(inputs)
-    compiler = Compiler(frames, registry.functions)
-    added: list[str] = []
-    for step in ruleset.order:
-        if step.kind == "decision":
-            decision = ruleset.decisions[step.name]
-            decide(compiler, decision)
-            added += decision_columns(decision)
-    decided = frames.collect_customers()
-    for decision in ruleset.decisions.values():
-        if decision.policy in ("unique", "any"):
-            check_overlap(decision, decided.select(ID, OVERLAP + decision.name))
-    return decided.select(ID, *added)
-
-
-def decision_columns(decision: CompiledDecision) -> list[str]:
-    """The result columns one decision adds."""
-    if decision.hit == "collect":
-        return [decision.name, *(f"{decision.name}::{o}" for o in decision.outcomes)]
-    return [decision.name, decision.name + RULE, decision.name + BECAUSE]
+    return VectorEngine(registry.functions).decide(ruleset, inputs)
 
 
 def _used_columns(ruleset: CompiledRuleset) -> list[str]:

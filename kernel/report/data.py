@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from tierkit import __version__, defaults
+from tierkit import defaults
 from tierkit.contract import MONEY_SCALE
 from tierkit.evaluation.value_shares import category_values, value_totals, with_shares
 from tierkit.history import (
@@ -32,6 +32,7 @@ from tierkit.history import (
 )
 from tierkit.history.compare import GONE_LABEL, NEW_LABEL, label, label_expr
 from tierkit.history.store import SUFFIXES
+from tierkit.version import VERSION
 
 ID = "customer_id"
 VALUE = "value"
@@ -73,7 +74,7 @@ def build_report_data(
     categories = category_rows(manifest, results, primary.name, outcomes)
     totals = value_section(manifest, results)
     return {
-        "tierkit": __version__,
+        "tierkit": VERSION,
         "generated_at": (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         "store": str(store.path),
         "data_location": data_location(manifest),

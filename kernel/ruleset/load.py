@@ -12,8 +12,9 @@ from tierkit.errors import RulesetInvalid, UsageError, did_you_mean
 from tierkit.registry import Registry, get_registry
 from tierkit.ruleset.compile import compile_ruleset
 from tierkit.ruleset.compiled import CompiledRuleset
-from tierkit.ruleset.model import parse_model
-from tierkit.ruleset.source import Document, parse_document, read_document
+from tierkit.ruleset.read import parse_document, read_document
+from tierkit.ruleset.shape import parse_model
+from tierkit.ruleset.source import Document
 from tierkit.ruleset.texts import long_texts
 
 

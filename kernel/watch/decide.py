@@ -14,10 +14,10 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from tierkit.evaluation.collect import collect_results
+from tierkit.columns import ID
+from tierkit.engines.vector.collect import collect_results
+from tierkit.engines.vector.decide import decide
 from tierkit.evaluation.criteria import compute_criteria
-from tierkit.evaluation.decide import decide
-from tierkit.evaluation.frames import ID
 from tierkit.evaluation.run import _add_previous, _without_overlaps, decision_columns
 from tierkit.registry import Registry
 from tierkit.ruleset.attributes import criteria_for

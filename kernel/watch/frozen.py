@@ -6,7 +6,7 @@ stored run: the customer's own value is replaced by its new one, nobody else mov
 customer crosses into A exactly when its value passes the value at the last run's cut-off,
 and an unchanged customer keeps the rank the batch run gave it. The arithmetic is the batch
 run's (exact integer totals, the same formulas and rounding:
-:func:`tierkit.evaluation.expressions._rank`).
+:func:`tierkit.engines.vector.expressions._rank`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from tierkit.columns import ID, ORDER
 from tierkit.contract import Function
-from tierkit.evaluation.expressions import DIGITS, SCALE, Compiler, _rank
-from tierkit.evaluation.frames import ID, ORDER, Frames, internal
+from tierkit.engines.vector.expressions import DIGITS, SCALE, Compiler, _rank
+from tierkit.engines.vector.frames import Frames, internal
 from tierkit.ruleset.compiled import CompiledRuleset
 from tierkit.ruleset.expr import Binary, Call, Expr, Keyword, ListLit, Literal, Name, Unary
 from tierkit.ruleset.language import RANKING

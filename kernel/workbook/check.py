@@ -9,7 +9,8 @@ import yaml
 from tierkit.errors import RulesetInvalid, RulesetProblem, WorkbookInvalid, WorkbookProblem
 from tierkit.registry import Registry
 from tierkit.ruleset.load import load_ruleset_text
-from tierkit.ruleset.source import Document, KeyPath, Span, parse_document
+from tierkit.ruleset.read import parse_document
+from tierkit.ruleset.source import Document, KeyPath, Span
 from tierkit.workbook.read import CellRef, Workbook, read_workbook
 
 

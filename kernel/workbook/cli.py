@@ -23,7 +23,7 @@ def import_xlsx(model: Path, out: Path | None, write: Callable[[Path, str], None
 def export_xlsx(ruleset: Path, out: Path) -> None:
     """Write a (valid) ruleset file as a workbook."""
     from tierkit.ruleset import load_ruleset
-    from tierkit.ruleset.source import read_document
+    from tierkit.ruleset.read import read_document
     from tierkit.workbook.write import save_workbook
 
     compiled = load_ruleset(ruleset)

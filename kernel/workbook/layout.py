@@ -20,11 +20,10 @@ from tierkit.ruleset.expr import (
     Literal,
     Name,
     Previous,
-    SyntaxProblem,
     Unary,
-    parse_expression,
     unparse,
 )
+from tierkit.ruleset.expr_parse import SyntaxProblem, parse_expression
 
 RULESET_SHEET = "ruleset"
 CRITERIA_SHEET = "criteria"

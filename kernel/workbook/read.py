@@ -15,7 +15,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tierkit.errors import WorkbookInvalid, WorkbookProblem
-from tierkit.ruleset.expr import SyntaxProblem, parse_expression
+from tierkit.ruleset.expr_parse import SyntaxProblem, parse_expression
 from tierkit.ruleset.source import KeyPath
 from tierkit.workbook.layout import (
     ANY,

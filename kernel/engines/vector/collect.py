@@ -17,8 +17,8 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from tierkit.evaluation.decide import BECAUSE, RULE
-from tierkit.evaluation.frames import ID, ORDER, Frames, internal, public
+from tierkit.columns import BECAUSE, RULE
+from tierkit.engines.vector.frames import ID, ORDER, Frames, internal, public
 from tierkit.ruleset.compiled import CompiledDecision
 
 

@@ -19,7 +19,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from tierkit.contract import MONEY_SCALE, Function
-from tierkit.evaluation.frames import ID, ORDER, PERIOD, Frames
+from tierkit.engines.vector.frames import ID, ORDER, PERIOD, Frames
 from tierkit.ruleset.compiled import CompiledExpr
 from tierkit.ruleset.expr import Binary, Call, Expr, ListLit, Literal, Name, Previous, Unary
 from tierkit.ruleset.language import AGGREGATES, RANKING
@@ -335,7 +335,7 @@ def _rank_by_sorting(
     customers where a sort and a running sum take 0.11 s, and no join brings the ranks back.
     Customers that are not ranked (not in ``among``, or no value) get null values, sort last
     and add nothing to the running sums. Ties are broken by ``ties``: the id, or the customer's
-    place in id order (:data:`~tierkit.evaluation.frames.ORDER`), which sorts faster.
+    place in id order (:data:`~tierkit.engines.vector.frames.ORDER`), which sorts faster.
     ``groups`` (``by=``) are ranked each on its own, like periods.
     """
     inside = pl.col(member)

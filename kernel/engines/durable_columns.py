@@ -1,7 +1,8 @@
 """A decision's result columns, built from the rules durable_rules fired.
 
-They are built with the same expressions as the vector engine (:mod:`tierkit.evaluation.decide`),
-only on "which rule decided" instead of on the conditions, so their types match exactly:
+They are built with the same expressions as the vector engine
+(:mod:`tierkit.engines.vector.decide`), only on "which rule decided" instead of on the
+conditions, so their types match exactly:
 the value, ``NAME.rule`` (0 for the default) and ``NAME.because`` for ``hit: first``; one
 ``NAME::VALUE`` flag per value and ``NAME`` (the matching values, ``", "``-joined in table
 order; the default's when no rule matched) for ``hit: collect``.
@@ -12,9 +13,9 @@ from __future__ import annotations
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from tierkit.columns import BECAUSE, ID, OVERLAP, RULE
 from tierkit.engines.runner import UNDECIDED
-from tierkit.evaluation.decide import BECAUSE, OVERLAP, RULE, check_overlap, decision_exprs
-from tierkit.evaluation.frames import ID
+from tierkit.engines.vector.decide import check_overlap, decision_exprs
 from tierkit.ruleset.compiled import CompiledDecision
 
 _RULE_NO = "__durable_rule"

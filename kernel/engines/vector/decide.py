@@ -9,7 +9,7 @@ order; for ``output order`` every match in outcome order (best first).
 
 The columns are built by :func:`decision_exprs` from one true/false expression per rule ("the
 rule matches"), so the durable engine, which learns the matches from durable_rules, builds
-them with the very same expressions (:mod:`tierkit.engines.columns`).
+them with the very same expressions (:mod:`tierkit.engines.durable_columns`).
 """
 
 from __future__ import annotations
@@ -21,17 +21,10 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from tierkit.columns import BECAUSE, ID, OVERLAP, RULE
+from tierkit.engines.vector.expressions import Compiler
 from tierkit.errors import HitPolicyError
-from tierkit.evaluation.expressions import Compiler
-from tierkit.evaluation.frames import ID
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRule, ThenValue
-
-RULE = ".rule"
-BECAUSE = ".because"
-OVERLAP = "!overlap:"
-"""Prefix of a working column: the matching rules of a customer that breaks ``unique``/``any``.
-Not ``__``-prefixed, so that it survives collecting the results (which drops working columns),
-and spelled so that no decision's column can take its name."""
 
 
 def decide(compiler: Compiler, decision: CompiledDecision) -> None:
