@@ -33,7 +33,7 @@ LAYERS: list[set[str]] = [
     # an evaluation: criteria, derived facts, decisions, results, explanations, examples
     {"evaluation"},
     # what is built on evaluations and rulesets
-    {"report", "dmn", "workbook", "demo", "pytest_plugin"},
+    {"report", "dmn", "workbook", "demo", "watch", "pytest_plugin"},
     # the command line and the Python API's front door
     {"cli", "__main__", "<api>"},
 ]

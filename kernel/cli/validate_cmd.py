@@ -107,7 +107,7 @@ def validate(
 
 def _verify(compiled: Any, path: Path) -> list[Any]:
     """The verifier's findings, with the file's lines for carets."""
-    from tierkit.ruleset.source import read_document
+    from tierkit.ruleset.read import read_document
     from tierkit.ruleset.verify import verify
 
     try:
