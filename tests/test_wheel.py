@@ -82,3 +82,18 @@ def test_wheel_runs_in_a_fresh_environment(wheel: Path, tmp_path: Path) -> None:
         check=True,
     )
     assert modules.stdout.strip() == "[]"
+
+
+def test_every_kernel_package_is_in_the_wheel() -> None:
+    """A package left out of pyproject's list works from the source tree and fails installed."""
+    import tomllib
+
+    root = Path(__file__).parent.parent
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        "tierkit" + ".".join(("", *init.parent.relative_to(root / "kernel").parts))
+        for init in (root / "kernel").rglob("__init__.py")
+    }
+    assert found - listed == set()
