@@ -178,6 +178,7 @@ def test_a_full_disk_stores_nothing(
 def test_a_failing_writer_stores_nothing(setup: tuple[Path, Path], tmp_path: Path) -> None:
     ruleset, data = setup
     store = tmp_path / "store.duckdb"
+
     def broken(frame: pl.DataFrame, path: str) -> None:
         Path(path).write_text("half")
         raise ValueError("broken writer")
@@ -237,7 +238,9 @@ def test_demo_writes_its_results_before_saving(
     _full_disk(monkeypatch)
     out = tmp_path / "demo"
     store = tmp_path / "store.duckdb"
-    done = _cli("demo", "--customers", "20", "--months", "3", "--out", str(out), "--store", str(store))
+    done = _cli(
+        "demo", "--customers", "20", "--months", "3", "--out", str(out), "--store", str(store)
+    )
     assert done.exit_code == 2, done.output
     assert "the disk is full" in done.output
     assert _runs(store) == 0
