@@ -22,7 +22,7 @@ HOSTILE = [
     "Nul\x00Byte",
     "Bell\x07 GmbH",
     "-12.5",
-    "Plain GmbH",
+    "#N/A",
 ]
 
 
@@ -59,6 +59,7 @@ def test_xlsx_text_is_never_a_formula_and_control_characters_are_replaced(
     assert all(c.data_type == "s" for c in names)
     assert [c.value for c in names][:4] == HOSTILE[:4]
     assert names[6].value == "Nul\ufffdByte" and names[7].value == "Bell\ufffd GmbH"
+    assert names[9].value == "#N/A"  # text, not Excel's error value
     assert [c.quotePrefix for c in names] == [True] * 6 + [False] * 4
     because = sheet.cell(row=2, column=5)
     assert because.value == "=1+1" and because.data_type == "s"
@@ -118,7 +119,7 @@ def test_csv_text_that_would_run_gets_an_apostrophe(tmp_path: Path) -> None:
     back = pl.read_csv(target, infer_schema=False)
     assert back["name"].to_list() == [
         "'" + HOSTILE[0], "'" + HOSTILE[1], "'-2+3", "'@SUM(A1:A9)", "'\tTabbed", "'\rReturn",
-        "Nul\x00Byte", "Bell\x07 GmbH", "-12.5", "Plain GmbH",
+        "Nul\x00Byte", "Bell\x07 GmbH", "-12.5", "#N/A",
     ]  # fmt: skip
     assert back["category.because"][0] == "'=1+1"
     assert back["value"][0] == "-50.0"  # numbers are never touched
