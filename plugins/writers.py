@@ -46,9 +46,14 @@ def _json(frame: pl.DataFrame, path: str) -> None:
 def _xlsx(frame: pl.DataFrame, path: str) -> None:
     """A workbook with the results (frozen header, filters, number formats, widths) and a
     summary sheet; text is never a formula (see :mod:`tierkit.plugins._spreadsheet`)."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
+    try:
+        from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
+    except ImportError:
+        raise UsageError(
+            f"{path}: writing .xlsx needs openpyxl, which is not installed here; "
+            'pip install "tierkit[excel]", or write .csv or .parquet'
+        ) from None
     if frame.height + 1 > MAX_ROWS or frame.width > MAX_COLUMNS:
         raise UsageError(
             f"{path}: {frame.height:,} customers and {frame.width:,} columns do not fit an "
