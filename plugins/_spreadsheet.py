@@ -21,6 +21,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_PATTERN = r"^[=+\-@\t\r]"
 _NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _NUMBER = re.compile(_NUMBER_PATTERN)
+ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
+"""Text openpyxl would write as an error value rather than as text."""
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Characters an .xlsx file cannot hold (openpyxl refuses them)."""
 REPLACEMENT = "\ufffd"
@@ -86,31 +88,21 @@ def main_decision(frame: pl.DataFrame) -> str | None:
 
 
 def summary_rows(frame: pl.DataFrame) -> list[list[Any]]:
-    """Customers (and value, where the results have one) per outcome of the main decision."""
+    """Customers and value per outcome of the main decision, as the run's summary counts them:
+    the value net, its share of the positive total (see ``tierkit.evaluation.value_shares``)."""
+    from tierkit.evaluation.value_shares import category_values, value_totals, with_shares
+
     main = main_decision(frame)
     if main is None:
-        return [["customers", frame.height]]
-    has_value = "value" in frame.columns and frame.schema["value"].is_numeric()
-    aggregations = [pl.len().alias("customers")]
-    if has_value:
-        aggregations.append(pl.col("value").sum().alias("value"))
-    counted = (
-        frame.group_by(pl.col(main).cast(pl.String).fill_null("(none)"))
-        .agg(aggregations)
-        .sort(main)
-    )
-    total_value = float(frame["value"].clip(lower_bound=0).sum()) if has_value else 0.0
-    header = [main, "customers", "share of customers"]
-    header += ["value", "share of positive value"] if has_value else []
-    rows: list[list[Any]] = [header]
-    for row in counted.iter_rows(named=True):
-        line = [row[main], row["customers"], row["customers"] / max(frame.height, 1)]
-        if has_value:
-            value = float(row["value"] or 0.0)
-            line += [value, max(value, 0.0) / total_value if total_value > 0 else None]
-        rows.append(line)
-    total = ["total", frame.height, 1.0 if frame.height else None]
-    if has_value:
-        total += [float(frame["value"].sum()), 1.0 if total_value > 0 else None]
-    rows.append(total)
+        return [["customers"], [frame.height]]
+    counted = category_values(frame, pl.col(main).cast(pl.String).fill_null("(none)"))
+    shared = sorted(with_shares(counted, frame.height), key=lambda r: str(r["category"]))
+    totals = value_totals(counted)
+    rows: list[list[Any]] = [
+        [main, "customers", "share of customers", "value", "share of positive value"]
+    ]
+    for row in shared:
+        shares = [row["customer_share"], row["value"], row["value_share"]]
+        rows.append([row["category"], row["customers"], *shares])
+    rows.append(["total", frame.height, 1.0, totals["net"], 1.0 if totals["positive"] else None])
     return rows

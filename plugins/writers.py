@@ -15,6 +15,8 @@ from tierkit.contract import Writer
 from tierkit.errors import UsageError
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._spreadsheet import (
+    ERROR_CODES,
+    FORMULA_START,
     MAX_COLUMNS,
     MAX_ROWS,
     clean_text,
@@ -44,9 +46,14 @@ def _json(frame: pl.DataFrame, path: str) -> None:
 def _xlsx(frame: pl.DataFrame, path: str) -> None:
     """A workbook with the results (frozen header, filters, number formats, widths) and a
     summary sheet; text is never a formula (see :mod:`tierkit.plugins._spreadsheet`)."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
+    try:
+        from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
+    except ImportError:
+        raise UsageError(
+            f"{path}: writing .xlsx needs openpyxl, which is not installed here; "
+            'pip install "tierkit[excel]", or write .csv or .parquet'
+        ) from None
     if frame.height + 1 > MAX_ROWS or frame.width > MAX_COLUMNS:
         raise UsageError(
             f"{path}: {frame.height:,} customers and {frame.width:,} columns do not fit an "
@@ -69,21 +76,32 @@ def _xlsx(frame: pl.DataFrame, path: str) -> None:
 
 
 def _cells(sheet: Any, frame: pl.DataFrame) -> Iterator[list[Any]]:
-    """The rows of ``frame`` as cells: numbers with formats, text that is never a formula."""
+    """The rows of ``frame`` as cells: numbers with formats, text that is never a formula.
+
+    openpyxl writes each row as it is appended, so one formatted cell per column is reused
+    for every row (a new styled cell per value takes three times as long).
+    """
     from openpyxl.cell import WriteOnlyCell
 
-    formats = [number_format(n, t) for n, t in frame.schema.items()]
+    styled: list[Any] = []
+    for name, dtype in frame.schema.items():
+        fmt = number_format(name, dtype)
+        cell = None if fmt is None else WriteOnlyCell(sheet)
+        if cell is not None:
+            cell.number_format = fmt
+        styled.append(cell)
     texts = [t == pl.String for t in frame.schema.values()]
     for row in frame.iter_rows():
         cells: list[Any] = []
-        for value, fmt, text in zip(row, formats, texts, strict=True):
+        for value, cell, text in zip(row, styled, texts, strict=True):
             if value is None:
                 cells.append(None)
             elif text or isinstance(value, str):
-                cells.append(_text_cell(sheet, str(value)))
-            elif fmt is not None and not isinstance(value, bool):
-                cell = WriteOnlyCell(sheet, value=_finite(value))
-                cell.number_format = fmt
+                shown = str(value)
+                plain = not shown.startswith(FORMULA_START) and shown not in ERROR_CODES
+                cells.append(clean_text(shown) if plain else _text_cell(sheet, shown))
+            elif cell is not None and not isinstance(value, bool):
+                cell.value = _finite(value)
                 cells.append(cell)
             else:
                 cells.append(_finite(value) if isinstance(value, float) else _plain(value))
@@ -96,7 +114,9 @@ def _text_cell(sheet: Any, text: str, bold: bool = False) -> Any:
     from openpyxl.styles import Font
 
     cell = WriteOnlyCell(sheet, value=clean_text(text))
-    if cell.data_type == "f" or is_formula_like(text):
+    if cell.data_type in ("f", "e"):  # a formula, or an error code such as #N/A
+        cell.data_type = "s"
+    if is_formula_like(text):
         cell.data_type = "s"
         cell.quotePrefix = True
     if bold:

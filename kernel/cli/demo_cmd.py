@@ -89,7 +89,12 @@ def _check_out(out: Path, force: bool) -> None:
     for table in TABLES:
         for fmt in DemoFormat:
             ours |= {f"{table}.{fmt.value}", f"{table}.{fmt.value}.partial"}
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    leftovers = (".results.csv.", ".report.html.")  # partial files of a demo that was killed
+    foreign = sorted(
+        p.name
+        for p in out.iterdir()
+        if p.name not in ours and not (p.name.startswith(leftovers) and p.name.endswith("partial"))
+    )
     if foreign:
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
         shown = ", ".join(foreign[:5]) + more

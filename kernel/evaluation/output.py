@@ -36,7 +36,7 @@ def writer_for(target: Path, registry: Registry | None = None) -> Writer:
     writer = next((w for w in registry.writers.values() if suffix in w.extensions), None)
     if writer is None:
         known = ", ".join(e for w in registry.writers.values() for e in w.extensions)
-        found = f"'{target.suffix}'" if target.suffix else "no extension"
+        found = f"'{target.suffix}'" if target.suffix else "(no extension)"
         raise UsageError(f"{target}: unknown output format {found}; use one of {known}")
     return writer
 

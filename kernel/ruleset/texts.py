@@ -37,7 +37,9 @@ def long_texts(doc: Document) -> list[RulesetProblem]:
             places.append((("decisions", name, "default", "then"), default.get("then")))
         for path, value in places:
             if isinstance(value, str) and len(value) > MAX_THEN:
-                where = ".".join(str(p) for p in path)
+                where = "'" + str(path[0])
+                where += "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:])
+                where += "'"
                 problems.append(
                     doc.problem(
                         LimitError,
