@@ -151,7 +151,7 @@ def evaluate(
         for decision in compiled.decisions.values():
             if decision.hit == "first":
                 decided = compare_previous(decided, previous, decision)
-    decided = with_near_miss(compiled, decided, evaluated.values)
+    decided = with_near_miss(compiled, decided, evaluated.values, evaluated.periods)
     results = _with_value_and_policies(compiled, registry, tables, as_of, decided, evaluated.values)
     manifest["customers"] = results.height
     manifest["main"] = compiled.primary_decision
