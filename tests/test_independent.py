@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import java_problem
 from realistic_data import cd_retailer, read_csv, superstore, write_csv
 from typer.testing import CliRunner
 
@@ -159,8 +160,20 @@ def variant(ruleset: str, old: str, new: str, folder: Path) -> Path:
 # the CD retailer: ABC and top 20%
 
 
-@pytest.mark.parametrize("backend", ["polars", "duckdb"])
+SPARK = pytest.mark.spark
+
+
+def skip_without_spark(backend: str) -> None:
+    if backend == "spark":
+        pytest.importorskip("pyspark", reason="PySpark is not installed")
+        problem = java_problem()
+        if problem:
+            pytest.skip(problem)
+
+
+@pytest.mark.parametrize("backend", ["polars", "duckdb", pytest.param("spark", marks=SPARK)])
 def test_abc_of_every_cd_customer_equals_the_independent_abc(cd: Path, backend: str) -> None:
+    skip_without_spark(backend)
     as_of = date(1998, 7, 1)
     payments = read_csv(cd / "payments.csv")
     ids = ids_of(cd)
@@ -230,6 +243,7 @@ ENGINES = [
     ("vector", "polars"),
     ("vector", "duckdb"),
     ("durable", "polars"),
+    pytest.param("vector", "spark", marks=SPARK),
 ]
 
 
@@ -239,6 +253,7 @@ def test_vip_monthly_with_a_previous_run_equals_the_independent_category(
 ) -> None:
     if engine == "durable":
         pytest.importorskip("durable", reason="the durable engine needs durable_rules")
+    skip_without_spark(backend)
     store = tmp_path / "history.duckdb"
     payments = read_csv(cd / "payments.csv")
     ids = ids_of(cd)
