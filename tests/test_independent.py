@@ -337,6 +337,14 @@ def test_abc_by_net_profit_equals_the_independent_abc(
         assert "A" in classes.values()  # the positive part still has its A class
     if periods == 12:
         assert found["9"] < found["10"]  # type: ignore[operator]  # equal profit: 9 first
+    # the summary: each class's net value, and its share of the positive total
+    positive = sum((max(v, Decimal(0)) for v in net.values()), Decimal(0))
+    for row in run.manifest["categories"]:
+        members = [c for c in ids if classes[c] == row["category"]]
+        value = sum((net.get(c, Decimal(0)) for c in members), Decimal(0))
+        held = sum((max(net.get(c, Decimal(0)), Decimal(0)) for c in members), Decimal(0))
+        assert (row["customers"], row["value"]) == (len(members), float(value))
+        assert row["value_share"] == pytest.approx(float(held / positive), abs=1e-6)
 
 
 # ---------------------------------------------------------------------------------------------
