@@ -20,7 +20,9 @@ other side it is reached exactly; where it belongs to the customer's own side (g
 needed. The distance is missing at the best (or worst) outcome, when the customer has no value,
 when no value of it gives that outcome, when the lines do not reproduce the customer's outcome,
 and for every customer when no single value limits the decision (conditions on two values,
-``or``, ``in``, per-period rankings, ...) — the near miss is never guessed.
+``or``, ``in``, per-period rankings, ...) — the near miss is never guessed. One such shape,
+top shares of a per-period value (vip-monthly), has its own:
+:mod:`tierkit.evaluation.nearmiss_periods`.
 """
 
 from __future__ import annotations
