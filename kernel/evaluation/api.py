@@ -101,7 +101,7 @@ def evaluate(
     watch.lap("decide")
     decided, manifest.overrides = stages.with_overrides(compiled, evaluated.results, found, day)
     watch.lap("overrides")
-    decided = with_near_miss(compiled, decided, evaluated.values)
+    decided = with_near_miss(compiled, decided, evaluated.values, evaluated.periods)
     watch.lap("near_miss")
     results = stages.with_value_and_policies(
         compiled, registry, prepared.tables, day, decided, evaluated.values

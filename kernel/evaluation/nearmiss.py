@@ -20,7 +20,9 @@ other side it is reached exactly; where it belongs to the customer's own side (g
 needed. The distance is missing at the best (or worst) outcome, when the customer has no value,
 when no value of it gives that outcome, when the lines do not reproduce the customer's outcome,
 and for every customer when no single value limits the decision (conditions on two values,
-``or``, ``in``, per-period rankings, ...) — the near miss is never guessed.
+``or``, ``in``, per-period rankings, ...) — the near miss is never guessed. One such shape,
+top shares of a per-period value (vip-monthly), has its own:
+:mod:`tierkit.evaluation.nearmiss_periods`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from typing import Any
 import polars as pl
 
 from tierkit.columns import ID
+from tierkit.evaluation.nearmiss_periods import near_miss_periods, period_ladder
 from tierkit.evaluation.shareline import Ranked, cum_share_line
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, ThenValue
 from tierkit.ruleset.expr import Binary, Call, Expr, Keyword, Literal, Name
@@ -291,13 +294,30 @@ def comparison(atom: Expr) -> tuple[str, str, float] | None:
     return None
 
 
-def near_miss_columns(ruleset: CompiledRuleset, values: pl.DataFrame) -> pl.DataFrame:
+def near_miss_columns(
+    ruleset: CompiledRuleset, values: pl.DataFrame, periods: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """``customer_id`` and, for the main decision NAME, ``NAME.to_better``, ``NAME.to_worse``
     (signed changes of the limiting value) and ``NAME.limited_by`` (its name), one row per
-    customer of ``values`` in its order; all missing when no single value limits it."""
+    customer of ``values`` in its order; all missing when no single value limits it.
+
+    ``periods`` (the per-period values) serves decisions on the top shares of a per-period
+    value (:mod:`tierkit.evaluation.nearmiss_periods`)."""
     name = ruleset.primary_decision
     columns = [f"{name}{TO_BETTER}", f"{name}{TO_WORSE}", f"{name}{LIMITED_BY}"]
     ladder = limiting_ladder(ruleset, values)
+    by_period = period_ladder(ruleset) if ladder is None and periods is not None else None
+    if by_period is not None and periods is not None and name in values.columns:
+        near = near_miss_periods(by_period, values, periods, name)
+        return near.select(
+            ID,
+            pl.col("to_better").alias(columns[0]),
+            pl.col("to_worse").alias(columns[1]),
+            pl.when(pl.col("to_better").is_not_null() | pl.col("to_worse").is_not_null())
+            .then(pl.lit(by_period.measure))
+            .otherwise(pl.lit(None, dtype=pl.String))
+            .alias(columns[2]),
+        )
     if ladder is None or name not in values.columns:
         return values.select(
             ID,
@@ -437,13 +457,16 @@ def _distance(target: list[Stretch], value: pl.Expr, exact: dict[float, str]) ->
 
 
 def with_near_miss(
-    ruleset: CompiledRuleset, results: pl.DataFrame, values: pl.DataFrame
+    ruleset: CompiledRuleset,
+    results: pl.DataFrame,
+    values: pl.DataFrame,
+    periods: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``results`` with the main decision's near-miss columns after its own columns."""
     name = ruleset.primary_decision
     if ruleset.decisions[name].hit != "first":
         return results
-    near = near_miss_columns(ruleset, values)
+    near = near_miss_columns(ruleset, values, periods)
     added = [c for c in near.columns if c != ID]
     joined = results.drop(added, strict=False)
     if joined[ID].equals(near[ID]):  # the same customers in the same order: no join needed

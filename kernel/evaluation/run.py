@@ -20,6 +20,7 @@ from tierkit.engines.vector.expressions import Compiler
 from tierkit.engines.vector.frames import internal
 from tierkit.errors import TierkitError
 from tierkit.evaluation.criteria import compute_criteria
+from tierkit.evaluation.nearmiss_periods import period_ladder
 from tierkit.registry import Registry
 from tierkit.ruleset.attributes import criteria_for
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset
@@ -42,6 +43,8 @@ class EvaluationResult:
     columns_used: tuple[str, ...]
     values: pl.DataFrame
     """Every per-customer criterion, derived fact and decision, for explanations and tests."""
+    periods: pl.DataFrame | None = None
+    """The per-period values, where the main decision's near miss needs them."""
 
 
 def evaluate_tables(
@@ -88,7 +91,8 @@ def evaluate_tables(
     count_in = nw.to_native(customers.select(nw.len()).collect(backend="polars")).item()
     if result.height != count_in:
         raise CountMismatch(f"{count_in} customers in but {result.height} out; this is a bug")
-    return EvaluationResult(result, tuple(used), values)
+    periods = frames.collect_periods() if period_ladder(ruleset) is not None else None
+    return EvaluationResult(result, tuple(used), values, periods)
 
 
 def decide_vector(
@@ -149,7 +153,7 @@ def like(frame: nw.LazyFrame[Any], data: pl.DataFrame) -> nw.LazyFrame[Any]:
     A join needs both sides on one backend (and on DuckDB in one connection, on Spark in one
     session): the previous run comes from the history store as a polars frame.
     """
-    native = nw.to_native(frame)
+    native: Any = nw.to_native(frame)
     if frame.implementation.is_duckdb():
         # a relation of the same connection, read from the Arrow table below by its name
         tierkit_previous_rows = data.to_arrow()  # noqa: F841 (read by name in the query)

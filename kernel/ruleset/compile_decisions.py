@@ -118,9 +118,7 @@ class DecisionStep(CompileStep):
                 if not rules:
                     why = "it has no rules"
                 elif gap:
-                    example = ", ".join(
-                        f"{k} is {v}" for k, v in sorted(gap.items())
-                    )
+                    example = ", ".join(f"{k} is {v}" for k, v in sorted(gap.items()))
                     why = f"no rule matches when {example}"
                 else:
                     why = "its rules have too many conditions to check every combination"
