@@ -30,8 +30,8 @@ from tierkit.ruleset.formula import Solver, Translator, Unsure, conj, negate
 from tierkit.ruleset.intervals import Other, show
 from tierkit.ruleset.types import Type
 
-MAX_STEPS = 20_000
-"""How many cases the proof tries before it gives up ("too many conditions")."""
+MAX_WORK = 500_000
+"""How much work the proof may take before it gives up ("too many conditions")."""
 
 
 def find_gap(conditions: Sequence[Expr]) -> dict[str, str] | None:
@@ -40,15 +40,13 @@ def find_gap(conditions: Sequence[Expr]) -> dict[str, str] | None:
     kinds: dict[str, str] = {}
     for condition in conditions:
         _kinds(condition, kinds, logical=True)
-    types = {}
+    types: dict[Expr, Type] = {}
     for condition in conditions:
         _types(condition, kinds, types)
     translator = Translator(None)
     try:
         formulas = [translator.condition(c, types) for c in conditions]
-        found = Solver(translator.terms, MAX_STEPS).satisfiable(
-            conj(*(negate(f) for f in formulas))
-        )
+        found = Solver(translator.terms, MAX_WORK).satisfiable(conj(*(negate(f) for f in formulas)))
     except (Unsure, RecursionError):
         return {}
     if found is None:

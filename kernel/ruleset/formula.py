@@ -41,9 +41,10 @@ from tierkit.ruleset.intervals import (
 )
 from tierkit.ruleset.types import Type
 
-MAX_STEPS = 100_000
-"""How many partial assignments the questions about one decision may try in all before the
-solver gives up (and the verifier says nothing more about that decision)."""
+MAX_WORK = 2_000_000
+"""How much work (atoms looked at, summed over the cases tried) the questions about one decision
+may take in all before the solver gives up (and the verifier says nothing more about that
+decision): a few seconds at most, the same on every machine."""
 
 
 @dataclass(frozen=True)
@@ -339,10 +340,10 @@ Assignment = dict[str, Representative]
 class Solver:
     """Answers questions about formulas over the terms of one :class:`Translator`."""
 
-    def __init__(self, terms: Mapping[str, Term], max_steps: int = MAX_STEPS) -> None:
+    def __init__(self, terms: Mapping[str, Term], max_work: int = MAX_WORK) -> None:
         self.terms = terms
-        self.max_steps = max_steps
-        self.steps = 0
+        self.max_work = max_work
+        self.work = 0
 
     def satisfiable(self, formula: Formula) -> Assignment | None:
         """Values under which the formula holds, every term free; None if there are none."""
@@ -375,12 +376,16 @@ class Solver:
         if formula is False:
             return None
         atoms = _atoms(formula)
+        self._tick(atoms)
         keys = [k for k in atoms if pick(k)]
         if not keys:
             return dict(chosen) if rest is not None and rest(formula) else None
-        key = max(keys, key=lambda k: len(atoms[k]))
+        units = _units(formula)
+        key = max(keys, key=lambda k: (k in units, len(atoms[k])))
+        needed = _meet(units.get(key, []))
         for value in values(key, atoms[key]):
-            self._tick()
+            if needed is not None and not member(value, needed):
+                continue  # a part of the 'and' that this value makes false
             reduced = substitute(formula, key, value)
             chosen[key] = value
             found = self._search(reduced, chosen, pick, values, rest)
@@ -394,17 +399,66 @@ class Solver:
         if isinstance(formula, bool):
             return formula
         atoms = _atoms(formula)
+        self._tick(atoms)
         key = max(atoms, key=lambda k: len(atoms[k]))
         for value in self._wide(key, atoms[key]):
-            self._tick()
             if not self._always(substitute(formula, key, value)):
                 return False
         return True
 
-    def _tick(self) -> None:
-        self.steps += 1
-        if self.steps > self.max_steps:
+    def _tick(self, atoms: Mapping[str, list[ValueSet]]) -> None:
+        self.work += 1 + sum(len(v) for v in atoms.values())
+        if self.work > self.max_work:
             raise Unsure
+
+
+def necessary(formula: Formula) -> dict[str, ValueSet]:
+    """For each term the formula's top-level 'and' constrains, the values it must take."""
+    found: dict[str, ValueSet] = {}
+    for key, sets in _units(formula).items():
+        met = _meet(sets)
+        if met is not None:
+            found[key] = met
+    return found
+
+
+def exclusive(a: Mapping[str, ValueSet], b: Mapping[str, ValueSet]) -> bool:
+    """Whether two :func:`necessary` maps leave no value in common for some term."""
+    for key in a.keys() & b.keys():
+        x, y = a[key], b[key]
+        if isinstance(x, NumberSet) and isinstance(y, NumberSet) and (x & y).is_empty():
+            return True
+        if isinstance(x, ChoiceSet) and isinstance(y, ChoiceSet) and (x & y).is_empty():
+            return True
+    return False
+
+
+def _meet(sets: list[ValueSet]) -> ValueSet | None:
+    """The values in every one of the sets (None when there are none to meet)."""
+    if not sets:
+        return None
+    numbers = [s for s in sets if isinstance(s, NumberSet)]
+    choices = [s for s in sets if isinstance(s, ChoiceSet)]
+    if numbers and choices:
+        return NumberSet()  # a term is either a number or not: nothing is in both
+    if numbers:  # the complement of the union of the complements, built in one pass
+        return ~NumberSet.of(
+            (i for s in numbers for i in (~s).intervals), any(not s.missing for s in numbers)
+        )
+    met = choices[0]
+    for other in choices[1:]:
+        met = met & other
+    return met
+
+
+def _units(formula: Formula) -> dict[str, list[ValueSet]]:
+    """The atoms the formula cannot hold without: itself, or the atoms of a top-level 'and'."""
+    parts = formula.parts if isinstance(formula, And) else (formula,)
+    found: dict[str, list[ValueSet]] = {}
+    for part in parts:
+        if isinstance(part, Atom):
+            found.setdefault(part.term, []).append(part.values)
+    return found
 
 
 def _atoms(
