@@ -40,6 +40,8 @@ def find_gap(conditions: Sequence[Expr]) -> dict[str, str] | None:
     kinds: dict[str, str] = {}
     for condition in conditions:
         _kinds(condition, kinds, logical=True)
+    for key in [k for k in kinds if k.startswith("missing ")]:  # only tested for missing
+        kinds.setdefault(key.removeprefix("missing "), kinds.pop(key))
     types: dict[Expr, Type] = {}
     for condition in conditions:
         _types(condition, kinds, types)
@@ -51,6 +53,8 @@ def find_gap(conditions: Sequence[Expr]) -> dict[str, str] | None:
         return {}
     if found is None:
         return None
+    if not found:  # no rule can match anyone (when: false)
+        return {"each fact": "any value"}
     return {key: _phrase(value) for key, value in sorted(found.items())}
 
 
@@ -98,7 +102,7 @@ def _kinds(node: Expr, kinds: dict[str, str], logical: bool) -> None:
             if kind is not None and _constant_kind(side) is None:
                 kinds.setdefault(unparse(side), kind)
     elif isinstance(node, Call) and node.func == "missing" and node.args:
-        kinds.setdefault(unparse(node.args[0]), "")
+        kinds.setdefault("missing " + unparse(node.args[0]), "number")
     elif logical and isinstance(node, Name | Previous | Call):
         kinds[unparse(node)] = "boolean"
 
