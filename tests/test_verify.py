@@ -28,8 +28,9 @@ from tierkit.evaluation.run import decide_vector
 from tierkit.registry import get_registry
 from tierkit.ruleset import load_ruleset, load_ruleset_text
 from tierkit.ruleset.compiled import CompiledRuleset
-from tierkit.ruleset.formula import Solver, Translator, conj
+from tierkit.ruleset.formula import Translator, conj
 from tierkit.ruleset.intervals import ChoiceSet, Interval, NumberSet, Other, representatives
+from tierkit.ruleset.solve import Solver
 from tierkit.ruleset.source import parse_document
 from tierkit.ruleset.verify import Finding, verify
 from tierkit.shipped import resolve_ruleset_paths

@@ -26,8 +26,9 @@ from tierkit.ruleset.expr import (
     Unary,
     unparse,
 )
-from tierkit.ruleset.formula import Solver, Translator, Unsure, conj, negate
+from tierkit.ruleset.formula import Translator, conj, negate
 from tierkit.ruleset.intervals import Other, show
+from tierkit.ruleset.solve import Solver, Unsure
 from tierkit.ruleset.types import Type
 
 MAX_WORK = 500_000

@@ -2,7 +2,8 @@
 criterion's declared range.
 
 It reads a loaded ruleset's conditions as formulas over value sets of facts
-(:mod:`tierkit.ruleset.formula`) and reports what is certain, never a guess:
+(:mod:`tierkit.ruleset.formula`), asks :mod:`tierkit.ruleset.solve` about them, and reports
+what is certain, never a guess:
 
 - **unreachable**: a rule whose condition holds for no value of its facts (``when: false``,
   ``paid > 5 and paid < 3``);
@@ -27,18 +28,9 @@ from tierkit.errors import Location
 from tierkit.registry import Registry, get_registry
 from tierkit.ruleset.compiled import CompiledDecision, CompiledExpr, CompiledRule, CompiledRuleset
 from tierkit.ruleset.expr import Binary, Call, Expr, ListLit, Literal, Name, Unary
-from tierkit.ruleset.formula import (
-    Formula,
-    Solver,
-    Translator,
-    Unsure,
-    conj,
-    describe,
-    exclusive,
-    necessary,
-    negate,
-)
+from tierkit.ruleset.formula import Formula, Translator, conj, negate
 from tierkit.ruleset.intervals import NumberSet, show
+from tierkit.ruleset.solve import Solver, Unsure, describe, exclusive, necessary
 from tierkit.ruleset.source import Document, KeyPath
 
 KINDS = ("unreachable", "shadowed", "overlap", "range")
