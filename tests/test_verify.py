@@ -23,14 +23,15 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tierkit.cli import app
-from tierkit.errors import HitPolicyError
+from tierkit.errors import HitPolicyError, IncompleteDecisionError, RulesetInvalid
 from tierkit.evaluation.run import decide_vector
 from tierkit.registry import get_registry
 from tierkit.ruleset import load_ruleset, load_ruleset_text
 from tierkit.ruleset.compiled import CompiledRuleset
-from tierkit.ruleset.formula import Solver, Translator, conj
+from tierkit.ruleset.formula import Translator, conj
 from tierkit.ruleset.intervals import ChoiceSet, Interval, NumberSet, Other, representatives
 from tierkit.ruleset.read import parse_document
+from tierkit.ruleset.solve import Solver
 from tierkit.ruleset.verify import Finding, verify
 from tierkit.shipped import resolve_ruleset_paths
 
@@ -426,12 +427,12 @@ def _conditions() -> st.SearchStrategy[str]:
     )
 
 
-def _ruleset(hit: str, conditions: list[str]) -> CompiledRuleset:
+def _ruleset(hit: str, conditions: list[str], default: bool = True) -> CompiledRuleset:
     rules = "".join(
         f"      - {{when: {json.dumps(c)}, then: R{i + 1}}}\n" for i, c in enumerate(conditions)
     )
     text = f"{PROPERTY_HEAD}decisions:\n  d:\n    hit: {hit}\n    rules:\n{rules}"
-    return load_ruleset_text(text + "    default: {then: none}\n", "p.yaml")
+    return load_ruleset_text(text + ("    default: {then: none}\n" if default else ""), "p.yaml")
 
 
 def _inputs(rows: list[tuple[float | None, str | None]]) -> pl.DataFrame:
@@ -496,3 +497,69 @@ def test_an_overlap_example_makes_a_unique_table_fail(conditions: list[str]) -> 
             decide_vector(ruleset, registry, _inputs([_row(pair)]))
     if not overlaps:
         decide_vector(ruleset, registry, _inputs(EVERY_ROW))  # no customer matches two rules
+
+
+@settings(
+    max_examples=property_examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.lists(_conditions(), min_size=1, max_size=4))
+def test_a_table_without_default_loads_exactly_when_it_decides_everyone(
+    conditions: list[str],
+) -> None:
+    try:
+        ruleset = _ruleset("first", conditions, default=False)
+    except RulesetInvalid as exc:
+        [problem] = exc.problems
+        assert isinstance(problem, IncompleteDecisionError)
+        assert "no rule matches when" in problem.message
+        undecided = _ruleset("first", conditions)  # the same rules with a default
+        decided = decide_vector(undecided, get_registry(), _inputs(EVERY_ROW))
+        assert 0 in decided["d.rule"].to_list(), "refused, yet every customer is decided"
+        return
+    decided = decide_vector(ruleset, get_registry(), _inputs(EVERY_ROW))
+    assert decided["d"].null_count() == 0, "loaded, yet a customer is not decided"
+
+
+# --------------------------------------------------------------------------------------------
+# gaps: a decision without a default is proven complete over value ranges
+
+
+def test_a_table_covering_every_value_with_missing_needs_no_default() -> None:
+    ruleset = load_ruleset_text(
+        HEAD
+        + textwrap.dedent("""
+            decisions:
+              band:
+                rules:
+                  - {when: "late >= 10", then: late}
+                  - {when: "late < 10", then: on_time}
+                  - {when: "missing(late)", then: unknown}
+            """).lstrip("\n"),
+        "t.yaml",
+    )
+    assert ruleset.decisions["band"].default is None
+    assert verify(ruleset) == []
+
+
+def test_a_gap_is_named_with_an_example_value() -> None:
+    with pytest.raises(RulesetInvalid) as info:
+        load_ruleset_text(
+            HEAD
+            + textwrap.dedent("""
+                decisions:
+                  category:
+                    rules:
+                      - {when: "tenure >= 24", then: A}
+                      - {when: "tenure < 12 or region in ['north', 'south']", then: C}
+                """).lstrip("\n"),
+            "t.yaml",
+        )
+    [problem] = info.value.problems
+    assert isinstance(problem, IncompleteDecisionError)
+    assert problem.message == (
+        "decision 'category' has no default and cannot be shown to decide every customer: no "
+        "rule matches when region is a value other than 'north', 'south', tenure is 12"
+    )
+    assert (problem.location.line, problem.location.column) == (10, 3)

@@ -26,12 +26,13 @@ from tierkit.ruleset.expr import (
     Unary,
     unparse,
 )
-from tierkit.ruleset.formula import Solver, Translator, Unsure, conj, negate
+from tierkit.ruleset.formula import Translator, conj, negate
 from tierkit.ruleset.intervals import Other, show
+from tierkit.ruleset.solve import Solver, Unsure
 from tierkit.ruleset.types import Type
 
-MAX_STEPS = 20_000
-"""How many cases the proof tries before it gives up ("too many conditions")."""
+MAX_WORK = 500_000
+"""How much work the proof may take before it gives up ("too many conditions")."""
 
 
 def find_gap(conditions: Sequence[Expr]) -> dict[str, str] | None:
@@ -40,19 +41,21 @@ def find_gap(conditions: Sequence[Expr]) -> dict[str, str] | None:
     kinds: dict[str, str] = {}
     for condition in conditions:
         _kinds(condition, kinds, logical=True)
+    for key in [k for k in kinds if k.startswith("missing ")]:  # only tested for missing
+        kinds.setdefault(key.removeprefix("missing "), kinds.pop(key))
     types: dict[Expr, Type] = {}
     for condition in conditions:
         _types(condition, kinds, types)
     translator = Translator(None)
     try:
         formulas = [translator.condition(c, types) for c in conditions]
-        found = Solver(translator.terms, MAX_STEPS).satisfiable(
-            conj(*(negate(f) for f in formulas))
-        )
+        found = Solver(translator.terms, MAX_WORK).satisfiable(conj(*(negate(f) for f in formulas)))
     except (Unsure, RecursionError):
         return {}
     if found is None:
         return None
+    if not found:  # no rule can match anyone (when: false)
+        return {"each fact": "any value"}
     return {key: _phrase(value) for key, value in sorted(found.items())}
 
 
@@ -100,7 +103,7 @@ def _kinds(node: Expr, kinds: dict[str, str], logical: bool) -> None:
             if kind is not None and _constant_kind(side) is None:
                 kinds.setdefault(unparse(side), kind)
     elif isinstance(node, Call) and node.func == "missing" and node.args:
-        kinds.setdefault(unparse(node.args[0]), "")
+        kinds.setdefault("missing " + unparse(node.args[0]), "number")
     elif logical and isinstance(node, Name | Previous | Call):
         kinds[unparse(node)] = "boolean"
 

@@ -1,4 +1,4 @@
-"""Conditions as formulas over value sets of facts, and a small solver for them.
+"""Conditions as formulas over value sets of facts.
 
 A condition becomes ``and``/``or`` of atoms *fact ∈ set* (:mod:`tierkit.ruleset.intervals`),
 with ``not`` pushed down to the atoms: ``not paid > 5`` is *paid ∈ (-inf, 5] or missing*,
@@ -9,20 +9,14 @@ same value, and nothing else is assumed about it.
 
 A term is **free** when it is an input of the decisions (a criterion, ``previous.NAME``): any
 value of its type can occur. Other terms (derived numbers, earlier decisions, functions) are
-**dependent**: they follow from the inputs in ways the solver does not follow. The solver
-answers two questions by trying one value per region of each term (:func:`representatives`):
-
-- :meth:`Solver.satisfiable`: can the formula hold at all, every term taking any value? When
-  the answer is no, it is no for every customer (sound for "never fires").
-- :meth:`Solver.witness`: is there an input (values of the free terms) for which the formula
-  holds whatever the dependent terms are? When the answer is yes, it is a real customer's
-  input (sound for "these rules overlap", "no rule decides this").
+**dependent**: they follow from the inputs in ways the verifier does not follow. The solver
+(:mod:`tierkit.ruleset.solve`) uses the difference.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tierkit.ruleset.compiled import CompiledRuleset, DerivedFact
@@ -32,18 +26,11 @@ from tierkit.ruleset.hit import SINGLE
 from tierkit.ruleset.intervals import (
     ChoiceSet,
     NumberSet,
-    Other,
     Representative,
     ValueSet,
     member,
-    representatives,
-    show,
 )
 from tierkit.ruleset.types import Type
-
-MAX_STEPS = 100_000
-"""How many partial assignments the questions about one decision may try in all before the
-solver gives up (and the verifier says nothing more about that decision)."""
 
 
 @dataclass(frozen=True)
@@ -101,10 +88,6 @@ class Term:
     """For a free term: the values a real input takes (a criterion's declared range)."""
     is_date: bool = False
     boolean: bool = False
-
-
-class Unsure(Exception):
-    """The solver gave up (too many cases); the caller reports nothing."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,92 +314,7 @@ def _bands_domain(tree: Expr) -> NumberSet | None:
 
 
 # --------------------------------------------------------------------------------------------
-# solving
-
-Assignment = dict[str, Representative]
-
-
-class Solver:
-    """Answers questions about formulas over the terms of one :class:`Translator`."""
-
-    def __init__(self, terms: Mapping[str, Term], max_steps: int = MAX_STEPS) -> None:
-        self.terms = terms
-        self.max_steps = max_steps
-        self.steps = 0
-
-    def satisfiable(self, formula: Formula) -> Assignment | None:
-        """Values under which the formula holds, every term free; None if there are none."""
-        return self._search(formula, {}, lambda t: True, self._wide, None)
-
-    def witness(self, formula: Formula) -> Assignment | None:
-        """Values of the free terms under which the formula holds whatever the dependent terms
-        are; None if none was found."""
-        return self._search(formula, {}, lambda t: self.terms[t].free, self._real, self._always)
-
-    def _wide(self, key: str, sets: list[ValueSet]) -> list[Representative]:
-        term = self.terms[key]
-        return representatives(sets, term.domain, missing=True)
-
-    def _real(self, key: str, sets: list[ValueSet]) -> list[Representative]:
-        term = self.terms[key]
-        domain = term.realizable if term.realizable is not None else term.domain
-        return representatives(sets, domain, missing=term.nullable)
-
-    def _search(
-        self,
-        formula: Formula,
-        chosen: Assignment,
-        pick: Callable[[str], bool],
-        values: Callable[[str, list[ValueSet]], list[Representative]],
-        rest: Callable[[Formula], bool] | None,
-    ) -> Assignment | None:
-        if formula is True:
-            return dict(chosen)
-        if formula is False:
-            return None
-        atoms = _atoms(formula)
-        keys = [k for k in atoms if pick(k)]
-        if not keys:
-            return dict(chosen) if rest is not None and rest(formula) else None
-        key = max(keys, key=lambda k: len(atoms[k]))
-        for value in values(key, atoms[key]):
-            self._tick()
-            reduced = substitute(formula, key, value)
-            chosen[key] = value
-            found = self._search(reduced, chosen, pick, values, rest)
-            del chosen[key]
-            if found is not None:
-                return found
-        return None
-
-    def _always(self, formula: Formula) -> bool:
-        """Whether the formula holds for every value of the terms left in it."""
-        if isinstance(formula, bool):
-            return formula
-        atoms = _atoms(formula)
-        key = max(atoms, key=lambda k: len(atoms[k]))
-        for value in self._wide(key, atoms[key]):
-            self._tick()
-            if not self._always(substitute(formula, key, value)):
-                return False
-        return True
-
-    def _tick(self) -> None:
-        self.steps += 1
-        if self.steps > self.max_steps:
-            raise Unsure
-
-
-def _atoms(
-    formula: Formula, found: dict[str, list[ValueSet]] | None = None
-) -> dict[str, list[ValueSet]]:
-    found = {} if found is None else found
-    if isinstance(formula, Atom):
-        found.setdefault(formula.term, []).append(formula.values)
-    elif isinstance(formula, And | Or):
-        for part in formula.parts:
-            _atoms(part, found)
-    return found
+# operations
 
 
 def substitute(formula: Formula, key: str, value: Representative) -> Formula:
@@ -446,22 +344,3 @@ def evaluate(formula: Formula, values: Mapping[str, Representative]) -> bool:
         formula = substitute(formula, key, value)
     assert isinstance(formula, bool), formula
     return formula
-
-
-def describe(assignment: Assignment, terms: Mapping[str, Term]) -> str:
-    """``paid = 3, region = 'north', on_time missing``: values as an analyst writes them."""
-    parts = []
-    for key in sorted(assignment):
-        value = assignment[key]
-        term = terms.get(key)
-        if value is None:
-            parts.append(f"{key} missing")
-        elif isinstance(value, Other):
-            parts.append(f"{key} = {value}")
-        elif term is not None and term.is_date and isinstance(value, float):
-            parts.append(f"{key} = {dt.date.fromordinal(int(value)).isoformat()}")
-        elif isinstance(value, bool):
-            parts.append(f"{key} is {'true' if value else 'false'}")
-        else:
-            parts.append(f"{key} = {show(value)}")
-    return ", ".join(parts)

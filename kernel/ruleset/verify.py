@@ -2,7 +2,8 @@
 criterion's declared range.
 
 It reads a loaded ruleset's conditions as formulas over value sets of facts
-(:mod:`tierkit.ruleset.formula`) and reports what is certain, never a guess:
+(:mod:`tierkit.ruleset.formula`), asks :mod:`tierkit.ruleset.solve` about them, and reports
+what is certain, never a guess:
 
 - **unreachable**: a rule whose condition holds for no value of its facts (``when: false``,
   ``paid > 5 and paid < 3``);
@@ -27,17 +28,9 @@ from tierkit.errors import Location
 from tierkit.registry import Registry, get_registry
 from tierkit.ruleset.compiled import CompiledDecision, CompiledExpr, CompiledRule, CompiledRuleset
 from tierkit.ruleset.expr import Binary, Call, Expr, ListLit, Literal, Name, Unary
-from tierkit.ruleset.formula import (
-    Formula,
-    Solver,
-    Translator,
-    Unsure,
-    conj,
-    describe,
-    disj,
-    negate,
-)
+from tierkit.ruleset.formula import Formula, Translator, conj, negate
 from tierkit.ruleset.intervals import NumberSet, show
+from tierkit.ruleset.solve import Solver, Unsure, describe, exclusive, necessary
 from tierkit.ruleset.source import Document, KeyPath
 
 KINDS = ("unreachable", "shadowed", "overlap", "range")
@@ -100,6 +93,15 @@ def verify(
     return _Verifier(ruleset, document, registry or get_registry()).run()
 
 
+@dataclass(frozen=True)
+class _Rule:
+    """A rule with its condition as a formula, and the negation of that formula."""
+
+    rule: CompiledRule
+    when: Formula
+    unless: Formula
+
+
 @dataclass
 class _Verifier:
     ruleset: CompiledRuleset
@@ -128,13 +130,11 @@ class _Verifier:
     # rules -------------------------------------------------------------------------------------
 
     def decision(self, decision: CompiledDecision) -> None:
-        conditions = [
-            self.translator.condition(r.when.tree, r.when.node_types) for r in decision.rules
-        ]
         solver = Solver(self.translator.terms)
-        reachable: list[tuple[CompiledRule, Formula]] = []
-        for rule, condition in zip(decision.rules, conditions, strict=True):
-            if solver.satisfiable(condition) is None:
+        reachable: list[_Rule] = []
+        for rule in decision.rules:
+            when = self.translator.condition(rule.when.tree, rule.when.node_types)
+            if solver.satisfiable(when) is None:
                 self.add_rule(
                     "unreachable",
                     decision,
@@ -144,47 +144,40 @@ class _Verifier:
                     hint="correct the condition, or remove the rule",
                 )
                 continue
+            item = _Rule(rule, when, negate(when))
             if decision.policy == "first" and reachable:
-                self.shadowed(decision, rule, condition, reachable, solver)
-            reachable.append((rule, condition))
+                self.shadowed(decision, item, reachable, solver)
+            reachable.append(item)
         if decision.policy in ("unique", "any"):
-            self.overlaps(decision, reachable, solver)
+            self.overlaps(decision, [(r.rule, r.when) for r in reachable], solver)
 
     def shadowed(
-        self,
-        decision: CompiledDecision,
-        rule: CompiledRule,
-        condition: Formula,
-        earlier: list[tuple[CompiledRule, Formula]],
-        solver: Solver,
+        self, decision: CompiledDecision, item: _Rule, earlier: list[_Rule], solver: Solver
     ) -> None:
-        left = conj(condition, negate(disj(*(c for _, c in earlier))))
-        if solver.satisfiable(left) is not None:
+        def escapes(others: list[_Rule]) -> bool:
+            """Whether a customer matches the rule and none of the others."""
+            return solver.satisfiable(conj(item.when, *(o.unless for o in others))) is not None
+
+        if escapes(earlier):
             return
-        by = next(
-            ([r] for r, c in earlier if solver.satisfiable(conj(condition, negate(c))) is None),
-            None,
-        )
-        if by is None:  # several earlier rules together: name a set no rule can leave
-            cover = [(r, c) for r, c in earlier if solver.satisfiable(conj(condition, c))]
-            for item in list(cover):
-                trial = [x for x in cover if x is not item]
-                if (
-                    solver.satisfiable(conj(condition, negate(disj(*(c for _, c in trial)))))
-                    is None
-                ):
-                    cover = trial
-            by = [r for r, _ in cover]
-        names = _join([_label(r) for r in by])
-        lines = ", ".join(str(r.when.line) for r in by)
+        by = next(([r] for r in earlier if not escapes([r])), None)
+        if by is None:  # several earlier rules together: name a set no customer escapes
+            by = [r for r in earlier if solver.satisfiable(conj(item.when, r.when)) is not None]
+            for other in list(by):
+                if not escapes([r for r in by if r is not other]):
+                    by.remove(other)
+        rules = [r.rule for r in by]
+        names = _join([_label(r) for r in rules])
+        lines = ", ".join(str(r.when.line) for r in rules)
+        rule = item.rule
         self.add_rule(
             "shadowed",
             decision,
             rule,
             f"decision '{decision.name}' (hit: first): {_label(rule)} can never fire: every "
             f'customer its condition "{rule.when.text}" matches is matched first by {names} '
-            f"(line{'s' if len(by) > 1 else ''} {lines})",
-            others=by,
+            f"(line{'s' if len(rules) > 1 else ''} {lines})",
+            others=rules,
             hint="move the narrower rule above the wider one, or remove it",
         )
 
@@ -194,10 +187,13 @@ class _Verifier:
         rules: list[tuple[CompiledRule, Formula]],
         solver: Solver,
     ) -> None:
+        musts = [necessary(when) for _, when in rules]
         for j, (second, b) in enumerate(rules):
-            for first, a in rules[:j]:
+            for i, (first, a) in enumerate(rules[:j]):
                 if decision.policy == "any" and first.then == second.then:
                     continue
+                if exclusive(musts[i], musts[j]):
+                    continue  # a quick proof that no customer matches both
                 example = solver.witness(conj(a, b))
                 if example is None:
                     continue
