@@ -122,7 +122,7 @@ class Session:
                 yield from self._move(event, event.time, record, everyone=True)
                 continue
             day = event.day
-            if day is not None and day + timedelta(days=1) > self.clock:
+            if day is not None and day >= self.clock:  # moves the clock to the day after it
                 yield from self._flush(pending, record)
                 yield from self._move(event, day + timedelta(days=1), record)
             pending.append(event)
@@ -259,10 +259,10 @@ class Session:
         yield from changes
 
 
-def _by_table(events: Sequence[RowEvent]) -> dict[str, list[dict[str, Any]]]:
-    found: dict[str, list[dict[str, Any]]] = {}
+def _by_table(events: Sequence[RowEvent]) -> dict[str, list[Mapping[str, Any]]]:
+    found: dict[str, list[Mapping[str, Any]]] = {}
     for e in events:
-        found.setdefault(e.table, []).append(dict(e.row))
+        found.setdefault(e.table, []).append(e.row)
     return found
 
 
