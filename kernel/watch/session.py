@@ -233,7 +233,9 @@ class Session:
         used = [c for c in _used_columns(self.ruleset) if c in result.columns]
         changes: list[Change] = []
         for customer, event in zip(customers, events, strict=True):
-            row = rows[customer]
+            row = rows.get(customer)
+            if row is None or customer not in self.state:  # in the run or the data, not both
+                continue
             current = self.state[customer]
             for name in decision_names(self.ruleset):
                 new = (row[name], row.get(f"{name}.rule"), row.get(f"{name}.because"))
