@@ -7,7 +7,7 @@ every change in the store as the command does. Prints the start-up time, the eve
 (reading, parsing, deciding, recording), the changes, and the cost of one time event (every
 customer decided again)::
 
-    python bench/watch.py [--customers 10000] [--events 100000] [--ruleset both]
+    python bench/watch.py [--customers 10000] [--events 100000] [--ruleset both] [--engine vector]
 
 The CPU time is printed beside the wall time: on a shared machine the wall time also counts
 the time other processes held the cores.
@@ -70,18 +70,24 @@ def write_data(folder: Path, customers: int, events: int, seed: int) -> list[str
     return [line for _, line in lines]
 
 
-def measure(ruleset: str, data: Path, store: Path, events: list[str]) -> dict[str, float]:
+def measure(
+    ruleset: str, data: Path, store: Path, events: list[str], engine: str = "vector"
+) -> dict[str, float]:
     from tierkit import evaluate
     from tierkit.watch import open_session
 
     evaluate(ruleset, data, as_of=AS_OF, store=store)
     began = time.perf_counter()
-    session, started, log = open_session(ruleset, data, store)
+    session, started, log = open_session(ruleset, data, store, engine=engine)
     ready, cpu = time.perf_counter(), time.process_time()
     changes = sum(1 for _ in session.run(iter(events), log.record, log.release))
     done, cpu_done = time.perf_counter(), time.process_time()
     tick = sum(1 for _ in session.run(iter(['{"time": "2026-05-01"}']), log.record, log.release))
     ticked = time.perf_counter()
+    # a live stream: each event alone, the input idle after it (decided, recorded, released)
+    alone = [item for line in events[-200:] for item in (line.replace("2026-04", "2026-05"), None)]
+    sum(1 for _ in session.run(iter(alone), log.record, log.release))
+    lived = time.perf_counter()
     return {
         "start_s": ready - began,
         "events": len(events),
@@ -91,6 +97,7 @@ def measure(ruleset: str, data: Path, store: Path, events: list[str]) -> dict[st
         "changes": changes,
         "decided": session.decided,
         "time_event_s": ticked - done,
+        "alone_ms": (lived - ticked) / 200 * 1000,
         "time_event_changes": tick,
         "customers": started.customers,
     }
@@ -102,6 +109,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--ruleset", choices=("tiers", "abc-pareto", "both"), default="both")
+    parser.add_argument("--engine", choices=("vector", "durable"), default="vector")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as folder:
@@ -114,14 +122,16 @@ def main() -> None:
             "both": [str(root / "tiers.yaml"), "abc-pareto"],
         }[args.ruleset]
         for number, ruleset in enumerate(chosen):
-            found = measure(ruleset, root / "data", root / f"store{number}.duckdb", events)
-            name = Path(ruleset).stem
+            store = root / f"store{number}.duckdb"
+            found = measure(ruleset, root / "data", store, events, args.engine)
+            name = f"{Path(ruleset).stem} ({args.engine})"
             print(
                 f"{name}: {found['customers']:,} customers, {found['events']:,} events in "
                 f"{found['seconds']:.2f} s = {found['events_per_s']:,.0f} events/s "
-                f"(CPU {found['cpu_s']:.2f} s); "
+                f"(CPU {found['cpu_s']:.2f} s: {found['events'] / found['cpu_s']:,.0f} events/s); "
                 f"{found['changes']:,} changes recorded; start-up {found['start_s']:.2f} s; "
-                f"a time event (everyone again) {found['time_event_s']:.2f} s"
+                f"a time event (everyone again) {found['time_event_s']:.2f} s; "
+                f"an event alone {found['alone_ms']:.0f} ms"
             )
 
 

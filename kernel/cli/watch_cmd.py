@@ -106,7 +106,7 @@ def _lines(events: str) -> Iterator[str | None]:
     """Lines of the events; ``None`` whenever standard input has nothing more for now, so
     that what is pending is decided before waiting."""
     if events != "-":
-        with open(events, encoding="utf-8") as handle:
+        with open(events, encoding="utf-8", errors="replace") as handle:
             yield from (line.rstrip("\n") for line in handle)
         return
     try:

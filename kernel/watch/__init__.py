@@ -144,6 +144,7 @@ def open_session(
         compiled, registry, lazy, info.as_of, earlier, frozen, engine=engine, learn=True
     )
     names = decision_names(compiled)
+    present = set(tables["customers"][ID].to_list())
     # the rules' value where an override replaced it: a watch follows what the rules decide
     state = {
         row[ID]: {
@@ -151,6 +152,7 @@ def open_session(
             for n in names
         }
         for row in stored.iter_rows(named=True)
+        if row[ID] in present
     }
     differs = _differences(stored, again, names)
     needs = needed_columns(criteria.values())

@@ -122,7 +122,7 @@ class Session:
                 yield from self._move(event, event.time, record, everyone=True)
                 continue
             day = event.day
-            if day is not None and day + timedelta(days=1) > self.clock:
+            if day is not None and day >= self.clock:  # moves the clock to the day after it
                 yield from self._flush(pending, record)
                 yield from self._move(event, day + timedelta(days=1), record)
             pending.append(event)
@@ -233,7 +233,9 @@ class Session:
         used = [c for c in _used_columns(self.ruleset) if c in result.columns]
         changes: list[Change] = []
         for customer, event in zip(customers, events, strict=True):
-            row = rows[customer]
+            row = rows.get(customer)
+            if row is None or customer not in self.state:  # in the run or the data, not both
+                continue
             current = self.state[customer]
             for name in decision_names(self.ruleset):
                 new = (row[name], row.get(f"{name}.rule"), row.get(f"{name}.because"))
@@ -259,10 +261,10 @@ class Session:
         yield from changes
 
 
-def _by_table(events: Sequence[RowEvent]) -> dict[str, list[dict[str, Any]]]:
-    found: dict[str, list[dict[str, Any]]] = {}
+def _by_table(events: Sequence[RowEvent]) -> dict[str, list[Mapping[str, Any]]]:
+    found: dict[str, list[Mapping[str, Any]]] = {}
     for e in events:
-        found.setdefault(e.table, []).append(dict(e.row))
+        found.setdefault(e.table, []).append(e.row)
     return found
 
 
