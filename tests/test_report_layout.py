@@ -200,9 +200,10 @@ def assert_fits(measured: dict[str, Any], width: int = WIDTH) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The demo's report (working capital, with transitions and a second strategy) and the
-    net-profit report of the same month, which has loss-makers, so it draws a whale curve."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """The demo's report (working capital, with transitions and a second strategy), the
+    net-profit report of the same month, which has loss-makers, so it draws a whale curve, and
+    the report of the RFM segments (eleven categories with long names)."""
     chromium()
     folder = tmp_path_factory.mktemp("layout")
     data = folder / "data"
@@ -213,9 +214,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     profit = evaluate(
         RULESETS / "vip-monthly.yaml", data, as_of=AS_OF, strategy="net-profit", store=store
     )
-    pages = folder / "working-capital.html", folder / "net-profit.html"
+    rfm = evaluate(RULESETS / "rfm.yaml", data, as_of=AS_OF, store=store)
+    pages = folder / "working-capital.html", folder / "net-profit.html", folder / "rfm.html"
     write_report(store, main.manifest["run_id"], pages[0])
     write_report(store, profit.manifest["run_id"], pages[1])
+    write_report(store, rfm.manifest["run_id"], pages[2])
     return pages
 
 
@@ -299,7 +302,7 @@ def page_of(store: Path, tmp_path: Path, name: str) -> Path:
 
 
 def test_the_demo_report_fits_a_laptop_and_its_labels_keep_apart(
-    demo: tuple[Path, Path], tmp_path: Path
+    demo: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     measured = measure(demo[0], tmp_path)
     assert_fits(measured)
@@ -315,13 +318,28 @@ def test_the_demo_report_fits_a_laptop_and_its_labels_keep_apart(
 
 
 def test_the_profit_report_draws_the_whale_curve_and_its_labels_keep_apart(
-    demo: tuple[Path, Path], tmp_path: Path
+    demo: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     measured = measure(demo[1], tmp_path)
     assert_fits(measured)
     whale = {b.text for b in texts(measured, "chart-whale")}
     assert "net total (100%)" in whale
     assert any(re.fullmatch(r"\d+%", t) and int(t[:-1]) > 100 for t in whale), whale
+
+
+def test_eleven_categories_with_long_names_fit_and_their_labels_keep_apart(
+    demo: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    measured = measure(demo[2], tmp_path)
+    assert_fits(measured)
+    shown = [b.text for b in texts(measured, "chart-categories")]
+    # every category is named under its bars, wrapped within its slot where it is long
+    segments = ["champions", "loyal_customers", "potential_loyalists", "need_attention", "lost"]
+    for name in segments:
+        assert name in "".join(shown), name
+    assert "potential_loyalists" not in shown
+    # the bars' labels that would touch another are left out; the others stay
+    assert any(re.fullmatch(r"\d+\.\d%", text) for text in shown)
 
 
 @pytest.mark.parametrize("width", [WIDTH, 720])

@@ -12,6 +12,9 @@
   const outcomes = data.outcomes;
   const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
   const AXIS = { color: "#5d6b7a" };
+  // room beside a bar's label, so that the labels the chart keeps never touch
+  const BAR_LABEL_PAD = 2;
+  const LEGEND_HEIGHT = 24;
   const GRID_LINE = { lineStyle: { color: "#eef1f4" } };
 
   function pct(x, digits) {
@@ -44,7 +47,7 @@
   // Category names under the bars: each wraps within its own slot (up to three lines, then
   // cut short with an ellipsis; the tooltip has the whole name), and the plot makes room for
   // the lines, so no name runs into its neighbour or into the y axis's labels.
-  const AXIS_LINE = 15;
+  const AXIS_LINE = 17;
   function fitCategories(option) {
     const names = option.xAxis.data.map(String);
     const size = option.xAxis.axisLabel.fontSize || 12;
@@ -67,6 +70,46 @@
     };
   }
 
+  // Bar labels: after the bars are laid out, each bar keeps its label only when the label
+  // touches no label kept before it (the tallest bars' first), stays inside the chart and
+  // below its legend; the tooltip (and the tables) have every number.
+  function barLabelsOf(option) {
+    return (option.series || []).some((s) => s.type === "bar" && s.label && s.label.show);
+  }
+  function declutterBars(chart, option) {
+    const model = chart.getModel();
+    const width = chart.getWidth();
+    const ceiling = option.legend ? LEGEND_HEIGHT : 0;
+    const items = [];
+    option.series.forEach((s, k) => {
+      if (s.type !== "bar" || !s.label || !s.label.show) return;
+      const laid = model.getSeriesByIndex(k).getData();
+      const size = s.label.fontSize || 12;
+      s.data.forEach((d, i) => {
+        const value = d !== null && typeof d === "object" ? d.value : d;
+        const layout = laid.getItemLayout(i);
+        if (!layout) return;
+        const w = textWidth(s.label.formatter({ dataIndex: i, value: value }), size) + 2 * BAR_LABEL_PAD;
+        const top = Math.min(layout.y, layout.y + layout.height);
+        const centre = layout.x + layout.width / 2;
+        items.push({ k: k, i: i, box: { left: centre - w / 2, right: centre + w / 2, top: top - 5 - size * 1.3, bottom: top - 5 } });
+      });
+    });
+    items.sort((a, b) => a.box.top - b.box.top || a.k - b.k || a.i - b.i);
+    const kept = [];
+    const show = option.series.map((s) => (s.data || []).map(() => true));
+    items.forEach((item) => {
+      const b = item.box;
+      if (b.left >= 0 && b.right <= width && b.top >= ceiling && !kept.some((other) => intersects(other, b))) kept.push(b);
+      else show[item.k][item.i] = false;
+    });
+    return {
+      series: option.series.map((s, k) => (s.type === "bar" && s.label && s.label.show
+        ? { data: s.data.map((d, i) => Object.assign(d !== null && typeof d === "object" ? Object.assign({}, d) : { value: d }, { label: { show: show[k][i] } })) }
+        : {})),
+    };
+  }
+
   // draw(id, option, place): place(chart) returns an option merged in once the chart knows its
   // size, and again whenever its container changes size (labels placed in pixels).
   function draw(id, option, place) {
@@ -80,6 +123,14 @@
       if (!place && option.xAxis && option.xAxis.type === "category") place = fitCategories(option);
       chart.setOption(option);
       if (place) chart.setOption(place(chart));
+      if (barLabelsOf(option)) {
+        const fitted = place;
+        place = (c) => {
+          if (fitted) c.setOption(fitted(c));
+          return declutterBars(c, option);
+        };
+        chart.setOption(declutterBars(chart, option));
+      }
       charts.push({ chart: chart, place: place, el: el, width: el.clientWidth, height: el.clientHeight });
       el.setAttribute("data-rendered", "true");
       return chart;
@@ -135,8 +186,6 @@
   function categoriesChart() {
     const rows = data.categories;
     const label = (key) => ({ show: true, position: "top", formatter: (p) => rows[p.dataIndex][key], fontSize: 12 });
-    // a label that would touch another is left out; the tooltip and the table have every share
-    const labelLayout = { hideOverlap: true };
     draw("chart-categories", {
       tooltip: {
         trigger: "axis",
@@ -149,18 +198,18 @@
         },
       },
       legend: { top: 0 },
-      grid: { left: 48, right: 16, top: 40, bottom: 28 },
+      grid: { left: 48, right: 16, top: 48, bottom: 28 },
       xAxis: { type: "category", data: rows.map((r) => r.category), axisLabel: { fontWeight: "bold", fontSize: 13 } },
       yAxis: { type: "value", axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE },
       series: [
         {
-          name: "share of customers", type: "bar", label: label("customer_share_text"), labelLayout: labelLayout,
+          name: "share of customers", type: "bar", label: label("customer_share_text"),
           itemStyle: { color: "#9fb7c4" },
           data: rows.map((r) => +(r.customer_share * 100).toFixed(1)),
         },
         {
           name: data.value && data.value.has_losses ? "share of positive value" : "share of value",
-          type: "bar", label: label("value_share_text"), labelLayout: labelLayout,
+          type: "bar", label: label("value_share_text"),
           data: rows.map((r) => ({
             value: r.value_share === null ? 0 : +(r.value_share * 100).toFixed(1),
             itemStyle: { color: colorOf(r.category) },
@@ -524,14 +573,13 @@
     draw("chart-strategies", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0 },
-      grid: { left: 56, right: 16, top: 40, bottom: 28 },
+      grid: { left: 56, right: 16, top: 48, bottom: 28 },
       xAxis: { type: "category", data: outcomes, axisLabel: { fontWeight: "bold" } },
       yAxis: { type: "value", name: "customers", axisLabel: { color: AXIS.color }, splitLine: GRID_LINE },
       series: series.map((run, i) => ({
         name: run.strategy + (i === 0 ? " (this run)" : ""), type: "bar",
         itemStyle: { color: palette[i % palette.length] },
         label: { show: true, position: "top", formatter: (p) => count.format(p.value), fontSize: 11 },
-        labelLayout: { hideOverlap: true },
         data: outcomes.map((o) => {
           const row = run.categories.find((c) => c.category === o);
           return row ? row.customers : 0;
