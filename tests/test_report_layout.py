@@ -501,5 +501,8 @@ def test_the_customer_table_shows_every_customers_near_miss_and_override(
     ]
     assert near == shown
     assert table["C00003"]["override"] == "A until 2099-12-31 (Merger; J. Doe)"
+    # the overridden category is marked, the others are not
+    assert table["C00003"]["category"] == "B ✎"
+    assert [table[f"C{i:05d}"]["category"] for i in (0, 1, 2, 4)] == ["A", "A", "B", "C"]
     assert [table[f"C{i:05d}"]["override"] for i in (0, 1, 2, 4)] == ["", "", "", ""]
     assert_fits(measure(page, tmp_path))

@@ -625,6 +625,7 @@
     }
     const decision = columns.findIndex((c) => c.key === data.decision);
     const change = columns.findIndex((c) => c.key === data.decision + ".change");
+    const override = columns.findIndex((c) => c.key === data.decision + ".override");
     const state = { q: "", cat: "", change: "", sort: -1, desc: false, page: 1, size: 50 };
     const search = document.getElementById("customer-search");
     const catSelect = document.getElementById("customer-category");
@@ -768,6 +769,16 @@
             sw.className = "swatch";
             sw.style.background = colorOf(value);
             td.prepend(sw);
+            const why = override >= 0 ? shown[override](i) : "";
+            if (why) {
+              // the rules decided otherwise: an override set this value
+              const mark = document.createElement("span");
+              mark.className = "overridden";
+              mark.textContent = " ✎";
+              mark.title = why;
+              mark.setAttribute("aria-label", "set by an override: " + why);
+              td.appendChild(mark);
+            }
           }
           if (k === change) td.className = value === "up" ? "up" : value === "down" ? "down" : "";
           if (c.key.endsWith(".because")) td.className = "because";
