@@ -406,16 +406,24 @@ def test_a_narrow_customer_table_with_long_names_stays_on_the_page(tmp_path: Pat
     names = [LONG, "Ö" * 140, *(f"{LONG} {i}" for i in range(38))]
     values = [float(1_000 - i) for i in range(40)]
     store = synthetic(tmp_path / "names.duckdb", [("A", 8), ("B", 12), ("C", 20)], values, names)
-    measured = measure(page_of(store, tmp_path, "names"), tmp_path)
+    page = page_of(store, tmp_path, "names")
+    measured = measure(page, tmp_path)
     assert_fits(measured)
     boxes = measured["boxes"]
     # the table is narrower than the page: long names wrap, an unbreakable one is broken
     assert boxes["customer-table"]["right"] <= WIDTH - 32
     assert boxes["customer-table"]["bottom"] - boxes["customer-table"]["top"] > 40 * 20
+    # no value limits these categories, and the page says so above the table
+    heads, _, dom = cell_texts(page, tmp_path)
+    assert "to better" not in " ".join(heads)
+    assert re.search(
+        r'<p class="note" data-field="no-near-miss">No near miss: no single value', dom
+    )
 
 
-def cell_texts(page: Path, tmp_path: Path, fragment: str = "") -> tuple[list[str], list[list[str]]]:
-    """The customer table's headings and the cells of its rows, as the page shows them."""
+def cell_texts(page: Path, tmp_path: Path) -> tuple[list[str], list[list[str]], str]:
+    """The customer table's headings and the cells of its rows, as the page shows them, and
+    the page's DOM."""
     done = subprocess.run(
         [
             chromium(),
@@ -427,7 +435,7 @@ def cell_texts(page: Path, tmp_path: Path, fragment: str = "") -> tuple[list[str
             "--virtual-time-budget=10000",
             f"--window-size={WIDTH},{HEIGHT}",
             "--dump-dom",
-            page.resolve().as_uri() + fragment,
+            page.resolve().as_uri(),
         ],
         capture_output=True,
         text=True,
@@ -445,7 +453,7 @@ def cell_texts(page: Path, tmp_path: Path, fragment: str = "") -> tuple[list[str
         [strip(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1), re.S)
     ]
-    return heads, [r for r in rows if r]
+    return heads, [r for r in rows if r], done.stdout
 
 
 @pytest.mark.parametrize(
@@ -492,7 +500,8 @@ def test_the_customer_table_shows_every_customers_near_miss_and_override(
         },
     )
     page = page_of(store, tmp_path, "near")
-    heads, rows = cell_texts(page, tmp_path)
+    heads, rows, dom = cell_texts(page, tmp_path)
+    assert 'data-field="no-near-miss"' not in dom
     assert heads[-3:] == ["to better (points)", "to worse (points)", "value"]
     assert len(rows) == 5
     table = {r[0]: dict(zip(heads, r, strict=True)) for r in rows}

@@ -818,6 +818,15 @@
       setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
     }
 
+    if (!columns.some(nearMiss)) {
+      // say why the table has no near miss, where a reader would look for it
+      const note = document.createElement("p");
+      note.className = "note";
+      note.setAttribute("data-field", "no-near-miss");
+      note.textContent = "No near miss: no single value limits " + data.decision + " in this ruleset's rules, so the " +
+        "table gives no distance to the next category (tierkit explain says why for a customer).";
+      status.before(note);
+    }
     readHash();
     search.value = state.q;
     catSelect.value = state.cat;
