@@ -38,7 +38,13 @@ WIDTH = 1024
 HEIGHT = 768
 
 MEASURE = """
-window.addEventListener("load", () => setTimeout(() => {
+const SHRINK = window.__shrink || 0;
+window.addEventListener("load", () => {
+  // a narrower container after the charts were drawn: they must follow it
+  if (SHRINK) document.querySelector("main").style.maxWidth = SHRINK + "px";
+  setTimeout(measure, 300);
+});
+function measure() {
   const W = window.innerWidth;
   const box = (r) => ({ left: r.left, top: r.top, right: r.right, bottom: r.bottom });
   const out = {
@@ -95,7 +101,7 @@ window.addEventListener("load", () => setTimeout(() => {
   pre.id = "layout-measure";
   pre.textContent = JSON.stringify(out);
   document.body.appendChild(pre);
-}, 300));
+}
 """
 
 
@@ -133,12 +139,14 @@ class Box:
         )
 
 
-def measure(page: Path, tmp_path: Path, width: int = WIDTH) -> dict[str, Any]:
-    """The page's measurements after its scripts ran, in a window ``width`` px wide."""
+def measure(page: Path, tmp_path: Path, width: int = WIDTH, shrink: int = 0) -> dict[str, Any]:
+    """The page's measurements after its scripts ran, in a window ``width`` px wide; with
+    ``shrink``, after the page's main column was narrowed to that many pixels."""
     text = page.read_text(encoding="utf-8")
     end = text.rindex("</body>")
-    probe = tmp_path / f"measured-{page.stem}-{width}.html"
-    probe.write_text(text[:end] + f"<script>{MEASURE}</script>" + text[end:], encoding="utf-8")
+    probe = tmp_path / f"measured-{page.stem}-{width}-{shrink}.html"
+    script = f"<script>window.__shrink = {shrink};{MEASURE}</script>"
+    probe.write_text(text[:end] + script + text[end:], encoding="utf-8")
     done = subprocess.run(
         [
             chromium(),
@@ -381,6 +389,22 @@ def test_the_whale_peak_label_keeps_clear_of_the_net_total_label(
     assert_fits(measured)
     whale = {b.text for b in texts(measured, "chart-whale")}
     assert expected in whale
+
+
+def test_charts_follow_their_container_when_it_narrows(
+    demo: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    wide = measure(demo[1], tmp_path)
+    narrow = measure(demo[1], tmp_path, shrink=560)
+    assert_fits(narrow)
+    for chart in ("chart-categories", "chart-pareto", "chart-whale", "chart-strategies"):
+        before, after = wide["charts"][chart], narrow["charts"][chart]
+        assert after["box"]["right"] - after["box"]["left"] < 560
+        assert before["box"]["right"] - before["box"]["left"] > 900
+        # the drawing was redone at the new width, its labels placed again
+        assert after["svg"]["right"] - after["svg"]["left"] == pytest.approx(
+            after["box"]["right"] - after["box"]["left"], abs=1
+        )
 
 
 def test_a_negative_net_total_draws_the_whale_curve_in_amounts(tmp_path: Path) -> None:
