@@ -236,6 +236,7 @@ def synthetic(
     values: list[float],
     names: list[str] | None = None,
     extra: dict[str, list[Any]] | None = None,
+    as_of: date = AS_OF,
 ) -> Path:
     """A store with one run: ``categories`` (name, customers) in order, best first, over
     customers sorted by ``values``, largest first; ``extra`` columns of the results."""
@@ -264,8 +265,8 @@ def synthetic(
         for c, n in categories
     ]
     manifest = {
-        "run_id": "layout" + "0" * 26,
-        "as_of": AS_OF.isoformat(),
+        "run_id": f"layout{as_of:%Y%m%d}" + "0" * 18,
+        "as_of": as_of.isoformat(),
         "ruleset": {"name": "layout", "path": "layout.yaml", "sha256": "0" * 64},
         "strategy": "net-profit",
         "engine": "vector",
@@ -405,6 +406,26 @@ def test_charts_follow_their_container_when_it_narrows(
         assert after["svg"]["right"] - after["svg"]["left"] == pytest.approx(
             after["box"]["right"] - after["box"]["left"], abs=1
         )
+
+
+def test_the_sankey_makes_room_for_long_category_names(tmp_path: Path) -> None:
+    chromium()
+    path = tmp_path / "moves.duckdb"
+    values = crowded_values(losses=300.0)
+    synthetic(path, CROWDED, values, as_of=date(2025, 12, 1))
+    # a month later the same customers, the categories' sizes reversed in part
+    later = [("Platinum key account", 3), *CROWDED[1:5], ("Growth", 38), *CROWDED[6:]]
+    synthetic(path, later, values)
+    measured = measure(page_of(path, tmp_path, "moves"), tmp_path)
+    assert_fits(measured)
+    sankey = [b.text for b in texts(measured, "chart-sankey")]
+    # the categories are named on both sides, with their counts; in half the page's width a
+    # name too long for a third of the chart is cut short
+    assert sankey.count("Occasional  300") == 2
+    assert {"Growth  40", "Growth  38"} <= set(sankey)
+    platinum = [t for t in sankey if t.startswith("Platinum key")]
+    assert len(platinum) == 2
+    assert all(t.endswith("...") and len(t) < len("Platinum key account  3") for t in platinum)
 
 
 def test_a_negative_net_total_draws_the_whale_curve_in_amounts(tmp_path: Path) -> None:

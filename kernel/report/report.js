@@ -538,8 +538,9 @@
           levels: [{ depth: 0, label: Object.assign({ position: "left" }, label(left)) }, { depth: 1, label: Object.assign({ position: "right" }, label(right)) }],
         }],
         graphic: [
-          { type: "text", left: left, top: 6, style: { text: "as of " + t.previous.as_of, fill: "#5d6b7a", fontSize: 12 } },
-          { type: "text", right: right, top: 6, style: { text: "as of " + data.run.as_of, fill: "#5d6b7a", fontSize: 12 } },
+          // over each side's labels, at the chart's edges, so the two never meet
+          { type: "text", left: 6, top: 6, style: { text: "as of " + t.previous.as_of, fill: "#5d6b7a", fontSize: 12 } },
+          { type: "text", right: 6, top: 6, style: { text: "as of " + data.run.as_of, fill: "#5d6b7a", fontSize: 12 } },
         ],
       };
     };
@@ -551,7 +552,8 @@
           : escapeHtml(item.name) + ": " + count.format(item.value) + " customers",
       },
       series: [{
-        type: "sankey", left: 76, right: 96, top: 30, bottom: 12, nodeWidth: 18, nodeGap: 10,
+        // nodes at least a label's height apart, so neighbouring labels never overlap
+        type: "sankey", left: 76, right: 96, top: 30, bottom: 12, nodeWidth: 18, nodeGap: 18,
         layoutIterations: 0, draggable: false, labelLayout: { hideOverlap: true },
         emphasis: { focus: "adjacency" },
         data: nodes, links: links,
