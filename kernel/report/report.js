@@ -227,10 +227,10 @@
   const BAND_ROW = 19;
   const BAND_ROWS = 3;
 
-  // Where each band's name goes: centred over its band, moved inside the plot when it would
-  // stick out. The widest bands are placed first; a name that would touch one already placed
-  // goes a row lower, and one that fits in no row is left out (the legend under the chart names
-  // every band).
+  // Where each band's name goes, at the foot of the plot: centred under its band, moved inside
+  // the plot when it would stick out. The widest bands are placed first; a name that would
+  // touch one already placed goes a row higher, and one that fits in no row is left out (the
+  // legend under the chart names every band).
   function placeBands(chart, bands) {
     const left = chart.convertToPixel({ xAxisIndex: 0 }, 0);
     const right = chart.convertToPixel({ xAxisIndex: 0 }, 100);
@@ -274,7 +274,6 @@
       ]),
     });
     const hidden = p.bands.map(() => ({ show: false, row: 0, shift: 0 }));
-    let shown = hidden;
     const box = legend("chart-pareto", p.bands.map((b) => ({
       name: b.category, color: colorOf(b.category), text: pct(b.customer_share) + " of customers",
     })));
@@ -312,7 +311,7 @@
         },
       ],
     }, (chart) => {
-      shown = placeBands(chart, p.bands);
+      const shown = placeBands(chart, p.bands);
       if (box) {
         box.querySelectorAll(".item").forEach((item, i) => item.setAttribute("data-label", shown[i].show ? "shown" : "hidden"));
       }
