@@ -326,11 +326,26 @@
   const LABEL_HEIGHT = 16;
   const LABEL_GAP = 5;
 
+  // Whether the curve (points in pixels, left to right) passes through a box.
+  function crosses(curve, box) {
+    for (let i = 1; i < curve.length; i++) {
+      const [x0, y0] = curve[i - 1];
+      const [x1, y1] = curve[i];
+      if (x1 < box.left || x0 > box.right) continue;
+      const at = (x) => (x1 === x0 ? y0 : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0));
+      const ya = at(Math.max(x0, box.left)), yb = at(Math.min(x1, box.right));
+      if (Math.max(ya, yb) >= box.top && Math.min(ya, yb) <= box.bottom) return true;
+    }
+    return false;
+  }
+
   // The peak's label and the net total's label: the first places, in order of preference, in
-  // which neither leaves the chart or touches the other. When no such pair exists the net
-  // total's label is left out (the line stays, the text above the chart gives the total).
-  function placeWhaleLabels(chart, peakPoint, lineValue, peakText, lineText) {
+  // which neither leaves the chart or touches the other, the net total's label clear of the
+  // curve where it can be. When no such pair exists the net total's label is left out (the
+  // line stays, the text above the chart gives the total).
+  function placeWhaleLabels(chart, peakPoint, lineValue, peakText, lineText, points) {
     const at = (pt) => chart.convertToPixel({ seriesIndex: 0 }, pt);
+    const curve = points.map(at);
     const [left, lineY] = at([0, lineValue]);
     const right = at([100, lineValue])[0];
     const [px, py] = at(peakPoint);
@@ -354,9 +369,12 @@
       ["insideStartBottom", Object.assign({ left: left, right: left + lw }, below)],
     ];
     if (!peaks.length) peaks.push(["top", null]);
-    for (const [peak, pb] of peaks) {
-      for (const [line, lb] of lines) {
-        if (!pb || !intersects(pb, lb, 4)) return { peak: peak, line: line, showLine: true };
+    for (const clear of [true, false]) {
+      for (const [peak, pb] of peaks) {
+        for (const [line, lb] of lines) {
+          if (clear && crosses(curve, lb)) continue;
+          if (!pb || !intersects(pb, lb, 4)) return { peak: peak, line: line, showLine: true };
+        }
       }
     }
     return { peak: peaks[0][0], line: "insideEndTop", showLine: false };
@@ -372,6 +390,7 @@
     const lineText = inShare ? "net total (100%)" : "net total";
     const peakText = inShare ? pct(w.peak.net_share, 0) : money.format(w.peak.value);
     const peakPoint = [w.peak.customer_share * 100, y(w.peak.value)];
+    const curve = w.points.map((pt) => [pt[0] * 100, y(pt[1])]);
     const marks = (placed) => ({
       markLine: {
         silent: true, symbol: "none",
@@ -389,7 +408,7 @@
       name: "cumulative net value", type: "line", showSymbol: false, smooth: false,
       lineStyle: { width: 3, color: "#16303f" }, itemStyle: { color: "#16303f" },
       areaStyle: { color: "#16303f", opacity: 0.06 },
-      data: w.points.map((pt) => [pt[0] * 100, y(pt[1])]),
+      data: curve,
     }, marks(placed));
     draw("chart-whale", {
       tooltip: {
@@ -415,7 +434,7 @@
       },
       series: [series({ peak: "top", line: "insideEndTop", showLine: false })],
     }, (chart) => ({
-      series: [marks(placeWhaleLabels(chart, peakPoint, lineValue, peakText, lineText))],
+      series: [marks(placeWhaleLabels(chart, peakPoint, lineValue, peakText, lineText, curve))],
     }));
   }
 
