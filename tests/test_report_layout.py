@@ -434,10 +434,12 @@ def test_a_negative_net_total_draws_the_whale_curve_in_amounts(tmp_path: Path) -
     store = synthetic(tmp_path / "amounts.duckdb", [("A", 2), ("B", 3), ("C", 5)], values)
     measured = measure(page_of(store, tmp_path, "amounts"), tmp_path)
     assert_fits(measured)
-    whale = {b.text for b in texts(measured, "chart-whale")}
+    whale = {b.text: b for b in texts(measured, "chart-whale")}
     # the net total is 9,000 − 10,500 = −1,500; the peak after the third customer is 9,000
     assert "9,000.00" in whale
-    assert "net total" in whale
+    # the curve ends on the net total's line at the right: its label moves to the left end
+    chart = measured["charts"]["chart-whale"]["box"]
+    assert whale["net total"].right < (chart["left"] + chart["right"]) / 2
 
 
 LONG = (
