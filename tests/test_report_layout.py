@@ -38,7 +38,13 @@ WIDTH = 1024
 HEIGHT = 768
 
 MEASURE = """
-window.addEventListener("load", () => setTimeout(() => {
+const SHRINK = window.__shrink || 0;
+window.addEventListener("load", () => {
+  // a narrower container after the charts were drawn: they must follow it
+  if (SHRINK) document.querySelector("main").style.maxWidth = SHRINK + "px";
+  setTimeout(measure, 300);
+});
+function measure() {
   const W = window.innerWidth;
   const box = (r) => ({ left: r.left, top: r.top, right: r.right, bottom: r.bottom });
   const out = {
@@ -95,7 +101,7 @@ window.addEventListener("load", () => setTimeout(() => {
   pre.id = "layout-measure";
   pre.textContent = JSON.stringify(out);
   document.body.appendChild(pre);
-}, 300));
+}
 """
 
 
@@ -133,12 +139,14 @@ class Box:
         )
 
 
-def measure(page: Path, tmp_path: Path, width: int = WIDTH) -> dict[str, Any]:
-    """The page's measurements after its scripts ran, in a window ``width`` px wide."""
+def measure(page: Path, tmp_path: Path, width: int = WIDTH, shrink: int = 0) -> dict[str, Any]:
+    """The page's measurements after its scripts ran, in a window ``width`` px wide; with
+    ``shrink``, after the page's main column was narrowed to that many pixels."""
     text = page.read_text(encoding="utf-8")
     end = text.rindex("</body>")
-    probe = tmp_path / f"measured-{page.stem}-{width}.html"
-    probe.write_text(text[:end] + f"<script>{MEASURE}</script>" + text[end:], encoding="utf-8")
+    probe = tmp_path / f"measured-{page.stem}-{width}-{shrink}.html"
+    script = f"<script>window.__shrink = {shrink};{MEASURE}</script>"
+    probe.write_text(text[:end] + script + text[end:], encoding="utf-8")
     done = subprocess.run(
         [
             chromium(),
@@ -200,9 +208,10 @@ def assert_fits(measured: dict[str, Any], width: int = WIDTH) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The demo's report (working capital, with transitions and a second strategy) and the
-    net-profit report of the same month, which has loss-makers, so it draws a whale curve."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """The demo's report (working capital, with transitions and a second strategy), the
+    net-profit report of the same month, which has loss-makers, so it draws a whale curve, and
+    the report of the RFM segments (eleven categories with long names)."""
     chromium()
     folder = tmp_path_factory.mktemp("layout")
     data = folder / "data"
@@ -213,9 +222,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     profit = evaluate(
         RULESETS / "vip-monthly.yaml", data, as_of=AS_OF, strategy="net-profit", store=store
     )
-    pages = folder / "working-capital.html", folder / "net-profit.html"
+    rfm = evaluate(RULESETS / "rfm.yaml", data, as_of=AS_OF, store=store)
+    pages = folder / "working-capital.html", folder / "net-profit.html", folder / "rfm.html"
     write_report(store, main.manifest["run_id"], pages[0])
     write_report(store, profit.manifest["run_id"], pages[1])
+    write_report(store, rfm.manifest["run_id"], pages[2])
     return pages
 
 
@@ -225,6 +236,7 @@ def synthetic(
     values: list[float],
     names: list[str] | None = None,
     extra: dict[str, list[Any]] | None = None,
+    as_of: date = AS_OF,
 ) -> Path:
     """A store with one run: ``categories`` (name, customers) in order, best first, over
     customers sorted by ``values``, largest first; ``extra`` columns of the results."""
@@ -253,8 +265,8 @@ def synthetic(
         for c, n in categories
     ]
     manifest = {
-        "run_id": "layout" + "0" * 26,
-        "as_of": AS_OF.isoformat(),
+        "run_id": f"layout{as_of:%Y%m%d}" + "0" * 18,
+        "as_of": as_of.isoformat(),
         "ruleset": {"name": "layout", "path": "layout.yaml", "sha256": "0" * 64},
         "strategy": "net-profit",
         "engine": "vector",
@@ -299,7 +311,7 @@ def page_of(store: Path, tmp_path: Path, name: str) -> Path:
 
 
 def test_the_demo_report_fits_a_laptop_and_its_labels_keep_apart(
-    demo: tuple[Path, Path], tmp_path: Path
+    demo: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     measured = measure(demo[0], tmp_path)
     assert_fits(measured)
@@ -315,13 +327,28 @@ def test_the_demo_report_fits_a_laptop_and_its_labels_keep_apart(
 
 
 def test_the_profit_report_draws_the_whale_curve_and_its_labels_keep_apart(
-    demo: tuple[Path, Path], tmp_path: Path
+    demo: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     measured = measure(demo[1], tmp_path)
     assert_fits(measured)
     whale = {b.text for b in texts(measured, "chart-whale")}
     assert "net total (100%)" in whale
     assert any(re.fullmatch(r"\d+%", t) and int(t[:-1]) > 100 for t in whale), whale
+
+
+def test_eleven_categories_with_long_names_fit_and_their_labels_keep_apart(
+    demo: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    measured = measure(demo[2], tmp_path)
+    assert_fits(measured)
+    shown = [b.text for b in texts(measured, "chart-categories")]
+    # every category is named under its bars, wrapped within its slot where it is long
+    segments = ["champions", "loyal_customers", "potential_loyalists", "need_attention", "lost"]
+    for name in segments:
+        assert name in "".join(shown), name
+    assert "potential_loyalists" not in shown
+    # the bars' labels that would touch another are left out; the others stay
+    assert any(re.fullmatch(r"\d+\.\d%", text) for text in shown)
 
 
 @pytest.mark.parametrize("width", [WIDTH, 720])
@@ -365,16 +392,54 @@ def test_the_whale_peak_label_keeps_clear_of_the_net_total_label(
     assert expected in whale
 
 
+def test_charts_follow_their_container_when_it_narrows(
+    demo: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    wide = measure(demo[1], tmp_path)
+    narrow = measure(demo[1], tmp_path, shrink=560)
+    assert_fits(narrow)
+    for chart in ("chart-categories", "chart-pareto", "chart-whale", "chart-strategies"):
+        before, after = wide["charts"][chart], narrow["charts"][chart]
+        assert after["box"]["right"] - after["box"]["left"] < 560
+        assert before["box"]["right"] - before["box"]["left"] > 900
+        # the drawing was redone at the new width, its labels placed again
+        assert after["svg"]["right"] - after["svg"]["left"] == pytest.approx(
+            after["box"]["right"] - after["box"]["left"], abs=1
+        )
+
+
+def test_the_sankey_makes_room_for_long_category_names(tmp_path: Path) -> None:
+    chromium()
+    path = tmp_path / "moves.duckdb"
+    values = crowded_values(losses=300.0)
+    synthetic(path, CROWDED, values, as_of=date(2025, 12, 1))
+    # a month later the same customers, the categories' sizes reversed in part
+    later = [("Platinum key account", 3), *CROWDED[1:5], ("Growth", 38), *CROWDED[6:]]
+    synthetic(path, later, values)
+    measured = measure(page_of(path, tmp_path, "moves"), tmp_path)
+    assert_fits(measured)
+    sankey = [b.text for b in texts(measured, "chart-sankey")]
+    # the categories are named on both sides, with their counts; in half the page's width a
+    # name too long for a third of the chart is cut short
+    assert sankey.count("Occasional  300") == 2
+    assert {"Growth  40", "Growth  38"} <= set(sankey)
+    platinum = [t for t in sankey if t.startswith("Platinum key")]
+    assert len(platinum) == 2
+    assert all(t.endswith("...") and len(t) < len("Platinum key account  3") for t in platinum)
+
+
 def test_a_negative_net_total_draws_the_whale_curve_in_amounts(tmp_path: Path) -> None:
     chromium()
     values = [5_000.0, 3_000.0, 1_000.0] + [-1_500.0] * 7
     store = synthetic(tmp_path / "amounts.duckdb", [("A", 2), ("B", 3), ("C", 5)], values)
     measured = measure(page_of(store, tmp_path, "amounts"), tmp_path)
     assert_fits(measured)
-    whale = {b.text for b in texts(measured, "chart-whale")}
+    whale = {b.text: b for b in texts(measured, "chart-whale")}
     # the net total is 9,000 − 10,500 = −1,500; the peak after the third customer is 9,000
     assert "9,000.00" in whale
-    assert "net total" in whale
+    # the curve ends on the net total's line at the right: its label moves to the left end
+    chart = measured["charts"]["chart-whale"]["box"]
+    assert whale["net total"].right < (chart["left"] + chart["right"]) / 2
 
 
 LONG = (
@@ -388,16 +453,24 @@ def test_a_narrow_customer_table_with_long_names_stays_on_the_page(tmp_path: Pat
     names = [LONG, "Ö" * 140, *(f"{LONG} {i}" for i in range(38))]
     values = [float(1_000 - i) for i in range(40)]
     store = synthetic(tmp_path / "names.duckdb", [("A", 8), ("B", 12), ("C", 20)], values, names)
-    measured = measure(page_of(store, tmp_path, "names"), tmp_path)
+    page = page_of(store, tmp_path, "names")
+    measured = measure(page, tmp_path)
     assert_fits(measured)
     boxes = measured["boxes"]
     # the table is narrower than the page: long names wrap, an unbreakable one is broken
     assert boxes["customer-table"]["right"] <= WIDTH - 32
     assert boxes["customer-table"]["bottom"] - boxes["customer-table"]["top"] > 40 * 20
+    # no value limits these categories, and the page says so above the table
+    heads, _, dom = cell_texts(page, tmp_path)
+    assert "to better" not in " ".join(heads)
+    assert re.search(
+        r'<p class="note" data-field="no-near-miss">No near miss: no single value', dom
+    )
 
 
-def cell_texts(page: Path, tmp_path: Path, fragment: str = "") -> tuple[list[str], list[list[str]]]:
-    """The customer table's headings and the cells of its rows, as the page shows them."""
+def cell_texts(page: Path, tmp_path: Path) -> tuple[list[str], list[list[str]], str]:
+    """The customer table's headings and the cells of its rows, as the page shows them, and
+    the page's DOM."""
     done = subprocess.run(
         [
             chromium(),
@@ -409,7 +482,7 @@ def cell_texts(page: Path, tmp_path: Path, fragment: str = "") -> tuple[list[str
             "--virtual-time-budget=10000",
             f"--window-size={WIDTH},{HEIGHT}",
             "--dump-dom",
-            page.resolve().as_uri() + fragment,
+            page.resolve().as_uri(),
         ],
         capture_output=True,
         text=True,
@@ -427,7 +500,7 @@ def cell_texts(page: Path, tmp_path: Path, fragment: str = "") -> tuple[list[str
         [strip(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1), re.S)
     ]
-    return heads, [r for r in rows if r]
+    return heads, [r for r in rows if r], done.stdout
 
 
 @pytest.mark.parametrize(
@@ -474,7 +547,8 @@ def test_the_customer_table_shows_every_customers_near_miss_and_override(
         },
     )
     page = page_of(store, tmp_path, "near")
-    heads, rows = cell_texts(page, tmp_path)
+    heads, rows, dom = cell_texts(page, tmp_path)
+    assert 'data-field="no-near-miss"' not in dom
     assert heads[-3:] == ["to better (points)", "to worse (points)", "value"]
     assert len(rows) == 5
     table = {r[0]: dict(zip(heads, r, strict=True)) for r in rows}
@@ -483,5 +557,8 @@ def test_the_customer_table_shows_every_customers_near_miss_and_override(
     ]
     assert near == shown
     assert table["C00003"]["override"] == "A until 2099-12-31 (Merger; J. Doe)"
+    # the overridden category is marked, the others are not
+    assert table["C00003"]["category"] == "B ✎"
+    assert [table[f"C{i:05d}"]["category"] for i in (0, 1, 2, 4)] == ["A", "A", "B", "C"]
     assert [table[f"C{i:05d}"]["override"] for i in (0, 1, 2, 4)] == ["", "", "", ""]
     assert_fits(measure(page, tmp_path))

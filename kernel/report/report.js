@@ -12,6 +12,9 @@
   const outcomes = data.outcomes;
   const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
   const AXIS = { color: "#5d6b7a" };
+  // room beside a bar's label, so that the labels the chart keeps never touch
+  const BAR_LABEL_PAD = 2;
+  const LEGEND_HEIGHT = 24;
   const GRID_LINE = { lineStyle: { color: "#eef1f4" } };
 
   function pct(x, digits) {
@@ -44,7 +47,7 @@
   // Category names under the bars: each wraps within its own slot (up to three lines, then
   // cut short with an ellipsis; the tooltip has the whole name), and the plot makes room for
   // the lines, so no name runs into its neighbour or into the y axis's labels.
-  const AXIS_LINE = 15;
+  const AXIS_LINE = 17;
   function fitCategories(option) {
     const names = option.xAxis.data.map(String);
     const size = option.xAxis.axisLabel.fontSize || 12;
@@ -67,6 +70,46 @@
     };
   }
 
+  // Bar labels: after the bars are laid out, each bar keeps its label only when the label
+  // touches no label kept before it (the tallest bars' first), stays inside the chart and
+  // below its legend; the tooltip (and the tables) have every number.
+  function barLabelsOf(option) {
+    return (option.series || []).some((s) => s.type === "bar" && s.label && s.label.show);
+  }
+  function declutterBars(chart, option) {
+    const model = chart.getModel();
+    const width = chart.getWidth();
+    const ceiling = option.legend ? LEGEND_HEIGHT : 0;
+    const items = [];
+    option.series.forEach((s, k) => {
+      if (s.type !== "bar" || !s.label || !s.label.show) return;
+      const laid = model.getSeriesByIndex(k).getData();
+      const size = s.label.fontSize || 12;
+      s.data.forEach((d, i) => {
+        const value = d !== null && typeof d === "object" ? d.value : d;
+        const layout = laid.getItemLayout(i);
+        if (!layout) return;
+        const w = textWidth(s.label.formatter({ dataIndex: i, value: value }), size) + 2 * BAR_LABEL_PAD;
+        const top = Math.min(layout.y, layout.y + layout.height);
+        const centre = layout.x + layout.width / 2;
+        items.push({ k: k, i: i, box: { left: centre - w / 2, right: centre + w / 2, top: top - 5 - size * 1.3, bottom: top - 5 } });
+      });
+    });
+    items.sort((a, b) => a.box.top - b.box.top || a.k - b.k || a.i - b.i);
+    const kept = [];
+    const show = option.series.map((s) => (s.data || []).map(() => true));
+    items.forEach((item) => {
+      const b = item.box;
+      if (b.left >= 0 && b.right <= width && b.top >= ceiling && !kept.some((other) => intersects(other, b))) kept.push(b);
+      else show[item.k][item.i] = false;
+    });
+    return {
+      series: option.series.map((s, k) => (s.type === "bar" && s.label && s.label.show
+        ? { data: s.data.map((d, i) => Object.assign(d !== null && typeof d === "object" ? Object.assign({}, d) : { value: d }, { label: { show: show[k][i] } })) }
+        : {})),
+    };
+  }
+
   // draw(id, option, place): place(chart) returns an option merged in once the chart knows its
   // size, and again whenever its container changes size (labels placed in pixels).
   function draw(id, option, place) {
@@ -80,6 +123,14 @@
       if (!place && option.xAxis && option.xAxis.type === "category") place = fitCategories(option);
       chart.setOption(option);
       if (place) chart.setOption(place(chart));
+      if (barLabelsOf(option)) {
+        const fitted = place;
+        place = (c) => {
+          if (fitted) c.setOption(fitted(c));
+          return declutterBars(c, option);
+        };
+        chart.setOption(declutterBars(chart, option));
+      }
       charts.push({ chart: chart, place: place, el: el, width: el.clientWidth, height: el.clientHeight });
       el.setAttribute("data-rendered", "true");
       return chart;
@@ -135,8 +186,6 @@
   function categoriesChart() {
     const rows = data.categories;
     const label = (key) => ({ show: true, position: "top", formatter: (p) => rows[p.dataIndex][key], fontSize: 12 });
-    // a label that would touch another is left out; the tooltip and the table have every share
-    const labelLayout = { hideOverlap: true };
     draw("chart-categories", {
       tooltip: {
         trigger: "axis",
@@ -149,18 +198,18 @@
         },
       },
       legend: { top: 0 },
-      grid: { left: 48, right: 16, top: 40, bottom: 28 },
+      grid: { left: 48, right: 16, top: 48, bottom: 28 },
       xAxis: { type: "category", data: rows.map((r) => r.category), axisLabel: { fontWeight: "bold", fontSize: 13 } },
       yAxis: { type: "value", axisLabel: { formatter: "{value}%", color: AXIS.color }, splitLine: GRID_LINE },
       series: [
         {
-          name: "share of customers", type: "bar", label: label("customer_share_text"), labelLayout: labelLayout,
+          name: "share of customers", type: "bar", label: label("customer_share_text"),
           itemStyle: { color: "#9fb7c4" },
           data: rows.map((r) => +(r.customer_share * 100).toFixed(1)),
         },
         {
           name: data.value && data.value.has_losses ? "share of positive value" : "share of value",
-          type: "bar", label: label("value_share_text"), labelLayout: labelLayout,
+          type: "bar", label: label("value_share_text"),
           data: rows.map((r) => ({
             value: r.value_share === null ? 0 : +(r.value_share * 100).toFixed(1),
             itemStyle: { color: colorOf(r.category) },
@@ -178,10 +227,10 @@
   const BAND_ROW = 19;
   const BAND_ROWS = 3;
 
-  // Where each band's name goes: centred over its band, moved inside the plot when it would
-  // stick out. The widest bands are placed first; a name that would touch one already placed
-  // goes a row lower, and one that fits in no row is left out (the legend under the chart names
-  // every band).
+  // Where each band's name goes, at the foot of the plot: centred under its band, moved inside
+  // the plot when it would stick out. The widest bands are placed first; a name that would
+  // touch one already placed goes a row higher, and one that fits in no row is left out (the
+  // legend under the chart names every band).
   function placeBands(chart, bands) {
     const left = chart.convertToPixel({ xAxisIndex: 0 }, 0);
     const right = chart.convertToPixel({ xAxisIndex: 0 }, 100);
@@ -225,7 +274,6 @@
       ]),
     });
     const hidden = p.bands.map(() => ({ show: false, row: 0, shift: 0 }));
-    let shown = hidden;
     const box = legend("chart-pareto", p.bands.map((b) => ({
       name: b.category, color: colorOf(b.category), text: pct(b.customer_share) + " of customers",
     })));
@@ -263,7 +311,7 @@
         },
       ],
     }, (chart) => {
-      shown = placeBands(chart, p.bands);
+      const shown = placeBands(chart, p.bands);
       if (box) {
         box.querySelectorAll(".item").forEach((item, i) => item.setAttribute("data-label", shown[i].show ? "shown" : "hidden"));
       }
@@ -278,11 +326,26 @@
   const LABEL_HEIGHT = 16;
   const LABEL_GAP = 5;
 
+  // Whether the curve (points in pixels, left to right) passes through a box.
+  function crosses(curve, box) {
+    for (let i = 1; i < curve.length; i++) {
+      const [x0, y0] = curve[i - 1];
+      const [x1, y1] = curve[i];
+      if (x1 < box.left || x0 > box.right) continue;
+      const at = (x) => (x1 === x0 ? y0 : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0));
+      const ya = at(Math.max(x0, box.left)), yb = at(Math.min(x1, box.right));
+      if (Math.max(ya, yb) >= box.top && Math.min(ya, yb) <= box.bottom) return true;
+    }
+    return false;
+  }
+
   // The peak's label and the net total's label: the first places, in order of preference, in
-  // which neither leaves the chart or touches the other. When no such pair exists the net
-  // total's label is left out (the line stays, the text above the chart gives the total).
-  function placeWhaleLabels(chart, peakPoint, lineValue, peakText, lineText) {
+  // which neither leaves the chart or touches the other, the net total's label clear of the
+  // curve where it can be. When no such pair exists the net total's label is left out (the
+  // line stays, the text above the chart gives the total).
+  function placeWhaleLabels(chart, peakPoint, lineValue, peakText, lineText, points) {
     const at = (pt) => chart.convertToPixel({ seriesIndex: 0 }, pt);
+    const curve = points.map(at);
     const [left, lineY] = at([0, lineValue]);
     const right = at([100, lineValue])[0];
     const [px, py] = at(peakPoint);
@@ -306,9 +369,12 @@
       ["insideStartBottom", Object.assign({ left: left, right: left + lw }, below)],
     ];
     if (!peaks.length) peaks.push(["top", null]);
-    for (const [peak, pb] of peaks) {
-      for (const [line, lb] of lines) {
-        if (!pb || !intersects(pb, lb, 4)) return { peak: peak, line: line, showLine: true };
+    for (const clear of [true, false]) {
+      for (const [peak, pb] of peaks) {
+        for (const [line, lb] of lines) {
+          if (clear && crosses(curve, lb)) continue;
+          if (!pb || !intersects(pb, lb, 4)) return { peak: peak, line: line, showLine: true };
+        }
       }
     }
     return { peak: peaks[0][0], line: "insideEndTop", showLine: false };
@@ -324,6 +390,7 @@
     const lineText = inShare ? "net total (100%)" : "net total";
     const peakText = inShare ? pct(w.peak.net_share, 0) : money.format(w.peak.value);
     const peakPoint = [w.peak.customer_share * 100, y(w.peak.value)];
+    const curve = w.points.map((pt) => [pt[0] * 100, y(pt[1])]);
     const marks = (placed) => ({
       markLine: {
         silent: true, symbol: "none",
@@ -341,7 +408,7 @@
       name: "cumulative net value", type: "line", showSymbol: false, smooth: false,
       lineStyle: { width: 3, color: "#16303f" }, itemStyle: { color: "#16303f" },
       areaStyle: { color: "#16303f", opacity: 0.06 },
-      data: w.points.map((pt) => [pt[0] * 100, y(pt[1])]),
+      data: curve,
     }, marks(placed));
     draw("chart-whale", {
       tooltip: {
@@ -367,7 +434,7 @@
       },
       series: [series({ peak: "top", line: "insideEndTop", showLine: false })],
     }, (chart) => ({
-      series: [marks(placeWhaleLabels(chart, peakPoint, lineValue, peakText, lineText))],
+      series: [marks(placeWhaleLabels(chart, peakPoint, lineValue, peakText, lineText, curve))],
     }));
   }
 
@@ -489,8 +556,9 @@
           levels: [{ depth: 0, label: Object.assign({ position: "left" }, label(left)) }, { depth: 1, label: Object.assign({ position: "right" }, label(right)) }],
         }],
         graphic: [
-          { type: "text", left: left, top: 6, style: { text: "as of " + t.previous.as_of, fill: "#5d6b7a", fontSize: 12 } },
-          { type: "text", right: right, top: 6, style: { text: "as of " + data.run.as_of, fill: "#5d6b7a", fontSize: 12 } },
+          // over each side's labels, at the chart's edges, so the two never meet
+          { type: "text", left: 6, top: 6, style: { text: "as of " + t.previous.as_of, fill: "#5d6b7a", fontSize: 12 } },
+          { type: "text", right: 6, top: 6, style: { text: "as of " + data.run.as_of, fill: "#5d6b7a", fontSize: 12 } },
         ],
       };
     };
@@ -502,7 +570,8 @@
           : escapeHtml(item.name) + ": " + count.format(item.value) + " customers",
       },
       series: [{
-        type: "sankey", left: 76, right: 96, top: 30, bottom: 12, nodeWidth: 18, nodeGap: 10,
+        // nodes at least a label's height apart, so neighbouring labels never overlap
+        type: "sankey", left: 76, right: 96, top: 30, bottom: 12, nodeWidth: 18, nodeGap: 18,
         layoutIterations: 0, draggable: false, labelLayout: { hideOverlap: true },
         emphasis: { focus: "adjacency" },
         data: nodes, links: links,
@@ -524,14 +593,13 @@
     draw("chart-strategies", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0 },
-      grid: { left: 56, right: 16, top: 40, bottom: 28 },
+      grid: { left: 56, right: 16, top: 48, bottom: 28 },
       xAxis: { type: "category", data: outcomes, axisLabel: { fontWeight: "bold" } },
       yAxis: { type: "value", name: "customers", axisLabel: { color: AXIS.color }, splitLine: GRID_LINE },
       series: series.map((run, i) => ({
         name: run.strategy + (i === 0 ? " (this run)" : ""), type: "bar",
         itemStyle: { color: palette[i % palette.length] },
         label: { show: true, position: "top", formatter: (p) => count.format(p.value), fontSize: 11 },
-        labelLayout: { hideOverlap: true },
         data: outcomes.map((o) => {
           const row = run.categories.find((c) => c.category === o);
           return row ? row.customers : 0;
@@ -577,6 +645,7 @@
     }
     const decision = columns.findIndex((c) => c.key === data.decision);
     const change = columns.findIndex((c) => c.key === data.decision + ".change");
+    const override = columns.findIndex((c) => c.key === data.decision + ".override");
     const state = { q: "", cat: "", change: "", sort: -1, desc: false, page: 1, size: 50 };
     const search = document.getElementById("customer-search");
     const catSelect = document.getElementById("customer-category");
@@ -720,6 +789,16 @@
             sw.className = "swatch";
             sw.style.background = colorOf(value);
             td.prepend(sw);
+            const why = override >= 0 ? shown[override](i) : "";
+            if (why) {
+              // the rules decided otherwise: an override set this value
+              const mark = document.createElement("span");
+              mark.className = "overridden";
+              mark.textContent = " ✎";
+              mark.title = why;
+              mark.setAttribute("aria-label", "set by an override: " + why);
+              td.appendChild(mark);
+            }
           }
           if (k === change) td.className = value === "up" ? "up" : value === "down" ? "down" : "";
           if (c.key.endsWith(".because")) td.className = "because";
@@ -759,6 +838,15 @@
       setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
     }
 
+    if (!columns.some(nearMiss)) {
+      // say why the table has no near miss, where a reader would look for it
+      const note = document.createElement("p");
+      note.className = "note";
+      note.setAttribute("data-field", "no-near-miss");
+      note.textContent = "No near miss: no single value limits " + data.decision + " in this ruleset's rules, so the " +
+        "table gives no distance to the next category (tierkit explain says why for a customer).";
+      status.before(note);
+    }
     readHash();
     search.value = state.q;
     catSelect.value = state.cat;
