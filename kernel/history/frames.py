@@ -1,9 +1,11 @@
-"""Results frames in the store: one DuckDB table per run, restored with the exact polars schema.
+"""Results frames in the store, restored with the exact polars schema.
 
-DuckDB keeps most polars types as they are, but not all: enums and categoricals come back as
-text, time zones as UTC, and 128-bit integers and durations do not cross Arrow into DuckDB at
-all. So a frame is stored with its polars schema (an empty Arrow IPC file, a stable format) and
-cast back to it when loaded: the frame comes back with the same columns, types and row order.
+A frame is stored as one Parquet file (:func:`encode_portable`, store version 2) or, in stores
+of version 1, as one DuckDB table (:func:`encode_results`). Neither keeps every polars type:
+Parquet and DuckDB return enums and categoricals as text, DuckDB time zones as UTC, and 128-bit
+integers do not cross Arrow at all. So a frame is stored with its polars schema (an empty Arrow
+IPC file, a stable format) and cast back to it when loaded: the frame comes back with the same
+columns, types and row order.
 """
 
 from __future__ import annotations

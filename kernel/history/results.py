@@ -6,7 +6,7 @@ file and the results are saved in the same transaction as the run. Parquet keeps
 order, names and rows; the frame's exact polars schema is kept beside it
 (:mod:`tierkit.history.frames`) and restored when it is read. Runs saved by version 1 have one
 DuckDB table each (``runs.results_table``); they are read as before. At 1M customers writing the
-results took 0.9–1.5 s of CPU as a table and 0.55–0.8 s as a blob (docs/performance.md).
+results took 1.5 s of CPU as a table and 0.8 s as a blob (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -470,11 +470,11 @@ class HistoryStore:
         return frame
 
     def _select(self, sql: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+        """A small table as a frame: rows through Python, not Arrow (which would import
+        pyarrow and numpy, about 0.1 s, on every run that reads the overrides)."""
         with self._read() as con:
-            if con is None:
-                return pl.DataFrame(schema=dict(schema))
-            frame: pl.DataFrame = con.sql(sql).pl()
-        return frame.cast(pl.Schema(schema))
+            rows = [] if con is None else con.execute(sql).fetchall()
+        return pl.DataFrame(rows, schema=dict(schema), orient="row")
 
 
 def _expire(
