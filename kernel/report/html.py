@@ -8,6 +8,7 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from tierkit import numbers
 from tierkit.numbers import number
 
 COLORS = ["#1f6f8b", "#e07a1f", "#6a994e", "#8e5ea2", "#c94f4f", "#3a86c8", "#b58b00", "#7d7d7d"]
@@ -32,7 +33,7 @@ def share(x: Any, digits: int = 1) -> str:
 
 
 def money(v: Any) -> str:
-    return "—" if v is None else f"{float(v):,.2f}"
+    return "—" if v is None else numbers.money(float(v))
 
 
 def plain(v: Any) -> str:
@@ -41,7 +42,7 @@ def plain(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return number(v, 6) if abs(v) < 1e6 else f"{v:,.2f}"  # never 1.5e-05
+        return number(v, 6) if abs(v) < 1e6 else numbers.money(v)  # never 1.5e-05
     return str(v)
 
 
