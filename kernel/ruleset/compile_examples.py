@@ -38,7 +38,7 @@ class ExampleStep(CompileStep):
         givable.update({n: d.type for n, d in decisions.items()})  # to test a later decision
         expectable: dict[str, Type] = {n: d.type for n, d in decisions.items()}
         expectable.update({n: d.expr.type for n, d in derived.items()})
-        for name in self.broken:  # reported already; their values cannot be checked
+        for name in self.removed.names:  # reported already; their values cannot be checked
             givable.setdefault(name, Type("list"))
             expectable.setdefault(name, Type("list"))
             givable.setdefault(f"previous.{name}", Type("list"))
@@ -135,7 +135,7 @@ class ExampleStep(CompileStep):
                     hint="names: " + ", ".join(sorted(known)),
                 )
                 continue
-            if key.removeprefix("previous.") in self.broken:
+            if key.removeprefix("previous.") in self.removed.names:
                 continue
             problem = example_value_problem(value, wanted)
             if problem:

@@ -75,8 +75,7 @@ def _compile_deep(
         doc,
         model,
         chosen,
-        broken=shape.broken,
-        strategy_broken=shape.strategy_broken,
+        removed=shape.removed,
     )
     if compiled is None or shape.problems:
         raise RulesetInvalid([*shape.problems, *problems])
