@@ -42,3 +42,17 @@ def value_text(value: Any, significant: int = 4) -> str:
     if isinstance(value, bool | int | float):
         return number(value, significant)
     return str(value)
+
+
+def money(value: float | int) -> str:
+    """An amount of money: thousands separators and two decimals (``1,234.50``)."""
+    return f"{value:,.2f}"
+
+
+def literal(value: Any) -> str:
+    """A value as a ruleset writes it, for messages: ``'A'``, ``true``, ``12``, ``0.5``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return repr(value)

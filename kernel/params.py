@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tierkit.contract import Param
+from tierkit.numbers import literal
 
 _ACCEPTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "integer": ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
@@ -53,10 +54,4 @@ def resolve_params(
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return f"'{value}'"
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)
+    return "nothing" if value is None else literal(value)

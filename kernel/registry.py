@@ -43,6 +43,23 @@ ENTRY_POINT_GROUP = "tierkit"
 ONLY_ENV = "TIERKIT_PLUGINS"
 TRACE_ENV = "TIERKIT_TRACE_HOOKS"
 
+BUILT_INS = {
+    "tierkit-payments": "tierkit.plugins.payments",
+    "tierkit-shipments": "tierkit.plugins.shipments",
+    "tierkit-profit": "tierkit.plugins.profit",
+    "tierkit-tenure": "tierkit.plugins.tenure",
+    "tierkit-assessments": "tierkit.plugins.assessments",
+    "tierkit-growth": "tierkit.plugins.growth",
+    "tierkit-strategies": "tierkit.plugins.strategies",
+    "tierkit-functions": "tierkit.plugins.functions",
+    "tierkit-sources": "tierkit.plugins.sources",
+    "tierkit-postgres": "tierkit.plugins.postgres",
+    "tierkit-writers": "tierkit.plugins.writers",
+}
+"""The built-in plugins, as pyproject.toml declares them in the ``tierkit`` entry-point group.
+Loaded from here when tierkit runs from a source tree without install metadata (so no entry
+points), so that the built-in criteria are there either way."""
+
 STRATEGY_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 FUNCTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -147,6 +164,9 @@ def _selected_entry_points() -> list[EntryPoint]:
                 f"({first.value}) and {_dist(ep)} ({ep.value}); uninstall or rename one",
             )
         found.setdefault(ep.name, ep)
+    if not BUILT_INS.keys() & found.keys():  # not installed: no entry points of our own
+        for name, module in BUILT_INS.items():
+            found[name] = EntryPoint(name=name, value=module, group=ENTRY_POINT_GROUP)
     only = [n.strip() for n in os.environ.get(ONLY_ENV, "").split(",") if n.strip()]
     if not only:
         return list(found.values())

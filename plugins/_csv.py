@@ -45,8 +45,13 @@ def csv_problems(path: Path) -> list[DataProblem]:
     if not head.strip():
         return [DataProblem(origin, "is empty; expected a header line (customer_id,...)")]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        return [DataProblem(origin, "is UTF-16 (or another encoding with zero bytes); tierkit "
-                            "reads UTF-8: save it as 'CSV UTF-8 (comma delimited)'")]
+        return [
+            DataProblem(
+                origin,
+                "is UTF-16 (or another encoding with zero bytes); tierkit "
+                "reads UTF-8: save it as 'CSV UTF-8 (comma delimited)'",
+            )
+        ]
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as text:
         try:
             header = next(csv.reader(text, strict=True))
@@ -64,17 +69,29 @@ def _plain_and_even(path: Path, width: int) -> bool:
     as the ``csv`` reader (0.4 s against 0.7–1.2 s per million rows on a busy 2-core machine);
     any other file is read by :func:`_rows`, which locates the problems."""
     try:
-        lines = pl.scan_csv(path, has_header=False, separator="\x1f", quote_char=None,
-                            infer_schema=False, encoding="utf8-lossy", new_columns=["line"])
+        lines = pl.scan_csv(
+            path,
+            has_header=False,
+            separator="\x1f",
+            quote_char=None,
+            infer_schema=False,
+            encoding="utf8-lossy",
+            new_columns=["line"],
+        )
         if len(lines.collect_schema()) != 1:
             return False
         line = pl.col("line").str.strip_chars_end("\r")
         blank = line.str.strip_chars().fill_null("") == ""
         commas = line.str.count_matches(",", literal=True)
-        found = lines.slice(1).select(
-            line.str.contains('"', literal=True).any().alias("quoted"),
-            (~blank & (commas != width - 1)).any().alias("uneven"),
-        ).collect().row(0, named=True)
+        found = (
+            lines.slice(1)
+            .select(
+                line.str.contains('"', literal=True).any().alias("quoted"),
+                (~blank & (commas != width - 1)).any().alias("uneven"),
+            )
+            .collect()
+            .row(0, named=True)
+        )
     except Exception:
         return False
     return not found["quoted"] and not found["uneven"]
@@ -103,18 +120,30 @@ def _rows(origin: str, text: TextIO) -> list[DataProblem]:
     except csv.Error as exc:
         message = str(exc)
         if "EOF" in message or "end of data" in message:
-            return [DataProblem(origin, f"line {start}: a quoted value starts on this line and "
-                                "its closing quote (\") is missing")]
+            return [
+                DataProblem(
+                    origin,
+                    f"line {start}: a quoted value starts on this line and "
+                    'its closing quote (") is missing',
+                )
+            ]
         return [DataProblem(origin, f"line {start}: cannot be read as CSV: {message}")]
     if count:
         plural = "s have" if count != 1 else " has"
         hint = ""
         if any("more" in w for w in wrong):
-            hint = ("; a number written with a thousands separator (1,234.50) must be quoted "
-                    "or written without it (1234.50)")
-        problems.append(DataProblem(
-            origin, f"{count} row{plural} a different number of fields than the header "
-            f"({width}){hint}", count=count, examples=wrong))
+            hint = (
+                "; a number written with a thousands separator (1,234.50) must be quoted "
+                "or written without it (1234.50)"
+            )
+        problems.append(
+            DataProblem(
+                origin,
+                f"{count} row{plural} a different number of fields than the header ({width}){hint}",
+                count=count,
+                examples=wrong,
+            )
+        )
     return problems
 
 
@@ -126,18 +155,28 @@ def _wrong(line: int, row: list[str], width: int) -> str:
 def _header(origin: str, header: list[str]) -> list[DataProblem]:
     names = [h.strip() for h in header]
     if len(names) == 1 and ";" in names[0]:
-        return [DataProblem(origin, "looks semicolon-separated (a European Excel export?); "
-                            "tierkit reads comma-separated CSV with a '.' decimal point: save "
-                            "it as 'CSV UTF-8 (comma delimited)' with '.' as the decimal "
-                            "separator")]
+        return [
+            DataProblem(
+                origin,
+                "looks semicolon-separated (a European Excel export?); "
+                "tierkit reads comma-separated CSV with a '.' decimal point: save "
+                "it as 'CSV UTF-8 (comma delimited)' with '.' as the decimal "
+                "separator",
+            )
+        ]
     if len(names) == 1 and "\t" in names[0]:
         return [DataProblem(origin, "looks tab-separated; tierkit reads comma-separated CSV")]
     problems = []
     seen: dict[str, int] = {}
     for place, name in enumerate(names, start=1):
         if name in seen and name:
-            problems.append(DataProblem(
-                origin, f"line 1: column '{name}' appears twice in the header (columns "
-                f"{seen[name]} and {place}); keep one", column=name))
+            problems.append(
+                DataProblem(
+                    origin,
+                    f"line 1: column '{name}' appears twice in the header (columns "
+                    f"{seen[name]} and {place}); keep one",
+                    column=name,
+                )
+            )
         seen.setdefault(name, place)
     return problems

@@ -81,8 +81,7 @@ def day_number(expr: nw.Expr) -> nw.Expr:
     the same way (backends disagree on what subtracting two dates returns).
     """
     year = expr.dt.year().cast(nw.Int64) - 1
-    return (year * 365 + year // 4 - year // 100 + year // 400
-            + expr.dt.ordinal_day().cast(nw.Int64))
+    return year * 365 + year // 4 - year // 100 + year // 400 + expr.dt.ordinal_day().cast(nw.Int64)
 
 
 def fixed(expr: nw.Expr, scale: int = FIXED_SCALE) -> nw.Expr:
@@ -133,9 +132,11 @@ def ratio(numerator: nw.Expr, denominator: nw.Expr) -> nw.Expr:
     Both totals are converted to Float64 and divided once, so the result does not depend on
     row order or on the backend.
     """
-    return (nw.when(denominator != 0)
-            .then(exact_float(numerator) / exact_float(denominator))
-            .otherwise(nw.lit(None, dtype=nw.Float64)))
+    return (
+        nw.when(denominator != 0)
+        .then(exact_float(numerator) / exact_float(denominator))
+        .otherwise(nw.lit(None, dtype=nw.Float64))
+    )
 
 
 def result(frame: Frame, value: nw.Expr, dtype: Any = nw.Float64) -> Frame:
@@ -162,8 +163,10 @@ def empty(frame: Frame, dtype: Any = nw.Float64) -> Frame:
 def require(tables: Mapping[str, Frame], table: str, columns: tuple[str, ...], why: str) -> Frame:
     """The table, or a clear error naming the table or columns that are missing."""
     if table not in tables:
-        raise ValueError(f"{why} needs the '{table}' table (columns {', '.join(columns)}), "
-                         "which the data source does not have")
+        raise ValueError(
+            f"{why} needs the '{table}' table (columns {', '.join(columns)}), "
+            "which the data source does not have"
+        )
     frame = tables[table]
     missing = [c for c in columns if not has_column(frame, c)]
     if missing:

@@ -17,8 +17,9 @@ from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, NUMBER, need
 from tierkit.plugins._window import FIXED_SCALE, Frame, fixed, keyed, keys, ratio, result
 
-ASSESSMENTS = need("assessments", ("customer_id", ID), ("assessed_at", DATE), ("topic", ID),
-                   ("score", NUMBER))
+ASSESSMENTS = need(
+    "assessments", ("customer_id", ID), ("assessed_at", DATE), ("topic", ID), ("score", NUMBER)
+)
 TOPICS = {
     "attractiveness": "Attractiveness",
     "relationship": "Relationship quality",
@@ -63,8 +64,9 @@ def tierkit_criteria() -> list[Criterion]:
             "highest), or the mean of the scores (how=mean). Missing without assessments.",
             needs=(ASSESSMENTS,),
             compute=score(topic),
-            params=(Param("how", "choice", "latest", "latest or mean.",
-                          choices=("latest", "mean")),),
+            params=(
+                Param("how", "choice", "latest", "latest or mean.", choices=("latest", "mean")),
+            ),
             neutral=None,
             minimum=0,
             maximum=10,

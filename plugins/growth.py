@@ -55,8 +55,10 @@ def trend(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
     )
     per_customer = weighted.group_by(customer(weighted)).agg(nw.col("weighted").sum())
     denominator = n * (n * n - 1) // 6 * MONEY_SCALE
-    return result(per_customer.with_columns(period=nw.lit(WHOLE_WINDOW)),
-                  divide(exact_float(nw.col("weighted")), denominator))
+    return result(
+        per_customer.with_columns(period=nw.lit(WHOLE_WINDOW)),
+        divide(exact_float(nw.col("weighted")), denominator),
+    )
 
 
 @hookimpl
@@ -73,12 +75,17 @@ def tierkit_criteria() -> list[Criterion]:
             "activity in the window. The declared needs are those of the default measure, "
             "payments.received; shipments.units needs shipments (customer_id, shipped_at, "
             "units), profit.net needs invoices (customer_id, issued_at, amount, cost).",
-            needs=(need("payments", ("customer_id", ID), ("paid_at", DATE),
-                        ("amount", MONEY)),),
+            needs=(need("payments", ("customer_id", ID), ("paid_at", DATE), ("amount", MONEY)),),
             compute=trend,
-            params=(Param("measure", "choice", "payments.received",
-                          "The per-period measure whose trend is taken.",
-                          choices=("payments.received", "shipments.units", "profit.net")),),
+            params=(
+                Param(
+                    "measure",
+                    "choice",
+                    "payments.received",
+                    "The per-period measure whose trend is taken.",
+                    choices=("payments.received", "shipments.units", "profit.net"),
+                ),
+            ),
             neutral=None,
             per_period=False,
         ),

@@ -56,9 +56,7 @@ def _days_after_due() -> nw.Expr:
 
 def days_late(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
     """Amount-weighted mean of days paid after the due date (early payments count as 0)."""
-    rows = keyed(tables["payments"], "paid_at", window, params).filter(
-        ~nw.col("due_at").is_null()
-    )
+    rows = keyed(tables["payments"], "paid_at", window, params).filter(~nw.col("due_at").is_null())
     late = nw.when(_days_after_due() > 0).then(_days_after_due()).otherwise(0)
     # amount × days can pass 2^63 where the amounts' sums do not: weighted in 38 digits
     rows = rows.with_columns(weighted=nw.col("amount").cast(WIDE) * late)
@@ -71,9 +69,7 @@ def days_late(tables: Tables, window: Window, params: Mapping[str, Any]) -> Fram
 def on_time_share(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
     """Share of the amount (of payments with a due date) paid by due date plus grace days."""
     grace = int(params.get("grace_days", 0))
-    rows = keyed(tables["payments"], "paid_at", window, params).filter(
-        ~nw.col("due_at").is_null()
-    )
+    rows = keyed(tables["payments"], "paid_at", window, params).filter(~nw.col("due_at").is_null())
     rows = rows.with_columns(
         on_time=nw.when(_days_after_due() <= grace).then(nw.col("amount")).otherwise(0)
     )
@@ -135,8 +131,11 @@ def tierkit_criteria() -> list[Criterion]:
             "sum to 0).",
             needs=(PAYMENTS_DUE,),
             compute=on_time_share,
-            params=(Param("grace_days", "integer", 0, "Days after the due date still on time.",
-                          minimum=0),),
+            params=(
+                Param(
+                    "grace_days", "integer", 0, "Days after the due date still on time.", minimum=0
+                ),
+            ),
             neutral=None,
             minimum=0,
             maximum=1,

@@ -17,8 +17,9 @@ from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, MONEY, need
 from tierkit.plugins._window import Frame, keyed, keys, ratio, result, scaled
 
-INVOICES = need("invoices", ("customer_id", ID), ("issued_at", DATE), ("amount", MONEY),
-                ("cost", MONEY))
+INVOICES = need(
+    "invoices", ("customer_id", ID), ("issued_at", DATE), ("amount", MONEY), ("cost", MONEY)
+)
 
 
 def _totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:

@@ -64,7 +64,8 @@ def on_time_rate(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
     rows = rows.with_columns(
         judged=nw.when(delivered | overdue).then(1).otherwise(0),
         on_time=nw.when(delivered & (day_number(nw.col("delivered_at")) <= deadline))
-        .then(1).otherwise(0),
+        .then(1)
+        .otherwise(0),
     ).filter(nw.col("judged") == 1)
     totals = rows.group_by(*keys(rows, params)).agg(
         nw.col("on_time").sum().alias("on_time"), nw.len().alias("judged")
@@ -77,8 +78,7 @@ def completeness(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
     rows = keyed(tables["shipments"], "shipped_at", window, params).filter(
         ~nw.col("units").is_null() & ~nw.col("ordered_units").is_null()
     )
-    rows = rows.with_columns(units=fixed(nw.col("units")),
-                             ordered=fixed(nw.col("ordered_units")))
+    rows = rows.with_columns(units=fixed(nw.col("units")), ordered=fixed(nw.col("ordered_units")))
     totals = rows.group_by(*keys(rows, params)).agg(
         nw.col("units").cast(WIDE).sum().alias("units"),
         nw.col("ordered").cast(WIDE).sum().alias("ordered"),
@@ -114,11 +114,21 @@ def tierkit_criteria() -> list[Criterion]:
             "delivered no later than promised plus tolerance. A shipment not delivered before "
             "the as-of date counts as late once promised plus tolerance is before the as-of "
             "date, and is left out while it is not yet due. Missing without such shipments.",
-            needs=(need("shipments", ("customer_id", ID), ("shipped_at", DATE),
-                        ("promised_at", DATE), ("delivered_at", DATE)),),
+            needs=(
+                need(
+                    "shipments",
+                    ("customer_id", ID),
+                    ("shipped_at", DATE),
+                    ("promised_at", DATE),
+                    ("delivered_at", DATE),
+                ),
+            ),
             compute=on_time_rate,
-            params=(Param("tolerance_days", "integer", 0, "Days late still counted on time.",
-                          minimum=0),),
+            params=(
+                Param(
+                    "tolerance_days", "integer", 0, "Days late still counted on time.", minimum=0
+                ),
+            ),
             neutral=None,
             minimum=0,
             maximum=1,
@@ -130,8 +140,15 @@ def tierkit_criteria() -> list[Criterion]:
             better="higher",
             description="Units shipped divided by units ordered, over shipments in the window "
             "that give both (capped at 1); missing when no units were ordered.",
-            needs=(need("shipments", ("customer_id", ID), ("shipped_at", DATE),
-                        ("units", NUMBER), ("ordered_units", NUMBER)),),
+            needs=(
+                need(
+                    "shipments",
+                    ("customer_id", ID),
+                    ("shipped_at", DATE),
+                    ("units", NUMBER),
+                    ("ordered_units", NUMBER),
+                ),
+            ),
             compute=completeness,
             neutral=None,
             minimum=0,

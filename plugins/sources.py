@@ -77,8 +77,13 @@ def _read_file(path: Path) -> pl.LazyFrame:
         return pl.scan_parquet(path).with_row_index(ROW, offset=1)
     try:
         frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
-        header = pl.read_excel(path, engine="calamine", has_header=False,
-                               infer_schema_length=0, read_options={"n_rows": 1})
+        header = pl.read_excel(
+            path,
+            engine="calamine",
+            has_header=False,
+            infer_schema_length=0,
+            read_options={"n_rows": 1},
+        )
     except ModuleNotFoundError as exc:
         raise DataInvalid(
             [
@@ -91,17 +96,27 @@ def _read_file(path: Path) -> pl.LazyFrame:
         ) from exc
     except Exception as exc:
         raise DataInvalid(
-            [DataProblem(str(path), "cannot be read as an Excel workbook: "
-                         + (str(exc).splitlines() or [type(exc).__name__])[0])]
+            [
+                DataProblem(
+                    str(path),
+                    "cannot be read as an Excel workbook: "
+                    + (str(exc).splitlines() or [type(exc).__name__])[0],
+                )
+            ]
         ) from exc
     names = [str(v).strip() for v in header.row(0) if v is not None] if header.height else []
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # polars would rename the second one (amount_1) and read the first silently
-        raise DataInvalid([
-            DataProblem(str(path), f"row 1: column '{n}' appears twice in the header; keep one",
-                        column=n)
-            for n in twice
-        ])
+        raise DataInvalid(
+            [
+                DataProblem(
+                    str(path),
+                    f"row 1: column '{n}' appears twice in the header; keep one",
+                    column=n,
+                )
+                for n in twice
+            ]
+        )
     return frame.with_row_index(ROW, offset=2).lazy()
 
 

@@ -13,8 +13,14 @@ from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, need
 from tierkit.plugins._window import WHOLE_WINDOW, Frame, empty, has_column, keyed, keys, result
 
-CONTRACTS = need("contracts", ("customer_id", ID), ("contract_id", ID), ("started_at", DATE),
-                 ("ended_at", DATE, True), ("terminated_at", DATE, True))
+CONTRACTS = need(
+    "contracts",
+    ("customer_id", ID),
+    ("contract_id", ID),
+    ("started_at", DATE),
+    ("ended_at", DATE, True),
+    ("terminated_at", DATE, True),
+)
 
 
 def months(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
@@ -28,8 +34,11 @@ def months(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
     if not has_column(customers, "since"):
         return empty(customers)
     as_of = window.as_of
-    since = (customers.filter(~nw.col("since").is_null())
-             .group_by("customer_id").agg(nw.col("since").min()))
+    since = (
+        customers.filter(~nw.col("since").is_null())
+        .group_by("customer_id")
+        .agg(nw.col("since").min())
+    )
     day = nw.col("since")
     since_month = day.dt.year().cast(nw.Int64) * 12 + day.dt.month().cast(nw.Int64)
     short = nw.when(day.dt.day().cast(nw.Int64) > as_of.day).then(1).otherwise(0)
@@ -53,13 +62,16 @@ def active(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
     """
     contracts = tables["contracts"]
     as_of = window.as_of
-    running = ((nw.col("started_at") < as_of)
-               & _open_at("ended_at", contracts, as_of)
-               & _open_at("terminated_at", contracts, as_of))
+    running = (
+        (nw.col("started_at") < as_of)
+        & _open_at("ended_at", contracts, as_of)
+        & _open_at("terminated_at", contracts, as_of)
+    )
     flags = contracts.with_columns(running=nw.when(running).then(1).otherwise(0))
     per_customer = flags.group_by("customer_id").agg(nw.col("running").max())
-    return result(per_customer.with_columns(period=nw.lit(WHOLE_WINDOW)),
-                  nw.col("running") == 1, nw.Boolean)
+    return result(
+        per_customer.with_columns(period=nw.lit(WHOLE_WINDOW)), nw.col("running") == 1, nw.Boolean
+    )
 
 
 def terminated(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:

@@ -585,3 +585,39 @@ def test_durable_agrees_with_vector_on_generated_rulesets(
     note(f"ruleset:\n{decisions}")
     note(f"inputs:\n{inputs.to_dicts()}")
     both(ruleset, inputs)
+
+
+def test_engines_are_chosen_by_name_behind_one_interface() -> None:
+    from tierkit.engines import ENGINES, DurableEngine, VectorEngine, engine_named
+    from tierkit.errors import UsageError
+
+    vector, durable_engine = engine_named("vector", REGISTRY), engine_named("durable", REGISTRY)
+    assert isinstance(vector, VectorEngine) and (vector.name, vector.lazy) == ("vector", True)
+    assert isinstance(durable_engine, DurableEngine)
+    assert (durable_engine.name, durable_engine.lazy) == ("durable", False)
+    assert ENGINES == ("vector", "durable")
+    with pytest.raises(UsageError, match="unknown engine 'rete'; choose one of vector, durable"):
+        engine_named("rete", REGISTRY)
+
+
+def test_the_vector_engine_decides_given_inputs_through_the_interface() -> None:
+    from tierkit.engines import engine_named
+
+    ruleset = load("  d:\n    rules: [{when: 'a >= 10', then: Y}]\n    default: {then: N}\n")
+    inputs = frame({"a": [12.0, 3.0, None]})
+    decided = engine_named("vector", REGISTRY).decide(ruleset, inputs)
+    assert decided.columns == ["customer_id", "d", "d.rule", "d.because"]
+    assert decided["d"].to_list() == ["Y", "N", "N"]
+    assert decided["d.rule"].to_list() == [1, 0, 0]
+
+
+@durable_only
+def test_the_durable_engine_agrees_through_the_interface() -> None:
+    from tierkit.engines import engine_named
+
+    ruleset = load("  d:\n    rules: [{when: 'a >= 10', then: Y}]\n    default: {then: N}\n")
+    inputs = frame({"a": [12.0, 3.0, None]})
+    assert_frame_equal(
+        engine_named("durable", REGISTRY).decide(ruleset, inputs),
+        engine_named("vector", REGISTRY).decide(ruleset, inputs),
+    )

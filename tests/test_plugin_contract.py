@@ -503,3 +503,26 @@ def test_hookspecs_declare_their_return_types_without_ignores() -> None:
     assert inspect.signature(hookspecs.tierkit_run_finished).parameters["results"].annotation == (
         "pl.DataFrame"
     )
+
+
+def test_built_ins_load_from_a_source_tree_without_install_metadata(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tierkit.registry as registry_module
+
+    monkeypatch.setattr(registry_module, "entry_points", lambda group: [])
+    registry = build_registry(make_plugin_manager())
+    assert "payments.received" in registry.criteria
+    assert "working-capital" in registry.strategies
+    assert {p.name for p in registry.plugins} == set(registry_module.BUILT_INS)
+
+
+def test_the_built_in_list_matches_the_declared_entry_points() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from tierkit.registry import BUILT_INS
+
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    declared = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["entry-points"]
+    assert declared["tierkit"] == BUILT_INS

@@ -14,7 +14,8 @@ from test_value_shares import RULESET, make_profit_data
 from tierkit.evaluation import evaluate
 from tierkit.history import HistoryStore
 from tierkit.report import build_report_data, render_report, write_report
-from tierkit.report.data import category_rows, value_section
+from tierkit.report.common import category_rows
+from tierkit.report.data import value_section
 
 AS_OF = date(2026, 4, 1)
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption
 from tierkit.errors import UsageError, did_you_mean
+from tierkit.numbers import money
 
 if TYPE_CHECKING:
     import polars as pl
@@ -242,7 +243,7 @@ def show_comparison(
             escape(f"{row['from']} → {row['to']}"),
             cell_text(row["change"]) + (f" {abs(row['steps'])}" if row["steps"] else ""),
             _why(reason, decision),
-            "" if row["value"] is None else f"{row['value']:,.2f}",
+            "" if row["value"] is None else money(row["value"]),
         )
     console.print(table)
 

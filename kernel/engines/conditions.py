@@ -150,7 +150,7 @@ def _combine(
 
 
 @dataclass(frozen=True)
-class Source:
+class FactSource:
     """Where one field of the facts comes from: a column, or an expression to precompute."""
 
     name: str
@@ -166,10 +166,10 @@ class FieldTable:
     """Names the fields of one decision's facts; each column or sub-expression once."""
 
     def __init__(self) -> None:
-        self._by_key: dict[str, Source] = {}
+        self._by_key: dict[str, FactSource] = {}
 
     @property
-    def sources(self) -> tuple[Source, ...]:
+    def sources(self) -> tuple[FactSource, ...]:
         return tuple(self._by_key.values())
 
     def copy(self) -> FieldTable:
@@ -180,17 +180,17 @@ class FieldTable:
 
     def column(self, column: str, base: BaseType) -> Field:
         """The field holding an input or earlier-decision column."""
-        return self._add(f"column:{column}", lambda name: Source(name, base, column=column))
+        return self._add(f"column:{column}", lambda name: FactSource(name, base, column=column))
 
     def computed(self, node: Expr, types: Mapping[Expr, Type]) -> Field:
         """The field holding a sub-expression that durable_rules cannot compute."""
         _refuse_population_functions(node)
         base = types[node].base
         return self._add(
-            f"expr:{unparse(node)}", lambda name: Source(name, base, expr=node, types=types)
+            f"expr:{unparse(node)}", lambda name: FactSource(name, base, expr=node, types=types)
         )
 
-    def _add(self, key: str, make: Callable[[str], Source]) -> Field:
+    def _add(self, key: str, make: Callable[[str], FactSource]) -> Field:
         found = self._by_key.get(key)
         if found is None:
             found = make(f"v{len(self._by_key)}")

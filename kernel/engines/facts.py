@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from tierkit.contract import Function
-from tierkit.engines.conditions import Const, Source
+from tierkit.engines.conditions import Const, FactSource
 from tierkit.engines.errors import DurableUnsupported
 from tierkit.engines.vector.expressions import Compiler
 from tierkit.engines.vector.frames import ID, Frames
@@ -47,7 +47,7 @@ _SIGN_OFF = 0x7FFF_FFFF_FFFF_FFFF
 
 def fact_frame(
     work: pl.DataFrame,
-    sources: Sequence[Source],
+    sources: Sequence[FactSource],
     functions: dict[str, Function],
     decision: str,
 ) -> pl.DataFrame:
@@ -72,7 +72,7 @@ def fact_frame(
 
 
 def _precompute(
-    work: pl.DataFrame, sources: Sequence[Source], functions: dict[str, Function]
+    work: pl.DataFrame, sources: Sequence[FactSource], functions: dict[str, Function]
 ) -> pl.DataFrame:
     """Evaluate sub-expressions with the vector engine's compiler."""
     frames = Frames.of_values(work)
@@ -89,7 +89,7 @@ def _precompute(
     return result
 
 
-def needs_keys(frame: pl.DataFrame, sources: Sequence[Source], consts: Iterable[Const]) -> bool:
+def needs_keys(frame: pl.DataFrame, sources: Sequence[FactSource], consts: Iterable[Const]) -> bool:
     """Whether some number would reach durable_rules in a form it cannot read.
 
     Refuses NaN, which has no place in the order of numbers.
@@ -121,7 +121,7 @@ def _awkward(value: object) -> bool:
     return value != 0 and not SMALL <= abs(value) < LARGE
 
 
-def _refuse_nan(series: pl.Series, source: Source) -> None:
+def _refuse_nan(series: pl.Series, source: FactSource) -> None:
     if series.dtype.is_float() and bool(series.is_nan().any()):
         what = source.column or "a computed value"
         raise DurableUnsupported(
@@ -130,14 +130,14 @@ def _refuse_nan(series: pl.Series, source: Source) -> None:
         )
 
 
-def encode(frame: pl.DataFrame, sources: Sequence[Source], keys: bool) -> pl.DataFrame:
+def encode(frame: pl.DataFrame, sources: Sequence[FactSource], keys: bool) -> pl.DataFrame:
     """Each field in the form durable_rules reads: numbers, texts, true/false."""
     if not sources:
         return frame
     return frame.with_columns(_encoded(frame[s.name], s, keys) for s in sources)
 
 
-def _encoded(series: pl.Series, source: Source, keys: bool) -> pl.Series:
+def _encoded(series: pl.Series, source: FactSource, keys: bool) -> pl.Series:
     dtype = series.dtype
     if dtype == pl.Null:
         return series

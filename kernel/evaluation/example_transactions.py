@@ -16,7 +16,7 @@ from tierkit.data.prepare import needed_columns, prepare_tables
 from tierkit.engines.vector.frames import ID, PERIOD
 from tierkit.errors import DataInvalid
 from tierkit.evaluation.criteria import compute_criteria
-from tierkit.evaluation.example_values import EXAMPLE_CUSTOMER, ExampleFailure, Tables
+from tierkit.evaluation.example_values import EXAMPLE_CUSTOMER, ExampleFailure, TransactionTables
 from tierkit.registry import Registry
 from tierkit.ruleset.attributes import criteria_for
 from tierkit.ruleset.compiled import CompiledRuleset
@@ -25,7 +25,7 @@ from tierkit.ruleset.compiled import CompiledRuleset
 def criteria_from_transactions(
     ruleset: CompiledRuleset,
     registry: Registry,
-    tables: Tables,
+    tables: TransactionTables,
     as_of: date,
     ids: Sequence[str] = (EXAMPLE_CUSTOMER,),
     *,

@@ -19,7 +19,7 @@ PREVIOUS = "previous."
 MATCH = "__example_match"
 
 Row = dict[str, Any]
-Tables = Mapping[str, Sequence[Mapping[str, Any]]]
+TransactionTables = Mapping[str, Sequence[Mapping[str, Any]]]
 """Tiny transaction tables: table name → rows (column → value), as written in YAML."""
 
 

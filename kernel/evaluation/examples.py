@@ -43,7 +43,7 @@ from tierkit.evaluation.example_values import (
     ExampleFailure,
     ExampleResult,
     Given,
-    Tables,
+    TransactionTables,
 )
 from tierkit.registry import Registry
 from tierkit.ruleset.compiled import CompiledRuleset
@@ -82,7 +82,7 @@ def run_example(
     index: int,
     *,
     line: int | None = None,
-    transactions: Tables | None = None,
+    transactions: TransactionTables | None = None,
     as_of: date | None = None,
 ) -> ExampleResult:
     """Run example ``index`` of ``ruleset``.

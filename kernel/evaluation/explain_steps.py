@@ -15,7 +15,7 @@ from tierkit.evaluation.nearmiss import (
     TO_WORSE,
 )
 from tierkit.evaluation.nearmiss import comparison as _comparison
-from tierkit.numbers import number, value_text
+from tierkit.numbers import money, number, value_text
 from tierkit.ruleset.compiled import CompiledRule, CompiledRuleset
 from tierkit.ruleset.expr import Binary, Call, Expr, Name
 from tierkit.ruleset.language import RANKING
@@ -251,7 +251,7 @@ def _rank_value(func: str, value: float, own: str, others: list[tuple[float, str
 
 
 def _amount(value: float, name: str, units: dict[str, str]) -> str:
-    return f"{value:,.2f}" if units.get(name) == "currency" else number(value)
+    return money(value) if units.get(name) == "currency" else number(value)
 
 
 _fmt = value_text

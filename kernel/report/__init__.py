@@ -14,7 +14,8 @@ from pathlib import Path
 from tierkit.errors import UsageError
 from tierkit.history import HistoryStore
 from tierkit.report.data import MAX_CUSTOMERS, MOVERS, ReportOptions, build_report_data
-from tierkit.report.page import ECHARTS_VERSION, render_page
+from tierkit.report.html import ECHARTS_VERSION
+from tierkit.report.page import render_page
 
 __all__ = [
     "ECHARTS_VERSION",

@@ -37,6 +37,7 @@ from tierkit.ruleset.compiled import (
     Step,
 )
 from tierkit.ruleset.model import RulesetModel
+from tierkit.ruleset.shape import Removed
 from tierkit.ruleset.source import Document
 from tierkit.ruleset.types import Type
 
@@ -53,7 +54,7 @@ class RulesetCompiler(CriteriaStep, OrderStep, DecisionStep, ExampleStep):
         decision_types = {
             name: self.decision_type(name)
             for name in self.model.decisions
-            if name not in self.broken
+            if name not in self.removed.names
         }
         parsed = self.parse_all()
         cyclic = self.cycles(parsed, repeated)
@@ -96,7 +97,7 @@ class RulesetCompiler(CriteriaStep, OrderStep, DecisionStep, ExampleStep):
         if name in self.registry.strategies:
             return name
         known = sorted(self.registry.strategies)
-        if self.model.strategy is None or self.strategy_broken:
+        if self.model.strategy is None or self.removed.strategy:
             return None  # reported already, or the default is not installed
         self.add(
             UnknownStrategyError,
@@ -159,7 +160,7 @@ class RulesetCompiler(CriteriaStep, OrderStep, DecisionStep, ExampleStep):
             symbols[name] = Symbol(name, "derived", None)
         for name, decided in decision_types.items():
             symbols.setdefault(name, Symbol(name, "decision", decided))
-        for name in self.broken:
+        for name in self.removed.names:
             symbols.setdefault(name, Symbol(name, "derived", None))
         functions = self.registry.functions
         derived: dict[str, DerivedFact] = {}
@@ -176,7 +177,7 @@ class RulesetCompiler(CriteriaStep, OrderStep, DecisionStep, ExampleStep):
                     symbols[unit.name] = Symbol(
                         unit.name, "derived", compiled.type, ranking_of(compiled.tree)
                     )
-            elif unit.name not in self.broken:
+            elif unit.name not in self.removed.names:
                 rules = [
                     self.check_one(p, symbols, decision_types, functions, False)
                     for p in by_name_decision[unit.name]
@@ -286,16 +287,15 @@ def compile_ruleset(
     model: RulesetModel,
     registry: Registry,
     *,
-    broken: frozenset[str] = frozenset(),
-    strategy_broken: bool = False,
+    removed: Removed | None = None,
     allow_gaps: bool = False,
 ) -> tuple[CompiledRuleset | None, list[RulesetProblem]]:
     """Check the meaning of a well-shaped ruleset; the compiled ruleset or every problem.
 
-    ``broken`` names parts already reported as malformed and removed: they are known names of
-    unknown type, so nothing that uses them is reported again. ``allow_gaps`` skips the proof
+    ``removed`` says what checking the shape already reported and removed: those names are known
+    but of unknown type, so nothing that uses them is reported again. ``allow_gaps`` skips the proof
     that a decision without a default decides everyone (for DMN models, where no match is null).
     """
-    compiler = RulesetCompiler(doc, model, registry, broken, strategy_broken, allow_gaps)
+    compiler = RulesetCompiler(doc, model, registry, removed or Removed(), allow_gaps)
     compiled = compiler.run()
     return compiled, compiler.problems

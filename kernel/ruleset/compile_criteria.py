@@ -65,7 +65,7 @@ class CriteriaStep(CompileStep):
         params: dict[str, Any] = {}
         if use.use == "value":
             if strategy is None:
-                if self.model.strategy is None and not self.strategy_broken:
+                if self.model.strategy is None and not self.removed.strategy:
                     self.add(
                         UnknownStrategyError,
                         f"'use: value' needs a strategy, and the default strategy "

@@ -11,6 +11,7 @@ from tierkit.errors import (
     WrongValueError,
     did_you_mean,
 )
+from tierkit.numbers import literal
 from tierkit.ruleset.compile_step import CompileStep
 from tierkit.ruleset.compiled import (
     CompiledDecision,
@@ -41,7 +42,7 @@ class DecisionStep(CompileStep):
             self.add(
                 ThenTypeError,
                 f"decision '{name}' counts the matching rules, so its default must be a number, "
-                f"found {show(decision.default.then)}",
+                f"found {literal(decision.default.then)}",
                 ("decisions", name, "default", "then"),
                 hint="the count when no rule matches is 0 without a default",
             )
@@ -58,7 +59,7 @@ class DecisionStep(CompileStep):
                 self.add(
                     ThenTypeError,
                     f"decision '{name}' gives {article(base)} elsewhere but "
-                    f"{article(found)} here ({show(value)})",
+                    f"{article(found)} here ({literal(value)})",
                     path,
                     hint=hint or "every then of one decision must be of one type",
                 )
@@ -179,13 +180,13 @@ class DecisionStep(CompileStep):
         for i, value in enumerate(declared):
             if any(same(value, s) for s in seen):
                 self.add(
-                    OutcomesError, f"'{name}' lists the outcome {show(value)} twice", (*path, i)
+                    OutcomesError, f"'{name}' lists the outcome {literal(value)} twice", (*path, i)
                 )
             elif not any(same(value, g) for g in given):
-                choices = ", ".join(show(g) for g in given)
+                choices = ", ".join(literal(g) for g in given)
                 self.add(
                     OutcomesError,
-                    f"'{name}' lists the outcome {show(value)}, which no rule or default of "
+                    f"'{name}' lists the outcome {literal(value)}, which no rule or default of "
                     f"the decision gives{did_you_mean(str(value), [str(g) for g in given])}",
                     (*path, i),
                     hint=f"it gives: {choices}",
@@ -196,7 +197,7 @@ class DecisionStep(CompileStep):
         if left_out:
             self.add(
                 OutcomesError,
-                f"'{name}' outcomes leave out {', '.join(show(v) for v in left_out)}, which "
+                f"'{name}' outcomes leave out {', '.join(literal(v) for v in left_out)}, which "
                 "the decision can give",
                 path,
                 key=True,
@@ -215,14 +216,6 @@ def then_base(value: ThenValue) -> str:
 
 def article(base: str) -> str:
     return {"boolean": "true/false", "number": "a number", "text": "a text"}[base]
-
-
-def show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"'{value}'"
-    return repr(value)
 
 
 def same(a: Any, b: Any) -> bool:

@@ -9,10 +9,10 @@ from tierkit.errors import (
     ExampleError,
     did_you_mean,
 )
+from tierkit.numbers import literal
 from tierkit.ruleset.attributes import (
     criterion_for,
 )
-from tierkit.ruleset.compile_decisions import show
 from tierkit.ruleset.compile_step import CompileStep
 from tierkit.ruleset.compiled import (
     CompiledDecision,
@@ -38,7 +38,7 @@ class ExampleStep(CompileStep):
         givable.update({n: d.type for n, d in decisions.items()})  # to test a later decision
         expectable: dict[str, Type] = {n: d.type for n, d in decisions.items()}
         expectable.update({n: d.expr.type for n, d in derived.items()})
-        for name in self.broken:  # reported already; their values cannot be checked
+        for name in self.removed.names:  # reported already; their values cannot be checked
             givable.setdefault(name, Type("list"))
             expectable.setdefault(name, Type("list"))
             givable.setdefault(f"previous.{name}", Type("list"))
@@ -112,10 +112,10 @@ class ExampleStep(CompileStep):
             if value not in decision.outcomes or type(value) is not type(
                 next((o for o in decision.outcomes if o == value), value)
             ):
-                choices = ", ".join(show(o) for o in decision.outcomes)
+                choices = ", ".join(literal(o) for o in decision.outcomes)
                 self.add(
                     ExampleError,
-                    f"expects {key} = {show(value)}, which decision '{key}' never gives"
+                    f"expects {key} = {literal(value)}, which decision '{key}' never gives"
                     f"{did_you_mean(str(value), [str(o) for o in decision.outcomes])}",
                     (*path, key),
                     hint=f"it gives: {choices}",
@@ -135,7 +135,7 @@ class ExampleStep(CompileStep):
                     hint="names: " + ", ".join(sorted(known)),
                 )
                 continue
-            if key.removeprefix("previous.") in self.broken:
+            if key.removeprefix("previous.") in self.removed.names:
                 continue
             problem = example_value_problem(value, wanted)
             if problem:
@@ -169,5 +169,5 @@ def example_value_problem(value: Any, wanted: Type) -> str | None:
             "list": isinstance(item, list),
         }[scalar.base]
         if not ok:
-            return f"expected {scalar.describe()}, found {show(item)}"
+            return f"expected {scalar.describe()}, found {literal(item)}"
     return None

@@ -13,6 +13,7 @@ from tierkit.ruleset.check import ExprProblem
 from tierkit.ruleset.expr_parse import SyntaxProblem
 from tierkit.ruleset.expr_tokens import FORBIDDEN_WORDS
 from tierkit.ruleset.model import RulesetModel
+from tierkit.ruleset.shape import Removed
 from tierkit.ruleset.source import Document, KeyPath
 
 DEFAULT_STRATEGY = "working-capital"
@@ -30,16 +31,14 @@ class CompileStep:
         doc: Document,
         model: RulesetModel,
         registry: Registry,
-        broken: frozenset[str],
-        strategy_broken: bool,
+        removed: Removed,
         allow_gaps: bool = False,
     ) -> None:
         self.allow_gaps = allow_gaps
         self.doc = doc
         self.model = model
         self.registry = registry
-        self.broken = broken
-        self.strategy_broken = strategy_broken
+        self.removed = removed
         self.problems: list[RulesetProblem] = []
         self.attribute_types: dict[str, str] = {}
 

@@ -77,8 +77,7 @@ def _compile_deep(
         doc,
         model,
         chosen,
-        broken=shape.broken,
-        strategy_broken=shape.strategy_broken,
+        removed=shape.removed,
     )
     if compiled is None or shape.problems or too_long:
         raise RulesetInvalid([*shape.problems, *too_long, *problems])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import (
@@ -73,19 +73,28 @@ class ModelResult:
     """The model (possibly of a pruned document), the shape problems, and what was pruned.
 
     When parts of a document are malformed they are reported, removed, and the rest is still
-    checked, so an analyst sees every problem in one round. ``broken`` holds the names of
-    criteria, derived facts and decisions that were removed, so that later stages do not report
-    them again as unknown.
+    checked, so an analyst sees every problem in one round. ``removed`` says what was removed,
+    so that compiling does not report it again.
     """
 
     model: RulesetModel | None
     problems: list[RulesetProblem]
-    broken: frozenset[str] = frozenset()
-    strategy_broken: bool = False
+    removed: Removed = field(default_factory=lambda: Removed())
 
 
 _PLACEHOLDERS: dict[str, Any] = {"tierkit": 1, "name": "unnamed"}
 _MAX_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What checking the shape reported and removed before compiling: the compiler knows these
+    names (of unknown type) and reports nothing about them again."""
+
+    names: frozenset[str] = frozenset()
+    """Criteria, derived facts and decisions that were malformed."""
+    strategy: bool = False
+    """The ``strategy:`` was malformed."""
 
 
 def parse_model(doc: Document) -> ModelResult:
@@ -101,7 +110,7 @@ def parse_model(doc: Document) -> ModelResult:
         except ValidationError as exc:
             found = [p for p in _problems(doc, data, exc) if p[0] not in reported]
             if not found:
-                return ModelResult(None, problems, frozenset(broken), strategy_broken)
+                return ModelResult(None, problems, Removed(frozenset(broken), strategy_broken))
             pruned = True
             for path, problem, kind in found:
                 reported.add(path)
@@ -111,10 +120,10 @@ def parse_model(doc: Document) -> ModelResult:
             if isinstance(data.get("tests"), list):
                 data["tests"] = [t for t in data["tests"] if t is not _REMOVED]
             if not pruned:
-                return ModelResult(None, problems, frozenset(broken), strategy_broken)
+                return ModelResult(None, problems, Removed(frozenset(broken), strategy_broken))
             continue
-        return ModelResult(model, problems, frozenset(broken), strategy_broken)
-    return ModelResult(None, problems, frozenset(broken), strategy_broken)
+        return ModelResult(model, problems, Removed(frozenset(broken), strategy_broken))
+    return ModelResult(None, problems, Removed(frozenset(broken), strategy_broken))
 
 
 _REMOVED = object()
