@@ -89,20 +89,41 @@ def main_decision(frame: pl.DataFrame) -> str | None:
 
 def summary_rows(frame: pl.DataFrame) -> list[list[Any]]:
     """Customers and value per outcome of the main decision, as the run's summary counts them:
-    the value net, its share of the positive total (see ``tierkit.evaluation.value_shares``)."""
-    from tierkit.evaluation.value_shares import category_values, value_totals, with_shares
+    the value net, its share of the positive total (docs/ruleset-reference.md, value shares).
 
+    Sums are exact: values in ten-thousandths as 128-bit integers, as the kernel sums money.
+    """
     main = main_decision(frame)
     if main is None:
         return [["customers"], [frame.height]]
-    counted = category_values(frame, pl.col(main).cast(pl.String).fill_null("(none)"))
-    shared = sorted(with_shares(counted, frame.height), key=lambda r: str(r["category"]))
-    totals = value_totals(counted)
+    if "value" in frame.columns:
+        units = (pl.col("value").cast(pl.Float64) * 10_000).round(0).cast(pl.Int128)
+    else:
+        units = pl.lit(0, pl.Int128)
+    zero = pl.lit(0, pl.Int128)
+    counted = (
+        frame.group_by(pl.col(main).cast(pl.String).fill_null("(none)").alias("category"))
+        .agg(
+            pl.len().alias("customers"),
+            units.sum().alias("net"),
+            pl.when(units > 0).then(units).otherwise(zero).sum().alias("positive"),
+        )
+        .sort("category")
+    )
+    positive = int(counted["positive"].sum() or 0)
+    net = int(counted["net"].sum() or 0)
     rows: list[list[Any]] = [
         [main, "customers", "share of customers", "value", "share of positive value"]
     ]
-    for row in shared:
-        shares = [row["customer_share"], row["value"], row["value_share"]]
-        rows.append([row["category"], row["customers"], *shares])
-    rows.append(["total", frame.height, 1.0, totals["net"], 1.0 if totals["positive"] else None])
+    for category, customers, value, value_positive in counted.iter_rows():
+        rows.append(
+            [
+                category,
+                customers,
+                customers / frame.height if frame.height else 0.0,
+                int(value or 0) / 10_000,
+                int(value_positive or 0) / positive if positive else None,
+            ]
+        )
+    rows.append(["total", frame.height, 1.0, net / 10_000, 1.0 if positive else None])
     return rows
