@@ -195,3 +195,12 @@ def test_the_module_map_names_every_package() -> None:
     named = set(re.findall(r"`tierkit\.(\w+)`", text))
     packages = {_unit(m) for m in MODULES if "." in m} - {"__main__"}
     assert packages - named == set(), "docs/architecture.md must describe every package"
+
+
+def test_every_package_is_in_the_wheel() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    packages = {_module_name(path) for path in MODULES.values() if path.name == "__init__.py"}
+    assert packages - listed == set(), "add the package to pyproject.toml's packages"
