@@ -340,10 +340,8 @@ def whale(results: pl.DataFrame, strategy: str | None, totals: Mapping[str, Any]
     value and what they earn.
     """
     losses = bool(totals.get("has_losses"))
-    if (
-        VALUE not in results.columns
-        or results.is_empty()
-        or not (losses or strategy == "net-profit")
+    if VALUE not in results.columns or results.is_empty() or not (
+        losses or strategy == "net-profit"
     ):
         return {"points": [], "note": None}
     units = _sorted_units(results)

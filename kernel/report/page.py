@@ -337,7 +337,11 @@ def _categories(data: Mapping[str, Any]) -> str:
                 value=row["customer_share"],
             ),
             td(money(row["value"]), "num", field="value", value=row["value"]),
-            *([td(money(row["value_losses"]), "num", field="value_losses")] if losses else []),
+            *(
+                [td(money(row["value_losses"]), "num", field="value_losses")]
+                if losses
+                else []
+            ),
             td(share(row["value_share"]), "num", field="value_share", value=row["value_share"]),
         ]
         for b, text in extra_columns:

@@ -318,11 +318,8 @@ class _Compiler:
                 use_path,
             )
             return None
-        for key, given in (
-            ("per", use.per != "window"),
-            ("periods", use.periods is not None),
-            ("params", bool(use.params)),
-        ):
+        for key, given in (("per", use.per != "window"), ("periods", use.periods is not None),
+                           ("params", bool(use.params))):
             if given:
                 self.add(
                     WrongValueError,
