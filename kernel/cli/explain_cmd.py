@@ -65,7 +65,8 @@ def explain(
         save=False,
     )
     units = {
-        name: criterion_for(b, registry.criteria).unit for name, b in run.ruleset.criteria.items()
+        name: criterion_for(b, registry.criteria).unit
+        for name, b in run.ruleset.criteria.items()
     }
     applied = None
     if history is not None:

@@ -114,9 +114,9 @@ def money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     digits = text.str.replace("-", "")
     whole = digits.str.split(".").list.get(0, null_on_oob=True).replace("", "0")
     fraction = digits.str.split(".").list.get(1, null_on_oob=True).fill_null("")
-    units = whole.cast(wide, strict=False) * MONEY_SCALE + fraction.str.pad_end(4, "0").replace(
-        "", "0000"
-    ).cast(wide, strict=False)
+    units = whole.cast(wide, strict=False) * MONEY_SCALE + fraction.str.pad_end(
+        4, "0"
+    ).replace("", "0000").cast(wide, strict=False)
     return pl.when(valid).then(pl.when(negative).then(units * -1).otherwise(units))
 
 
@@ -225,10 +225,8 @@ def negative_counts(row: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     for key, rows in row.items():
         if key.endswith(".rows") and rows:
             name = key.removesuffix(".rows")
-            found[name] = {
-                "rows": int(rows),
-                "total": shown(int(row[f"{name}.total"]), ColumnType.MONEY),
-            }
+            found[name] = {"rows": int(rows), "total": shown(int(row[f"{name}.total"]),
+                                                             ColumnType.MONEY)}
     return found
 
 

@@ -226,9 +226,9 @@ def _as_of_warnings(
     return []
 
 
-def _negatives(
-    frame: pl.LazyFrame, needs: Mapping[str, tuple[Column, list[str]]]
-) -> dict[str, dict[str, Any]]:
+def _negatives(frame: pl.LazyFrame, needs: Mapping[str, tuple[Column, list[str]]]) -> dict[
+    str, dict[str, Any]
+]:
     """Negative amounts among the rows used (refunds, credit notes): counted, never rejected."""
     columns = {n: c for n, (c, _) in needs.items()}
     exprs = negative_money(columns, frame.collect_schema().names())

@@ -76,22 +76,14 @@ class LazyTable:
     def value_problems(self) -> list[DataProblem]:
         """Negative counts and scores, and numbers too large, with counts and example rows."""
         checks = [
-            (
-                name,
-                (self.parsed[name] < 0).fill_null(False),
-                pl.col(name) < 0,
-                "must not be negative",
-            )
+            (name, (self.parsed[name] < 0).fill_null(False), pl.col(name) < 0,
+             "must not be negative")
             for name, column in self.columns.items()
             if must_not_be_negative(self.name, name, column.type)
         ]
         checks += [
-            (
-                name,
-                self.parsed[name].is_null() & pl.col(name).is_not_null(),
-                pl.col(name).abs() > LARGEST_NUMBER,
-                f"cannot be read: too large ({largest(kind)})",
-            )
+            (name, self.parsed[name].is_null() & pl.col(name).is_not_null(),
+             pl.col(name).abs() > LARGEST_NUMBER, f"cannot be read: too large ({largest(kind)})")
             for name, kind in ((n, c.type) for n, c in self.columns.items())
             if kind == ColumnType.NUMBER
         ]
@@ -139,7 +131,9 @@ class LazyTable:
         types, problems = money_types(self.frame, dict(self.parsed), money, self.origin, footer)
         if problems or not types:
             return self, problems
-        parsed = {n: e.cast(types[n]) if n in types else e for n, e in self.parsed.items()}
+        parsed = {
+            n: e.cast(types[n]) if n in types else e for n, e in self.parsed.items()
+        }
         return replace(self, parsed=parsed), []
 
     def clean(self, customer_ids: pl.Series, as_of: date) -> tuple[pl.LazyFrame, TableReport]:

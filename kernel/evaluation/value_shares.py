@@ -78,3 +78,4 @@ def value_totals(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 def _amount(units: int) -> float:
     return round(units / MONEY_SCALE, 4)
+

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from tierkit import defaults
+from tierkit.history.audit import audit_row, expire
 from tierkit.history.compare import ID, Decision
 from tierkit.history.database import connect, first_row
 from tierkit.history.errors import OverrideError, StoreError, UnknownCustomer, UnknownRun
@@ -393,9 +394,9 @@ class HistoryStore:
                 [*row_values, valid_until, now, who],
             )
             details = {**fields, "ruleset": ruleset, "valid_until": valid_until.isoformat()}
-            _audit(con, new_id, "add", now, who, details)
+            audit_row(con, new_id, "add", now, who, details)
             for (old_id,) in older:
-                _expire(con, int(old_id), now, who, f"superseded by #{new_id}")
+                expire(con, int(old_id), now, who, f"superseded by #{new_id}")
         return new_id
 
     def list_overrides(
@@ -436,7 +437,7 @@ class HistoryStore:
                 [today],
             ).fetchall()
             for override_id, until in rows:
-                _expire(con, int(override_id), now, who, f"valid until {until}, expired {today}")
+                expire(con, int(override_id), now, who, f"valid until {until}, expired {today}")
         return [int(r[0]) for r in rows]
 
     def withdraw_override(
@@ -452,7 +453,7 @@ class HistoryStore:
                 raise OverrideError(
                     f"{self.path}: override #{override_id} already expired on {row[0]:%Y-%m-%d}"
                 )
-            _expire(con, override_id, self.clock(), who, reason or "withdrawn")
+            expire(con, override_id, self.clock(), who, reason or "withdrawn")
 
     def audit(self, override_id: int | None = None) -> pl.DataFrame:
         """The audit trail: every add and expiry, oldest first; of one override when given."""
@@ -475,27 +476,3 @@ class HistoryStore:
         with self._read() as con:
             rows = [] if con is None else con.execute(sql).fetchall()
         return pl.DataFrame(rows, schema=dict(schema), orient="row")
-
-
-def _expire(
-    con: duckdb.DuckDBPyConnection, override_id: int, now: datetime, by: str, reason: str
-) -> None:
-    con.execute(
-        "update overrides set expired_at = ?, expired_by = ?, expired_reason = ? where id = ?",
-        [now, by, reason, override_id],
-    )
-    _audit(con, override_id, "expire", now, by, {"reason": reason})
-
-
-def _audit(
-    con: duckdb.DuckDBPyConnection,
-    override_id: int,
-    action: str,
-    now: datetime,
-    by: str,
-    details: Mapping[str, Any],
-) -> None:
-    con.execute(
-        "insert into override_audit values (nextval('audit_seq'), ?, ?, ?, ?, ?)",
-        [override_id, action, now, by, json.dumps(details, sort_keys=True)],
-    )
