@@ -8,7 +8,7 @@ warnings; ``--strict`` makes them fail the command.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,10 @@ from tierkit.cli.options import JsonOption, RulesetsArgument
 from tierkit.errors import RulesetInvalid
 from tierkit.exitcodes import ExitCode
 from tierkit.shipped import resolve_ruleset_paths
+
+if TYPE_CHECKING:
+    from tierkit.ruleset.compiled import CompiledRuleset
+    from tierkit.ruleset.verify import Finding
 
 StrictOption = Annotated[
     bool,
@@ -105,7 +109,7 @@ def validate(
         raise typer.Exit(int(ExitCode.FINDING))
 
 
-def _verify(compiled: Any, path: Path) -> list[Any]:
+def _verify(compiled: CompiledRuleset, path: Path) -> list[Finding]:
     """The verifier's findings, with the file's lines for carets."""
     from tierkit.ruleset.read import read_document
     from tierkit.ruleset.verify import verify
