@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-import narwhals.stable.v2 as nw
+if TYPE_CHECKING:  # the contract names narwhals' types; loading plugins imports no narwhals
+    import narwhals.stable.v2 as nw
 
 MONEY_SCALE = 10_000
 """Money columns hold amounts times this, as integers, so sums are exact."""
@@ -168,10 +169,10 @@ def month_end(day: date) -> date:
     return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
-Tables: TypeAlias = Mapping[str, nw.LazyFrame[Any]]
+Tables: TypeAlias = "Mapping[str, nw.LazyFrame[Any]]"
 """The source's tables by name, as narwhals lazy frames."""
 
-ComputeFn: TypeAlias = Callable[[Tables, Window, Mapping[str, Any]], nw.LazyFrame[Any]]
+ComputeFn: TypeAlias = "Callable[[Tables, Window, Mapping[str, Any]], nw.LazyFrame[Any]]"
 """``compute(tables, window, params)`` → lazy frame of ``customer_id``, ``period``, ``value``.
 
 ``params`` holds the criterion's parameters (defaults filled in) and ``_per_period``: true when

@@ -14,11 +14,12 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
-from typing import TextIO
-
-import polars as pl
+from typing import TYPE_CHECKING, TextIO
 
 from tierkit.errors import DataProblem
+
+if TYPE_CHECKING:  # polars is imported by the functions that read or write
+    pass
 
 EXAMPLES = 5
 EXCERPT = 40
@@ -68,6 +69,8 @@ def _plain_and_even(path: Path, width: int) -> bool:
     every row has the header's number of fields. Counted by polars, about twice as fast
     as the ``csv`` reader (0.4 s against 0.7–1.2 s per million rows on a busy 2-core machine);
     any other file is read by :func:`_rows`, which locates the problems."""
+    import polars as pl
+
     try:
         lines = pl.scan_csv(
             path,

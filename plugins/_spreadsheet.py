@@ -12,9 +12,11 @@ See docs/data-formats.md.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+if TYPE_CHECKING:  # polars is imported by the functions that read or write
+    import polars as pl
+
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """How text a spreadsheet reads as a formula starts (OWASP's list for CSV injection)."""
@@ -40,6 +42,8 @@ def is_formula_like(text: str) -> bool:
 
 def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` with an apostrophe before each text value a spreadsheet would run."""
+    import polars as pl
+
     texts = [n for n, t in frame.schema.items() if t == pl.String]
     if not texts:
         return frame
@@ -61,6 +65,8 @@ def clean_text(text: str) -> str:
 
 def number_format(name: str, dtype: pl.DataType) -> str | None:
     """The Excel number format of a results column, by its type and name."""
+    import polars as pl
+
     if dtype.is_float():
         return "0.0%" if "share" in name.lower() else "#,##0.00"
     if dtype.is_integer():
@@ -74,6 +80,8 @@ def number_format(name: str, dtype: pl.DataType) -> str | None:
 
 def column_width(name: str, values: pl.Series) -> float:
     """A width that shows the header and most values: the longest of the first 1,000 rows."""
+    import polars as pl
+
     sample = values.head(1000).cast(pl.String, strict=False).drop_nulls()
     longest = max([len(name), *(min(len(v), 60) for v in sample.to_list())])
     if values.dtype.is_numeric():
@@ -93,6 +101,8 @@ def summary_rows(frame: pl.DataFrame) -> list[list[Any]]:
 
     Sums are exact: values in ten-thousandths as 128-bit integers, as the kernel sums money.
     """
+    import polars as pl
+
     main = main_decision(frame)
     if main is None:
         return [["customers"], [frame.height]]

@@ -8,13 +8,16 @@ backend-specific date differences, and exact integer sums converted to floats on
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import narwhals.stable.v2 as nw
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from tierkit.contract import CUSTOMER_KEY, MONEY_SCALE, Window
 
-Frame = nw.LazyFrame[Any]
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
+else:  # imported on first use: loading a plugin computes nothing
+    from tierkit.plugins._lazy import nw
+
+Frame: TypeAlias = "nw.LazyFrame[Any]"
 
 WHOLE_WINDOW = -1
 """The ``period`` of a value that covers the whole window."""
@@ -88,14 +91,17 @@ def fixed(expr: nw.Expr, scale: int = FIXED_SCALE) -> nw.Expr:
     """A float as a whole number of ``1/scale`` (half rounds up), so sums of it are exact.
 
     The kernel refuses numbers beyond 10^14 (tierkit.data.parse), so each fits 64 bits; sum
-    them as :data:`WIDE`, which no number of rows overflows."""
+    them as :func:`wide`, which no number of rows overflows."""
     return (expr * scale + 0.5).floor().cast(nw.Int64)
 
 
-WIDE = nw.Decimal(38, 0)
-"""The type wide sums are taken in: 38 digits, exact on polars, DuckDB and Spark. A money column
-is a 64-bit integer when the kernel proved that no sum of it passes 2^62, else this
-(tierkit.data.magnitude); sums weighted by days or periods, and sums of units, are taken in it."""
+def wide() -> nw.Decimal:
+    """The type wide sums are taken in: 38 digits, exact on polars, DuckDB and Spark. A money
+    column is a 64-bit integer when the kernel proved that no sum of it passes 2^62, else this
+    (tierkit.data.magnitude); sums weighted by days or periods, and sums of units, are taken in
+    it. A function rather than a constant, so that narwhals is imported when a criterion
+    computes, not when the plugin is loaded."""
+    return nw.Decimal(38, 0)
 
 
 def exact_float(expr: nw.Expr) -> nw.Expr:
@@ -139,10 +145,11 @@ def ratio(numerator: nw.Expr, denominator: nw.Expr) -> nw.Expr:
     )
 
 
-def result(frame: Frame, value: nw.Expr, dtype: Any = nw.Float64) -> Frame:
+def result(frame: Frame, value: nw.Expr, dtype: Any = None) -> Frame:
     """The compute result: the customer (:func:`customer`: ``customer_key`` or
     ``customer_id``), ``period`` (Int64; -1 when ``frame`` has none, for the whole window) and
-    ``value`` of ``dtype``."""
+    ``value`` of ``dtype`` (Float64 when not given)."""
+    dtype = nw.Float64 if dtype is None else dtype
     period = nw.col("period") if has_column(frame, "period") else nw.lit(WHOLE_WINDOW)
     return frame.select(
         nw.col(customer(frame)),
@@ -151,8 +158,10 @@ def result(frame: Frame, value: nw.Expr, dtype: Any = nw.Float64) -> Frame:
     )
 
 
-def empty(frame: Frame, dtype: Any = nw.Float64) -> Frame:
-    """A result with no rows (every customer gets the criterion's neutral value)."""
+def empty(frame: Frame, dtype: Any = None) -> Frame:
+    """A result with no rows (every customer gets the criterion's neutral value); ``value`` of
+    ``dtype`` (Float64 when not given)."""
+    dtype = nw.Float64 if dtype is None else dtype
     return frame.select(
         nw.col(customer(frame)),
         nw.lit(WHOLE_WINDOW).cast(nw.Int64).alias("period"),

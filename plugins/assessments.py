@@ -8,14 +8,17 @@ a score are ignored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import narwhals.stable.v2 as nw
+from typing import TYPE_CHECKING, Any
 
 from tierkit.contract import ComputeFn, Criterion, Param, Tables, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, NUMBER, need
 from tierkit.plugins._window import FIXED_SCALE, Frame, fixed, keyed, keys, ratio, result
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
+else:  # imported on first use: loading a plugin computes nothing
+    from tierkit.plugins._lazy import nw
 
 ASSESSMENTS = need(
     "assessments", ("customer_id", ID), ("assessed_at", DATE), ("topic", ID), ("score", NUMBER)

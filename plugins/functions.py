@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import narwhals.stable.v2 as nw
+from typing import TYPE_CHECKING, Any
 
 from tierkit.contract import Function, FunctionArg, ValueType
 from tierkit.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
+else:  # imported on first use: loading a plugin computes nothing
+    from tierkit.plugins._lazy import nw
 
 N = ValueType.NUMBER
 

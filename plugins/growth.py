@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import narwhals.stable.v2 as nw
+from typing import TYPE_CHECKING, Any
 
 from tierkit.contract import MONEY_SCALE, Criterion, Param, Tables, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, MONEY, need
 from tierkit.plugins._window import (
     WHOLE_WINDOW,
-    WIDE,
     Frame,
     customer,
     divide,
@@ -20,10 +17,16 @@ from tierkit.plugins._window import (
     exact_float,
     require,
     result,
+    wide,
 )
 from tierkit.plugins.payments import received_totals
 from tierkit.plugins.profit import net_totals
 from tierkit.plugins.shipments import units_totals
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
+else:  # imported on first use: loading a plugin computes nothing
+    from tierkit.plugins._lazy import nw
 
 TotalsFn = Callable[[Tables, Window, Mapping[str, Any]], Frame]
 
@@ -51,7 +54,7 @@ def trend(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
         return empty(frame)
     totals = totals_of(tables, window, {"_per_period": True})
     weighted = totals.with_columns(
-        weighted=(nw.col("period") * 2 - (n - 1)) * nw.col("total").cast(WIDE)
+        weighted=(nw.col("period") * 2 - (n - 1)) * nw.col("total").cast(wide())
     )
     per_customer = weighted.group_by(customer(weighted)).agg(nw.col("weighted").sum())
     denominator = n * (n * n - 1) // 6 * MONEY_SCALE

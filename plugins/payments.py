@@ -7,15 +7,12 @@ exactly as whole ten-thousandths (the MONEY column type) and turned into floats 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import narwhals.stable.v2 as nw
+from typing import TYPE_CHECKING, Any
 
 from tierkit.contract import Criterion, Param, Tables, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, MONEY, need
 from tierkit.plugins._window import (
-    WIDE,
     Frame,
     day_number,
     days_since_last,
@@ -24,7 +21,13 @@ from tierkit.plugins._window import (
     ratio,
     result,
     scaled,
+    wide,
 )
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
+else:  # imported on first use: loading a plugin computes nothing
+    from tierkit.plugins._lazy import nw
 
 PAYMENTS = need("payments", ("customer_id", ID), ("paid_at", DATE), ("amount", MONEY))
 PAYMENTS_DUE = need(
@@ -59,7 +62,7 @@ def days_late(tables: Tables, window: Window, params: Mapping[str, Any]) -> Fram
     rows = keyed(tables["payments"], "paid_at", window, params).filter(~nw.col("due_at").is_null())
     late = nw.when(_days_after_due() > 0).then(_days_after_due()).otherwise(0)
     # amount × days can pass 2^63 where the amounts' sums do not: weighted in 38 digits
-    rows = rows.with_columns(weighted=nw.col("amount").cast(WIDE) * late)
+    rows = rows.with_columns(weighted=nw.col("amount").cast(wide()) * late)
     totals = rows.group_by(*keys(rows, params)).agg(
         nw.col("weighted").sum().alias("weighted"), nw.col("amount").sum().alias("amount")
     )

@@ -18,15 +18,18 @@ import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
-
-import narwhals.stable.v2 as nw
-import polars as pl
 
 from tierkit.contract import OpenedSource, Source
 from tierkit.errors import DataInvalid, DataProblem
 from tierkit.hookspecs import hookimpl
+
+if TYPE_CHECKING:  # polars is imported by the functions that read or write
+    import narwhals.stable.v2 as nw
+    import polars as pl
+else:
+    from tierkit.plugins._lazy import nw
 
 SCHEMES = ("postgresql://", "postgres://")
 INSTALL = "reading PostgreSQL needs the postgres extra: pip install 'tierkit[postgres]'"
@@ -222,6 +225,7 @@ def open_postgres(location: str) -> OpenedSource:
 
 def _scan(target: Target, schema: str, table: str, columns: Sequence[PgColumn]) -> pl.LazyFrame:
     """A lazy frame that reads the table when collected, only the columns asked for."""
+    import polars as pl
     import pyarrow as pa
     from polars.io.plugins import register_io_source
 
@@ -274,6 +278,7 @@ def _read(
     Arrow parses the rows as they arrive, a block at a time, so the text of the whole table is
     never held in memory.
     """
+    import polars as pl
     import psycopg
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -318,6 +323,8 @@ def _read(
 
 
 def _frame(arrow: Any) -> pl.DataFrame:
+    import polars as pl
+
     frame = pl.from_arrow(arrow)
     assert isinstance(frame, pl.DataFrame)
     return frame

@@ -8,14 +8,17 @@ summed exactly as whole ten-thousandths (the MONEY column type).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import narwhals.stable.v2 as nw
+from typing import TYPE_CHECKING, Any
 
 from tierkit.contract import Criterion, Tables, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, MONEY, need
 from tierkit.plugins._window import Frame, keyed, keys, ratio, result, scaled
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
+else:  # imported on first use: loading a plugin computes nothing
+    from tierkit.plugins._lazy import nw
 
 INVOICES = need(
     "invoices", ("customer_id", ID), ("issued_at", DATE), ("amount", MONEY), ("cost", MONEY)

@@ -8,16 +8,13 @@ not depend on row order.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import narwhals.stable.v2 as nw
+from typing import TYPE_CHECKING, Any
 
 from tierkit.contract import Criterion, Param, Tables, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, NUMBER, need
 from tierkit.plugins._window import (
     FIXED_SCALE,
-    WIDE,
     Frame,
     day_number,
     days_since_last,
@@ -27,7 +24,13 @@ from tierkit.plugins._window import (
     ratio,
     result,
     scaled,
+    wide,
 )
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
+else:  # imported on first use: loading a plugin computes nothing
+    from tierkit.plugins._lazy import nw
 
 SHIPMENTS = need("shipments", ("customer_id", ID), ("shipped_at", DATE), ("units", NUMBER))
 
@@ -38,7 +41,7 @@ def units_totals(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
         ~nw.col("units").is_null()
     )
     rows = rows.with_columns(units=fixed(nw.col("units")))
-    return rows.group_by(*keys(rows, params)).agg(nw.col("units").cast(WIDE).sum().alias("total"))
+    return rows.group_by(*keys(rows, params)).agg(nw.col("units").cast(wide()).sum().alias("total"))
 
 
 def units(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
@@ -80,8 +83,8 @@ def completeness(tables: Tables, window: Window, params: Mapping[str, Any]) -> F
     )
     rows = rows.with_columns(units=fixed(nw.col("units")), ordered=fixed(nw.col("ordered_units")))
     totals = rows.group_by(*keys(rows, params)).agg(
-        nw.col("units").cast(WIDE).sum().alias("units"),
-        nw.col("ordered").cast(WIDE).sum().alias("ordered"),
+        nw.col("units").cast(wide()).sum().alias("units"),
+        nw.col("ordered").cast(wide()).sum().alias("ordered"),
     )
     share = ratio(nw.col("units"), nw.col("ordered"))
     return result(totals, nw.when(share > 1.0).then(1.0).otherwise(share))

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-
-import narwhals.stable.v2 as nw
-import polars as pl
+from typing import TYPE_CHECKING
 
 from tierkit.contract import OpenedSource, Source
 from tierkit.errors import DataInvalid, DataProblem
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._csv import csv_problems
+
+if TYPE_CHECKING:  # polars is imported by the functions that read or write
+    import narwhals.stable.v2 as nw
+    import polars as pl
+else:
+    from tierkit.plugins._lazy import nw
 
 ROW = "_row"
 FILE_KINDS = (".csv", ".parquet", ".xlsx")
@@ -51,6 +55,8 @@ def _open_folder(location: str) -> OpenedSource:
 
 def _file_problems(path: Path) -> list[DataProblem]:
     """What keeps the file of a table from being read, each named (nothing: an empty list)."""
+    import polars as pl
+
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return csv_problems(path)
@@ -68,6 +74,8 @@ def _file_problems(path: Path) -> list[DataProblem]:
 
 
 def _read_file(path: Path) -> pl.LazyFrame:
+    import polars as pl
+
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return pl.scan_csv(
@@ -154,6 +162,8 @@ def _open_duckdb(location: str) -> OpenedSource:
 
 
 def _open_sqlite(location: str) -> OpenedSource:
+    import polars as pl
+
     with sqlite3.connect(f"file:{location}?mode=ro", uri=True) as con:
         names = [
             r[0]

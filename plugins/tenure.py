@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
-
-import narwhals.stable.v2 as nw
+from typing import TYPE_CHECKING, Any
 
 from tierkit.contract import Criterion, Tables, ValueType, Window
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._columns import DATE, ID, need
 from tierkit.plugins._window import WHOLE_WINDOW, Frame, empty, has_column, keyed, keys, result
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
+else:  # imported on first use: loading a plugin computes nothing
+    from tierkit.plugins._lazy import nw
 
 CONTRACTS = need(
     "contracts",

@@ -7,9 +7,7 @@ import math
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from tierkit.contract import Writer
 from tierkit.errors import UsageError
@@ -26,6 +24,9 @@ from tierkit.plugins._spreadsheet import (
     number_format,
     summary_rows,
 )
+
+if TYPE_CHECKING:  # polars is imported by the functions that read or write
+    import polars as pl
 
 
 def _csv(frame: pl.DataFrame, path: str) -> None:
@@ -81,6 +82,7 @@ def _cells(sheet: Any, frame: pl.DataFrame) -> Iterator[list[Any]]:
     openpyxl writes each row as it is appended, so one formatted cell per column is reused
     for every row (a new styled cell per value takes three times as long).
     """
+    import polars as pl
     from openpyxl.cell import WriteOnlyCell
 
     styled: list[Any] = []

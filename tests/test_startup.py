@@ -154,3 +154,21 @@ def test_the_console_entry_point_keeps_exit_codes_and_output(tmp_path: Path) -> 
     )
     assert bad.returncode == 2
     assert f"{broken}:" in bad.stdout + bad.stderr
+
+
+def test_validate_imports_no_polars_nor_narwhals(tmp_path: Path) -> None:
+    # loading a ruleset loads every plugin; the built-in plugins import polars and narwhals
+    # only when they compute, so `tierkit validate` needs neither
+    ruleset = ROOT / "rulesets" / "abc-pareto.yaml"
+    code = f"""
+from tierkit.cli import app
+
+try:
+    app(["validate", {str(ruleset)!r}], prog_name="tierkit")
+except SystemExit as exit:
+    assert not exit.code, exit.code
+"""
+    output, loaded = _run(code, tmp_path)
+    assert "is valid" in output
+    assert "polars" not in loaded and "narwhals" not in loaded, loaded
+    assert [m for m in loaded if m in FORBIDDEN] == []

@@ -15,9 +15,7 @@ contract, which ``tenure.months`` reads as a date as well).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
-
-import narwhals.stable.v2 as nw
+from typing import TYPE_CHECKING, Any
 
 from tierkit.contract import (
     CUSTOMER_KEY,
@@ -30,6 +28,9 @@ from tierkit.contract import (
     Window,
 )
 from tierkit.ruleset.compiled import CriterionBinding
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
 
 PREFIX = "customer."
 """``use: customer.COLUMN`` names a column of the customers table (never a plugin criterion)."""
@@ -84,6 +85,8 @@ def attribute_criterion(column: str, type_name: str, where: str = "") -> Criteri
 
 def _reader(column: str) -> Any:
     def compute(tables: Tables, window: Window, params: Mapping[str, Any]) -> nw.LazyFrame[Any]:
+        import narwhals.stable.v2 as nw  # when an evaluation computes, not when a ruleset loads
+
         customers = tables[TABLE]
         names = customers.collect_schema().names()
         who = CUSTOMER_KEY if CUSTOMER_KEY in names else "customer_id"
