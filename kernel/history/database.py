@@ -9,6 +9,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tierkit.history import verified
 from tierkit.history.errors import (
     NotAStore,
     StoreDamaged,
@@ -85,7 +86,9 @@ def connect(
 
     A store whose blocks cannot be read back (a truncated file, a block overwritten) raises
     :class:`StoreDamaged` naming the file, whatever reads it; before a write every table is
-    read once (:func:`verify`), so nothing is ever written to a damaged store.
+    read once (:func:`verify`), so nothing is ever written to a damaged store. A write that
+    succeeds records the file's stamp beside it (:mod:`tierkit.history.verified`): while the
+    file is unchanged, the next write need not read it whole again.
     """
     if path.is_dir():
         raise NotAStore(f"{path}: is a folder, not a history store file")
@@ -114,10 +117,14 @@ def connect(
                 yield con
             except BaseException:
                 _rollback(con)
+                verified.forget(path)
                 raise
             con.execute("commit")
+            con.execute("checkpoint")  # into the file itself, so that its stamp is final
     finally:
         con.close()
+    if write:  # read whole (or unchanged since) just before, and written by us since
+        verified.record(path)
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -142,20 +149,22 @@ def verify_store(path: Path, timeout: float = 10.0) -> None:
             verify(con, path)
 
 
-_VERIFIED: dict[str, tuple[int, int]] = {}
-"""Files this process read whole, with their size and modification time then: a file not
-changed since is not read again (an evaluation checks its store first, then saves)."""
-
-
 def verify(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
     """Read every value of every table, so that DuckDB checks the checksum of every block.
 
     About 0.5 s per 100 MB of store. With ``path``, skipped when the file is unchanged since
-    this process last read it whole.
+    it was last read whole or written by tierkit (:mod:`tierkit.history.verified`), and
+    recorded as sound after the read.
     """
-    stamp = _stamp(path)
-    if path is not None and stamp is not None and _VERIFIED.get(str(path.resolve())) == stamp:
+    if path is not None and verified.is_verified(path):
         return
+    read_whole(con)
+    if path is not None:
+        verified.record(path)
+
+
+def read_whole(con: duckdb.DuckDBPyConnection) -> None:
+    """Read every value of every table (DuckDB checks each block's checksum as it reads it)."""
     tables = con.execute(
         "select table_name from information_schema.tables "
         "where table_catalog = current_database() and table_schema = 'main'"
@@ -163,18 +172,6 @@ def verify(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
     for (table,) in tables:
         name = '"' + str(table).replace('"', '""') + '"'
         con.execute(f"select bit_xor(hash(columns(*))) from {name}").fetchall()
-    if path is not None and stamp is not None:
-        _VERIFIED[str(path.resolve())] = stamp
-
-
-def _stamp(path: Path | None) -> tuple[int, int] | None:
-    if path is None:
-        return None
-    try:
-        found = path.stat()
-    except OSError:
-        return None
-    return (found.st_size, found.st_mtime_ns)
 
 
 DAMAGE_SIGNS = (
