@@ -267,7 +267,7 @@ def process_command(implementation: str, folder: Path, out: Path) -> list[str]:
         if implementation == "tierkit-nostore":
             return [*command, "--no-store"]
         store = out.with_suffix(".duckdb")
-        store.unlink(missing_ok=True)
+        _remove_store(store)  # a new store for each run: created, then one run saved
         command += ["--store", str(store)]
         if implementation == "tierkit-duckdb":
             command += ["--backend", "duckdb"]
@@ -409,8 +409,14 @@ def bench_size(customers: int, args: argparse.Namespace, work: Path) -> dict[str
     for measure in measures.values():
         for path in measure.outputs:
             path.unlink(missing_ok=True)
-            path.with_suffix(".duckdb").unlink(missing_ok=True)
+            _remove_store(path.with_suffix(".duckdb"))
     return measures
+
+
+def _remove_store(store: Path) -> None:
+    """Remove a history store with the stamp tierkit keeps beside it (``.NAME.verified``)."""
+    for path in (store, store.with_name(f".{store.name}.verified")):
+        path.unlink(missing_ok=True)
 
 
 def stored_timings(store: Path) -> dict[str, float] | None:
