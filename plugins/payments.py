@@ -48,8 +48,12 @@ def received(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame
 
 
 def count(tables: Tables, window: Window, params: Mapping[str, Any]) -> Frame:
-    """The number of payments made in the window or period."""
-    rows = keyed(tables["payments"], "paid_at", window, params)
+    """The number of payments of a positive amount made in the window or period.
+
+    A refund or credit note (a negative amount) is not a purchase, nor is a zero amount: like
+    :func:`recency_days`, frequency counts only what was bought. The refund still lowers the
+    customer's cash received (payments.received nets it)."""
+    rows = keyed(tables["payments"], "paid_at", window, params).filter(nw.col("amount") > 0)
     return result(rows.group_by(*keys(rows, params)).agg(nw.len().alias("n")), nw.col("n"))
 
 
@@ -106,8 +110,10 @@ def tierkit_criteria() -> list[Criterion]:
             title="Payments",
             unit="payments",
             better="higher",
-            description="Number of payments received in the window (or in each period), "
-            "by paid_at.",
+            description="Number of payments of a positive amount received in the window "
+            "(or in each period), by paid_at. Refunds and zero amounts are not purchases and do "
+            "not count (as for payments.recency_days); payments.received nets them. Payments "
+            "of 100, 40 and -30 count 2.",
             needs=(PAYMENTS,),
             compute=count,
             minimum=0,

@@ -206,9 +206,10 @@ CASES = [
     Case("received-whole-months", "payments.received", payments,
          [("a", 0, 20.25), ("a", 1, 1005.0), ("b", 0, 33.34)],
          per_period=True, window=Window(date(2026, 4, 1), "month", 2)),
-    Case("count", "payments.count", payments, [("a", W, 3.0), ("b", W, 2.0), ("d", W, 1.0)]),
+    # d's zero payment is not a purchase: d has no count (the neutral 0), as for recency
+    Case("count", "payments.count", payments, [("a", W, 3.0), ("b", W, 2.0)]),
     Case("count-per-period", "payments.count", payments,
-         [("a", 0, 1.0), ("a", 1, 1.0), ("a", 2, 1.0), ("b", 1, 2.0), ("d", 0, 1.0)],
+         [("a", 0, 1.0), ("a", 1, 1.0), ("a", 2, 1.0), ("b", 1, 2.0)],
          per_period=True),
     # days late, weighted by amount: a = (10.50*7 + 20.25*0 + 5.00*0) / 35.75; b = 3 (only
     # the 33.33 payment has a due date); d paid 0.00 in all: missing

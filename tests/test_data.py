@@ -113,7 +113,7 @@ C1,2026-01-05,100.50
 C1,2026-02-05,abc
 C2,2026-02-31,10
 C2,2026-01-01,-3
-C2,2026-01-01,1.23456
+C2,2026-01-01,1.2.3
 """,
     )
     found = invalid(registry, tmp_path, "payments.received", "tenure.months")
@@ -126,7 +126,7 @@ C2,2026-01-01,1.23456
         f"{tmp_path / 'payments.csv'}: column 'paid_at': 1 value cannot be read as a date "
         "(YYYY-MM-DD)\n    row 4: paid_at = '2026-02-31'",
         f"{tmp_path / 'payments.csv'}: column 'amount': 2 values cannot be read as an amount "
-        "(like 1234.50)\n    row 3: amount = 'abc'\n    row 6: amount = '1.23456'",
+        "(like 1234.50)\n    row 3: amount = 'abc'\n    row 6: amount = '1.2.3'",
     ]  # the refund of row 5 (-3) is not a problem
 
 

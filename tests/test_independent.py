@@ -456,7 +456,7 @@ def pct_ranks(values: Mapping[str, Decimal], members: list[str]) -> dict[str, Fr
 
 def rfm(payments: list[dict[str, str]], ids: list[str], as_of: date) -> dict[str, str]:
     """The shipped rfm ruleset: recency (days since the last positive payment), frequency
-    (payments, refunds included, as payments.count counts them), monetary (net cash), each
+    (payments of a positive amount: refunds are not purchases), monetary (net cash), each
     scored by quintiles of pct_rank among those who bought, then the segment table."""
     start = month_start(as_of, 12)
     last: dict[str, date] = {}
@@ -467,9 +467,9 @@ def rfm(payments: list[dict[str, str]], ids: list[str], as_of: date) -> dict[str
         if not start <= day < as_of:
             continue
         c = row["customer_id"]
-        count[c] += 1
         cash[c] += Decimal(row["amount"])
-        if Decimal(row["amount"]) > 0:
+        if Decimal(row["amount"]) > 0:  # a refund is not a purchase: not counted, not recent
+            count[c] += 1
             last[c] = max(last.get(c, day), day)
     bought = [c for c in ids if c in last]
     fresh = {c: -Decimal((as_of - last[c]).days) for c in bought}  # fewer days rank first

@@ -108,15 +108,17 @@ def money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if dtype.is_float():  # NaN and infinity are not amounts: null, reported by the caller
         fits = col.is_finite() & (col.abs() < LARGEST_FLOAT_AMOUNT)
         return pl.when(fits).then((col * MONEY_SCALE).round(0).cast(wide, strict=False))
+    # Text is rounded to four decimals, half away from zero, on its digits (no float): exports
+    # write 16.448 as 16.448000000000004, and float and DECIMAL columns are rounded the same way
     text = col.str.strip_chars().str.replace_all(r"^\+", "")
-    valid = text.str.contains(rf"^-?(\d{{1,{MONEY_DIGITS}}}\.?\d{{0,4}}|\.\d{{1,4}})$")
+    valid = text.str.contains(rf"^-?(\d{{1,{MONEY_DIGITS}}}\.?\d*|\.\d+)$")
     negative = text.str.starts_with("-")
     digits = text.str.replace("-", "")
     whole = digits.str.split(".").list.get(0, null_on_oob=True).replace("", "0")
     fraction = digits.str.split(".").list.get(1, null_on_oob=True).fill_null("")
-    units = whole.cast(wide, strict=False) * MONEY_SCALE + fraction.str.pad_end(
-        4, "0"
-    ).replace("", "0000").cast(wide, strict=False)
+    kept = fraction.str.slice(0, 4).str.pad_end(4, "0")
+    up = (fraction.str.slice(4, 1) >= "5").fill_null(False).cast(wide)  # the fifth decimal
+    units = whole.cast(wide, strict=False) * MONEY_SCALE + kept.cast(wide, strict=False) + up
     return pl.when(valid).then(pl.when(negative).then(units * -1).otherwise(units))
 
 

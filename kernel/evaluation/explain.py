@@ -20,7 +20,13 @@ import polars as pl
 from tierkit.engines.vector.expressions import Compiler
 from tierkit.engines.vector.frames import ID, Frames
 from tierkit.errors import UsageError
-from tierkit.evaluation.explain_steps import distance_of, ladder_miss, near_miss, unlimited
+from tierkit.evaluation.explain_steps import (
+    carried_distances,
+    distance_of,
+    ladder_miss,
+    near_miss,
+    unlimited,
+)
 from tierkit.evaluation.explain_types import (
     DecisionExplanation,
     Explanation,
@@ -69,7 +75,9 @@ def explain_customers(
         raise UsageError(f"no customer {', '.join(map(repr, unknown))} in the data")
     conditions = _conditions(ruleset, registry, values)
     main = ruleset.primary_decision
-    distances = near_miss_columns(ruleset, values) if main in values.columns else None
+    distances = carried_distances(results, main)
+    if distances is None and main in values.columns:
+        distances = near_miss_columns(ruleset, values)
     explanations = []
     for customer in customer_ids:
         row = values.filter(pl.col(ID) == customer).row(0, named=True)

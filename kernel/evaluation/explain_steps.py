@@ -47,6 +47,19 @@ def near_miss(
     return []
 
 
+def carried_distances(results: pl.DataFrame | None, main: str) -> pl.DataFrame | None:
+    """The near-miss columns the run's results carry for the main decision, or None.
+
+    Explain reads them rather than computing them again, so that it shows the very distance
+    of the results' ``NAME.to_better`` and ``NAME.to_worse``: some near misses (the top shares
+    of a per-period value, vip-monthly) need the per-period values, which a run's per-customer
+    values do not hold."""
+    columns = [f"{main}{TO_BETTER}", f"{main}{TO_WORSE}", f"{main}{LIMITED_BY}"]
+    if results is None or not all(c in results.columns for c in columns):
+        return None
+    return results.select(ID, *columns)
+
+
 def distance_of(distances: pl.DataFrame | None, customer: str, main: str) -> dict[str, Any]:
     if distances is None:
         return {}
@@ -92,6 +105,9 @@ def ladder_miss(
             how = f"any {'more' if step < 0 else 'less'} {measure}"
         else:
             how = f"{amount} {'more' if change > 0 else 'less'} {measure}"
+        if now is None and measure not in row:  # a per-period value: no one value is "now"
+            lines.append(f"{verb} {decision.name} {outcome}: {how}")
+            continue
         shown = "missing" if now is None else _amount(float(now), measure, units)
         lines.append(f"{verb} {decision.name} {outcome}: {how} (now {shown})")
     return lines

@@ -115,7 +115,8 @@ class FrozenRankings:
         ).with_columns(
             pl.Series("__pos", columns["__pos"], pl.Float64),
             pl.Series("__n", columns["__n"], pl.Float64),
-            *(pl.Series(n, columns[n], pl.Int128) for n in ("__tot", "__ptot", "__pcum", "__sq")),
+            *(pl.Series(n, columns[n], pl.Int128) for n in ("__tot", "__ptot", "__pcum")),
+            pl.Series("__sq", columns["__sq"], pl.Float64),
             pl.Series("__min", columns["__min"], pl.Float64),
             pl.Series("__max", columns["__max"], pl.Float64),
             __xp=pl.when(pl.col("__xi") > 0).then(pl.col("__xi")).otherwise(pl.lit(0, pl.Int128)),
@@ -209,7 +210,7 @@ def _stats(
         ahead_xp + max(xi, 0),
         min(values),
         max(values),
-        sq,
+        (n * sq - tot * tot) / n,  # the sum of squared deviations, exact until this division
     )
 
 

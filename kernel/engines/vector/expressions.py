@@ -308,12 +308,12 @@ def _rank_by_windows(
             __pcum=over(nw.col("__xp").cum_sum(), ordered=True),
             __min=over(nw.col("__x").min()),
             __max=over(nw.col("__x").max()),
-            __sq=over((xi * xi).sum()),
         )
+        .with_columns(__sq=over((_deviation(nw, exact) ** 2).sum()))
     )
     # Ratios of exact integers, rounded so that 3/5 is 0.6 on every backend (polars may
     # divide by multiplying with the reciprocal) and `top_share(x) <= 0.6` holds for it.
-    rank = nw.when(nw.col(member)).then(_rank(func, nw).round(DIGITS)).alias(out)
+    rank = nw.when(nw.col(member)).then(_rank(func, nw, exact).round(DIGITS)).alias(out)
     return ranked.with_columns(rank).drop(*RANK_TEMPORARIES)
 
 
@@ -365,17 +365,16 @@ def _rank_by_sorting(
             __pcum=running(pl.col("__xp").cum_sum()),
             __min=total(pl.col("__x").min()),
             __max=total(pl.col("__x").max()),
-            __sq=total((xi * xi).sum()),
         )
+        .with_columns(__sq=total((_deviation(pl, pl.Int128) ** 2).sum()))
     )
     rank = pl.when(inside).then(_rank(func, pl).round(DIGITS)).alias(out)
     return ranked.with_columns(rank).drop(*RANK_TEMPORARIES, "__all")
 
 
-def _rank(func: str, ns: Any) -> Any:
+def _rank(func: str, ns: Any, exact: Any = None) -> Any:
     """The ranking function ``func`` from the running columns, in narwhals or polars (``ns``)."""
     pos, n = ns.col("__pos"), ns.col("__n")
-    tot = ns.col("__tot").cast(ns.Float64)
     if func == "top_share":
         return pos / n
     if func == "pct_rank":
@@ -403,11 +402,28 @@ def _rank(func: str, ns: Any) -> Any:
             .then((ns.col("__x") - ns.col("__min")) / divisor)
             .otherwise(ns.lit(0.0))
         )
-    # zscore from exact totals: variance = E[x²] - E[x]², in units of 1/SCALE
-    mean = tot / n
-    variance = ns.col("__sq").cast(ns.Float64) / n - mean * mean
-    deviation = ns.col("__xi").cast(ns.Float64) - mean
+    # zscore: the deviation from the exact mean over the square root of the variance, __sq
+    # being the sum of squared deviations (see _deviation), in units of 1/SCALE
+    variance = ns.col("__sq").cast(ns.Float64) / n
+    deviation = _deviation(ns, ns.Int128 if exact is None else exact)
     return ns.when(variance > 0).then(deviation / variance.sqrt()).otherwise(ns.lit(0.0))
+
+
+def _deviation(ns: Any, exact: Any) -> Any:
+    """A member's deviation from the mean of its partition, in float64 and units of 1/SCALE
+    (``ns``: narwhals or polars; ``exact``: the integer type; needs ``__xi``, ``__tot``, ``__n``).
+
+    A z-score is not money: its variance is taken in floating point, as the mean of squared
+    deviations (two passes), never as a sum of squared amounts: squares of 128-bit amounts
+    wrapped around on polars and stopped DuckDB from 10^15 per customer, and E[x²] - E[x]² in
+    float64 loses every digit of a small spread around a large mean. The deviation is taken
+    exactly from the whole part of the mean (integers), then the fraction is subtracted, so
+    1e15 + 0.0001 and 1e15 + 0.0002 still differ by 1.
+    """
+    n = ns.col("__n").cast(exact)
+    whole = ns.col("__tot") // n
+    fraction = (ns.col("__tot") - whole * n).cast(ns.Float64) / ns.col("__n")
+    return (ns.col("__xi") - whole).cast(ns.Float64) - fraction
 
 
 def _constant(node: Expr) -> str | float | bool:
