@@ -49,6 +49,11 @@ def money(value: float | int) -> str:
     return f"{value:,.2f}"
 
 
+def percent(share: float, digits: int = 1) -> str:
+    """A share as a percentage: ``0.4215`` is ``42.2%`` (``digits`` decimals)."""
+    return f"{share * 100:.{digits}f}%"
+
+
 def literal(value: Any) -> str:
     """A value as a ruleset writes it, for messages: ``'A'``, ``true``, ``12``, ``0.5``."""
     if isinstance(value, bool):

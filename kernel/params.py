@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tierkit.contract import Param
-from tierkit.numbers import literal
+from tierkit.numbers import literal, number
 
 _ACCEPTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "integer": ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
@@ -27,9 +27,9 @@ def check_param_value(param: Param, value: Any) -> str | None:
         return f"must be {what}, found {_show(value)}"
     if isinstance(value, int | float) and not isinstance(value, bool):
         if param.minimum is not None and value < param.minimum:
-            return f"must be at least {param.minimum:g}, found {value}"
+            return f"must be at least {number(param.minimum)}, found {value}"
         if param.maximum is not None and value > param.maximum:
-            return f"must be at most {param.maximum:g}, found {value}"
+            return f"must be at most {number(param.maximum)}, found {value}"
     return None
 
 

@@ -21,6 +21,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from tierkit.contract import Criterion, Param, Strategy, TableNeed, ValueType
+from tierkit.numbers import number
 from tierkit.registry import (
     ENTRY_POINT_GROUP,
     Registry,
@@ -120,11 +121,11 @@ def _range(c: Criterion) -> str:
     """The declared range (``0 to 1``), or empty when none is declared."""
     low, high = c.minimum, c.maximum
     if low is not None and high is not None:
-        return f"{low:g} to {high:g}"
+        return f"{number(low)} to {number(high)}"
     if low is not None:
-        return f"{low:g} or more"
+        return f"{number(low)} or more"
     if high is not None:
-        return f"{high:g} or less"
+        return f"{number(high)} or less"
     return ""
 
 
@@ -315,9 +316,9 @@ def _allowed(p: Param) -> str:
         return ", ".join(f"`{c}`" for c in p.choices)
     bounds = []
     if p.minimum is not None:
-        bounds.append(f"≥ {p.minimum:g}")
+        bounds.append(f"≥ {number(p.minimum)}")
     if p.maximum is not None:
-        bounds.append(f"≤ {p.maximum:g}")
+        bounds.append(f"≤ {number(p.maximum)}")
     kinds = {"integer": "whole numbers", "number": "numbers", "text": "any text"}
     what = kinds.get(p.type, "`true`, `false`")
     return what + (" " + " and ".join(bounds) if bounds else "")

@@ -20,6 +20,7 @@ from tierkit.cli.options import (
     existing_store,
 )
 from tierkit.errors import UsageError
+from tierkit.numbers import percent
 from tierkit.shipped import resolve_ruleset_path
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def compare(
     lines = [
         f"{o['category']}: {o['in_first']:,} under the first, {o['in_second']:,} under the second, "
         f"{o['in_both']:,} under both ("
-        + ("-" if o["overlap"] is None else f"{o['overlap']:.0%}")
+        + ("-" if o["overlap"] is None else percent(o["overlap"], 0))
         + " of either)"
         for o in overlap
     ]

@@ -21,6 +21,7 @@ from tierkit.cli.options import (
     StrategyOption,
     as_of_date,
 )
+from tierkit.numbers import money, percent
 from tierkit.shipped import resolve_ruleset_path
 
 if TYPE_CHECKING:
@@ -122,16 +123,16 @@ def print_summary(
         table.add_row(
             str(row["category"]),
             f"{row['customers']:,}",
-            f"{row['customer_share']:.1%}",
-            f"{row['value']:,.2f}",
-            *([f"{row.get('value_losses') or 0.0:,.2f}"] if losses else []),
-            "-" if share is None else f"{share:.1%}",
+            percent(row["customer_share"]),
+            money(row["value"]),
+            *([money(row.get("value_losses") or 0.0)] if losses else []),
+            "-" if share is None else percent(share),
         )
     console.print(table)
     if losses:
         console.print(
-            f"value: net total {totals['net']:,.2f} (positive {totals['positive']:,.2f}, "
-            f"losses {totals['losses']:,.2f}); shares are of the positive total"
+            f"value: net total {money(totals['net'])} (positive {money(totals['positive'])}, "
+            f"losses {money(totals['losses'])}); shares are of the positive total"
         )
     for line in skipped_lines(manifest.get("data") or {}):
         console.print(line)

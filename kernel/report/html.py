@@ -29,7 +29,7 @@ def count(n: Any) -> str:
 
 
 def share(x: Any, digits: int = 1) -> str:
-    return "—" if x is None else f"{float(x) * 100:.{digits}f}%"
+    return "—" if x is None else numbers.percent(float(x), digits)
 
 
 def money(v: Any) -> str:

@@ -33,19 +33,21 @@ class ExpressionChecker(OperatorChecks, CallChecks):
     """Types every node of one expression, collecting every problem."""
 
     def _visit(self, node: Expr) -> Type | None:
-        if isinstance(node, Literal):
-            return literal_type(node.value)
-        if isinstance(node, ListLit):
-            return self.list_literal(node)
-        if isinstance(node, Name):
-            return self.name(node)
-        if isinstance(node, Previous):
-            return self.previous(node)
-        if isinstance(node, Unary):
-            return self.unary(node)
-        if isinstance(node, Binary):
-            return self.binary(node)
-        return self.call(node)
+        match node:
+            case Literal(value=value):
+                return literal_type(value)
+            case ListLit():
+                return self.list_literal(node)
+            case Name():
+                return self.name(node)
+            case Previous():
+                return self.previous(node)
+            case Unary():
+                return self.unary(node)
+            case Binary():
+                return self.binary(node)
+            case Call():
+                return self.call(node)
 
 
 def check_expression(

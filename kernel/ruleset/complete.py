@@ -76,36 +76,39 @@ _TYPES = {
 
 
 def _constant_kind(node: Expr) -> str | None:
-    if isinstance(node, Literal):
-        value = node.value
-        return (
-            "boolean" if isinstance(value, bool) else "text" if isinstance(value, str) else "number"
-        )
-    if isinstance(node, Unary) and node.op in ("-", "+") and isinstance(node.operand, Literal):
-        return "number"
-    if isinstance(node, Call) and node.func == "date":
-        return "date"
-    if isinstance(node, ListLit) and node.items:
-        return _constant_kind(node.items[0])
+    match node:
+        case Literal(value=bool()):
+            return "boolean"
+        case Literal(value=str()):
+            return "text"
+        case Literal():
+            return "number"
+        case Unary(op="-" | "+", operand=Literal()):
+            return "number"
+        case Call(func="date"):
+            return "date"
+        case ListLit(items=(first, *_)):
+            return _constant_kind(first)
     return None
 
 
 def _kinds(node: Expr, kinds: dict[str, str], logical: bool) -> None:
     """What each part is (number, text, true/false, date), from the constants it meets."""
-    if isinstance(node, Unary) and node.op == "not":
-        _kinds(node.operand, kinds, True)
-    elif isinstance(node, Binary) and node.op in ("and", "or"):
-        _kinds(node.left, kinds, True)
-        _kinds(node.right, kinds, True)
-    elif isinstance(node, Binary) and node.op in ("==", "!=", "<", "<=", ">", ">=", "in", "not in"):
-        for side, other in ((node.left, node.right), (node.right, node.left)):
-            kind = _constant_kind(other)
-            if kind is not None and _constant_kind(side) is None:
-                kinds.setdefault(unparse(side), kind)
-    elif isinstance(node, Call) and node.func == "missing" and node.args:
-        kinds.setdefault("missing " + unparse(node.args[0]), "number")
-    elif logical and isinstance(node, Name | Previous | Call):
-        kinds[unparse(node)] = "boolean"
+    match node:
+        case Unary(op="not", operand=operand):
+            _kinds(operand, kinds, True)
+        case Binary(op="and" | "or", left=left, right=right):
+            _kinds(left, kinds, True)
+            _kinds(right, kinds, True)
+        case Binary(op="==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not in"):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                kind = _constant_kind(other)
+                if kind is not None and _constant_kind(side) is None:
+                    kinds.setdefault(unparse(side), kind)
+        case Call(func="missing", args=(first, *_)):
+            kinds.setdefault("missing " + unparse(first), "number")
+        case Name() | Previous() | Call() if logical:
+            kinds[unparse(node)] = "boolean"
 
 
 _LOGICAL = ("and", "or", "==", "!=", "<", "<=", ">", ">=", "in", "not in")
@@ -116,12 +119,14 @@ def _types(node: Expr, kinds: dict[str, str], types: dict[Expr, Type]) -> None:
     kind = None if logical or _constant_kind(node) is not None else kinds.get(unparse(node))
     if kind is not None:
         types[node] = _TYPES.get(kind, _TYPES["number"])
-    children: tuple[Expr, ...] = ()
-    if isinstance(node, Unary):
-        children = (node.operand,)
-    elif isinstance(node, Binary):
-        children = (node.left, node.right)
-    elif isinstance(node, Call):
-        children = node.args
+    match node:
+        case Unary(operand=operand):
+            children: tuple[Expr, ...] = (operand,)
+        case Binary(left=left, right=right):
+            children = (left, right)
+        case Call(args=args):
+            children = args
+        case _:
+            children = ()
     for child in children:
         _types(child, kinds, types)

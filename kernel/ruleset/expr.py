@@ -95,15 +95,17 @@ MEMBERSHIP = ("in", "not in")
 
 def children(node: Expr) -> tuple[Expr, ...]:
     """The sub-expressions of ``node``, left to right (keyword arguments' values included)."""
-    if isinstance(node, Unary):
-        return (node.operand,)
-    if isinstance(node, Binary):
-        return (node.left, node.right)
-    if isinstance(node, Call):
-        return (*node.args, *(k.value for k in node.kwargs))
-    if isinstance(node, ListLit):
-        return node.items
-    return ()
+    match node:
+        case Unary(operand=operand):
+            return (operand,)
+        case Binary(left=left, right=right):
+            return (left, right)
+        case Call(args=args, kwargs=kwargs):
+            return (*args, *(k.value for k in kwargs))
+        case ListLit(items=items):
+            return items
+        case Literal() | Name() | Previous():
+            return ()
 
 
 def walk(tree: Expr) -> Iterator[Expr]:
@@ -117,25 +119,26 @@ def walk(tree: Expr) -> Iterator[Expr]:
 
 def unparse(node: Expr) -> str:
     """The expression as canonical text (used to name atoms and in explanations)."""
-    if isinstance(node, Literal):
-        if isinstance(node.value, bool):
-            return "true" if node.value else "false"
-        if isinstance(node.value, str):
-            return repr(node.value)
-        return repr(node.value)
-    if isinstance(node, ListLit):
-        return "[" + ", ".join(unparse(i) for i in node.items) + "]"
-    if isinstance(node, Name):
-        return node.name
-    if isinstance(node, Previous):
-        return f"previous.{node.name}"
-    if isinstance(node, Unary):
-        sep = " " if node.op == "not" else ""
-        return f"{node.op}{sep}{_wrap(node.operand)}"
-    if isinstance(node, Binary):
-        return f"{_wrap(node.left)} {node.op} {_wrap(node.right)}"
-    args = [unparse(a) for a in node.args] + [f"{k.name}={unparse(k.value)}" for k in node.kwargs]
-    return f"{node.func}({', '.join(args)})"
+    match node:
+        case Literal(value=bool() as value):
+            return "true" if value else "false"
+        case Literal(value=value):
+            return repr(value)
+        case ListLit(items=items):
+            return "[" + ", ".join(unparse(i) for i in items) + "]"
+        case Name(name=name):
+            return name
+        case Previous(name=name):
+            return f"previous.{name}"
+        case Unary(op=op, operand=operand):
+            sep = " " if op == "not" else ""
+            return f"{op}{sep}{_wrap(operand)}"
+        case Binary(op=op, left=left, right=right):
+            return f"{_wrap(left)} {op} {_wrap(right)}"
+        case Call(func=func, args=call_args, kwargs=kwargs):
+            args = [unparse(a) for a in call_args]
+            args += [f"{k.name}={unparse(k.value)}" for k in kwargs]
+            return f"{func}({', '.join(args)})"
 
 
 def _wrap(node: Expr) -> str:

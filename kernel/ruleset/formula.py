@@ -109,14 +109,15 @@ class Translator:
         return self.formula(tree, types, False)
 
     def formula(self, node: Expr, types: Mapping[Expr, Type], negate: bool) -> Formula:
-        if isinstance(node, Literal) and isinstance(node.value, bool):
-            return node.value != negate
-        if isinstance(node, Unary) and node.op == "not":
-            return self.formula(node.operand, types, not negate)
-        if isinstance(node, Binary) and node.op in ("and", "or"):
-            left = self.formula(node.left, types, negate)
-            right = self.formula(node.right, types, negate)
-            return conj(left, right) if (node.op == "and") != negate else disj(left, right)
+        match node:
+            case Literal(value=bool() as value):
+                return value != negate
+            case Unary(op="not", operand=operand):
+                return self.formula(operand, types, not negate)
+            case Binary(op="and" | "or" as op, left=left_node, right=right_node):
+                left = self.formula(left_node, types, negate)
+                right = self.formula(right_node, types, negate)
+                return conj(left, right) if (op == "and") != negate else disj(left, right)
         atom = self.atom(node, types)
         if atom is None:  # a true/false value of its own
             if isinstance(node, Name) and node.name in self._derived:
@@ -268,19 +269,19 @@ _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 def _constant(node: Expr) -> float | str | bool | None:
     """A constant's value (numbers and dates as floats, dates as day numbers), else None."""
-    if isinstance(node, Literal):
-        value = node.value
-        return value if isinstance(value, str | bool) else float(value)
-    if isinstance(node, Unary) and node.op in ("-", "+"):
-        inner = _constant(node.operand)
-        if isinstance(inner, float):
-            return -inner if node.op == "-" else inner
-        return None
-    if isinstance(node, Call) and node.func == "date" and len(node.args) == 1:
-        arg = node.args[0]
-        if isinstance(arg, Literal) and isinstance(arg.value, str):
+    match node:
+        case Literal(value=str() | bool() as value):
+            return value
+        case Literal(value=value):
+            return float(value)
+        case Unary(op="-" | "+" as op, operand=operand):
+            inner = _constant(operand)
+            if isinstance(inner, float):
+                return -inner if op == "-" else inner
+            return None
+        case Call(func="date", args=(Literal(value=str() as text),)):
             try:
-                return float(dt.date.fromisoformat(arg.value).toordinal())
+                return float(dt.date.fromisoformat(text).toordinal())
             except ValueError:
                 return None
     return None
@@ -319,23 +320,27 @@ def _bands_domain(tree: Expr) -> NumberSet | None:
 
 def substitute(formula: Formula, key: str, value: Representative) -> Formula:
     """The formula with the term ``key`` set to ``value``."""
-    if isinstance(formula, Atom):
-        return member(value, formula.values) if formula.term == key else formula
-    if isinstance(formula, And):
-        return conj(*(substitute(p, key, value) for p in formula.parts))
-    if isinstance(formula, Or):
-        return disj(*(substitute(p, key, value) for p in formula.parts))
+    match formula:
+        case Atom(term=term, values=values):
+            return member(value, values) if term == key else formula
+        case And(parts=parts):
+            return conj(*(substitute(p, key, value) for p in parts))
+        case Or(parts=parts):
+            return disj(*(substitute(p, key, value) for p in parts))
     return formula
 
 
 def negate(formula: Formula) -> Formula:
     """The formula's negation, with ``not`` pushed down to the atoms."""
-    if isinstance(formula, bool):
-        return not formula
-    if isinstance(formula, Atom):
-        return Atom(formula.term, ~formula.values)
-    parts = tuple(negate(p) for p in formula.parts)
-    return disj(*parts) if isinstance(formula, And) else conj(*parts)
+    match formula:
+        case bool():
+            return not formula
+        case Atom(term=term, values=values):
+            return Atom(term, ~values)
+        case And(parts=parts):
+            return disj(*(negate(p) for p in parts))
+        case Or(parts=parts):
+            return conj(*(negate(p) for p in parts))
 
 
 def evaluate(formula: Formula, values: Mapping[str, Representative]) -> bool:

@@ -64,22 +64,24 @@ class Compiler:
 
     def expr(self, node: Expr, level: bool) -> nw.Expr:
         """``node`` as an expression over the periods frame (``level``) or the customers frame."""
-        if isinstance(node, Literal):
-            return nw.lit(node.value)
-        if isinstance(node, ListLit):
-            raise AssertionError("lists are compiled by their operator")
-        if isinstance(node, Name):
-            return self.name(node.name, level)
-        if isinstance(node, Previous):
-            return self.name(f"previous.{node.name}", level)
-        if isinstance(node, Unary):
-            operand = self.expr(node.operand, level)
-            if node.op == "not":
-                return ~operand.fill_null(False)
-            return -operand if node.op == "-" else operand
-        if isinstance(node, Binary):
-            return self.binary(node, level)
-        return self.call(node, level)
+        match node:
+            case Literal(value=value):
+                return nw.lit(value)
+            case ListLit():
+                raise AssertionError("lists are compiled by their operator")
+            case Name(name=name):
+                return self.name(name, level)
+            case Previous(name=name):
+                return self.name(f"previous.{name}", level)
+            case Unary(op=op, operand=inner):
+                operand = self.expr(inner, level)
+                if op == "not":
+                    return ~operand.fill_null(False)
+                return -operand if op == "-" else operand
+            case Binary():
+                return self.binary(node, level)
+            case Call():
+                return self.call(node, level)
 
     def name(self, name: str, level: bool) -> nw.Expr:
         if level and not self.frames.is_period_column(name):
