@@ -214,8 +214,9 @@ def test_the_python_explain_shows_the_override_too(tmp_path: Path) -> None:
     first = tierkit.evaluate("vip-monthly", out, as_of="2026-01-01", store=store)
     customer = first.results.filter(pl.col("category") == "C")["customer_id"][0]
     until = date.today() + timedelta(days=30)
-    store.add_override(customer, "category", "A", reason="Merger", approved_by="J. Doe",
-                       valid_until=until)
+    store.add_override(
+        customer, "category", "A", reason="Merger", approved_by="J. Doe", valid_until=until
+    )
     again = tierkit.evaluate("vip-monthly", out, as_of="2026-01-01", store=store, save=False)
     [explained] = tierkit.explain(again, [customer])
     category = explained.decisions[0]
@@ -330,8 +331,10 @@ def test_the_quickstart_report_excel_and_watch_pages_run_as_written(
             assert expected in lines_of(demo), expected
     assert lines_of(outputs["quickstart.md validate abc.yaml"]) == lines_of(shown[1])
     evaluated = lines_of(
-        outputs["quickstart.md evaluate abc.yaml --data tierkit-demo --as-of 2026-01-01 --out "
-                "abc-results.csv"]
+        outputs[
+            "quickstart.md evaluate abc.yaml --data tierkit-demo --as-of 2026-01-01 --out "
+            "abc-results.csv"
+        ]
     )
     [table] = [block for block in shown if block.startswith("abc-cash")]
     assert [x for x in lines_of(table) if not x.startswith("run ")] == [
