@@ -82,6 +82,13 @@ def test_explain_shows_the_override_in_force(tmp_path: Path) -> None:
     results = pl.read_csv(out / "results.csv")
     customer = results.filter(pl.col("category") == "C")["customer_id"][0]
     until = (date.today() + timedelta(days=400)).isoformat()
+    misspelled = ["overrides", "add", customer, "--decision", "categroy", "--value", "A"]
+    code, output = run(*misspelled, "--reason", "r", "--approved-by", "x", "--until", until)
+    assert code == 2, output
+    assert (
+        "--decision 'categroy': no stored run has such a decision (did you mean 'category'?); "
+        "the runs have category, key_partner." in " ".join(output.split())
+    )
     add = ["overrides", "add", customer, "--decision", "category", "--value", "A"]
     code, output = run(*add, "--reason", "Merger", "--approved-by", "J. Doe", "--until", until)
     assert code == 0, output
