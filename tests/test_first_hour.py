@@ -367,6 +367,7 @@ def test_the_quickstart_report_excel_and_watch_pages_run_as_written(
     # the watch page: the event makes C0000002 an A customer
     watched = outputs["watch.md watch abc-pareto --data ./tierkit-demo --events november.jsonl"]
     assert '"watch": "started"' in watched
+    assert "watch: 1 event, " in watched and ", 0 bad events skipped" in watched
     assert '{"customer": "C0000002", "decision": "category", "old": "C", "new": "A"' in watched
 
 
