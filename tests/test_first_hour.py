@@ -357,6 +357,17 @@ def test_the_quickstart_report_excel_and_watch_pages_run_as_written(
     assert results[0] == header
     assert customer in results
 
+    # the command-line reference shows the same evaluation, and explains another customer
+    [table] = [block for block in text_blocks("cli.md") if block.startswith("abc-cash")]
+    assert [x for x in lines_of(table) if not x.startswith("run ")] == [
+        x for x in evaluated if not x.startswith("run ")
+    ]
+    [explained] = [block for block in text_blocks("cli.md") if block.startswith("C0000002")]
+    [(line, words, _)] = [c for c in doc_commands("cli.md") if c[1][:2] == ["tierkit", "explain"]]
+    code, output = run(*words[1:])
+    assert code == 0, output
+    assert lines_of(output) == lines_of(explained), f"docs/cli.md:{line}"
+
     # the report page: two net-profit months, then the report of the latest
     assert "report: report.html (" in outputs["report.md report latest --out report.html"]
     assert "2,000 customers" in outputs["report.md report latest --out report.html"]
