@@ -82,6 +82,13 @@ def test_explain_shows_the_override_in_force(tmp_path: Path) -> None:
     results = pl.read_csv(out / "results.csv")
     customer = results.filter(pl.col("category") == "C")["customer_id"][0]
     until = (date.today() + timedelta(days=400)).isoformat()
+    misspelled = ["overrides", "add", customer, "--decision", "categroy", "--value", "A"]
+    code, output = run(*misspelled, "--reason", "r", "--approved-by", "x", "--until", until)
+    assert code == 2, output
+    assert (
+        "--decision 'categroy': no stored run has such a decision (did you mean 'category'?); "
+        "the runs have category, key_partner." in " ".join(output.split())
+    )
     add = ["overrides", "add", customer, "--decision", "category", "--value", "A"]
     code, output = run(*add, "--reason", "Merger", "--approved-by", "J. Doe", "--until", until)
     assert code == 0, output
@@ -214,8 +221,9 @@ def test_the_python_explain_shows_the_override_too(tmp_path: Path) -> None:
     first = tierkit.evaluate("vip-monthly", out, as_of="2026-01-01", store=store)
     customer = first.results.filter(pl.col("category") == "C")["customer_id"][0]
     until = date.today() + timedelta(days=30)
-    store.add_override(customer, "category", "A", reason="Merger", approved_by="J. Doe",
-                       valid_until=until)
+    store.add_override(
+        customer, "category", "A", reason="Merger", approved_by="J. Doe", valid_until=until
+    )
     again = tierkit.evaluate("vip-monthly", out, as_of="2026-01-01", store=store, save=False)
     [explained] = tierkit.explain(again, [customer])
     category = explained.decisions[0]
@@ -235,3 +243,152 @@ def test_the_durable_engine_names_its_backend_even_when_missing(
     code, output = run("evaluate", "vip-monthly", *args)
     assert code == 2, output
     assert "the durable engine runs with the polars backend" in output
+
+
+# --------------------------------------------------------------------------------------------
+# the quickstart's commands, then those of the report, Excel and watch pages, as written, in
+# one fresh folder (the order a new user follows them in)
+
+# commands of the docs that a test folder cannot run as written, and why
+NOT_RUN = {
+    "python3": "makes the environment: .ci/run does",
+    "pip": "installs a package",
+    "python": "runs a benchmark or the test suite",
+    "chromium": "a browser",
+}
+
+
+def doc_commands(name: str) -> list[tuple[int, list[str], str | None]]:
+    """Every command of a docs page's ```bash blocks: (line, words, the file `>` writes to)."""
+    text = (ROOT / "docs" / name).read_text(encoding="utf-8")
+    commands = []
+    for match in re.finditer(r"```bash\n(.*?)```", text, flags=re.DOTALL):
+        first = text.count("\n", 0, match.start()) + 2
+        for offset, line in enumerate(match.group(1).replace("\\\n", " ").splitlines()):
+            for part in line.split("&&"):
+                words = shlex.split(part, comments=True)
+                if not words:
+                    continue
+                target = None
+                if ">" in words:
+                    at = words.index(">")
+                    words, target = words[:at], words[at + 1]
+                commands.append((first + offset, words, target))
+    return commands
+
+
+def text_blocks(name: str) -> list[str]:
+    text = (ROOT / "docs" / name).read_text(encoding="utf-8")
+    return re.findall(r"```text\n(.*?)```", text, flags=re.DOTALL)
+
+
+def quickstart_ruleset() -> str:
+    text = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    return re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)[0]
+
+
+def lines_of(output: str) -> list[str]:
+    return [line.rstrip() for line in output.strip().splitlines()]
+
+
+def test_the_quickstart_report_excel_and_watch_pages_run_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TIERKIT_STORE")  # the default store, tierkit.duckdb here, as for a user
+    (tmp_path / "abc.yaml").write_text(quickstart_ruleset(), encoding="utf-8")
+    (tmp_path / "november.jsonl").write_text(  # watch.md's event
+        '{"table": "payments", "row": {"customer_id": "C0000002", "paid_at": "2026-11-03",'
+        ' "amount": 50000}}\n',
+        encoding="utf-8",
+    )
+    outputs: dict[str, str] = {}
+    done: set[tuple[str, ...]] = set()
+    for page in ("quickstart.md", "report.md", "excel.md", "watch.md"):
+        for line, words, target in doc_commands(page):
+            where = f"docs/{page}:{line}: {shlex.join(words)}"
+            if words[0] == "tail" and "|" in words:  # `tail -f FILE | tierkit watch …`
+                words = words[words.index("|") + 1 :]
+            program, args = words[0].removeprefix(".venv/bin/"), words[1:]
+            if program in NOT_RUN:
+                continue
+            if program == "ls":
+                assert all((tmp_path / arg).exists() for arg in args), where
+                continue
+            assert program == "tierkit", f"{where}: teach this test to run it"
+            if args[:1] == ["watch"]:
+                args = [*args, "--events", "november.jsonl"]  # the events tail -f would give
+            if tuple(args) in done and args[0] == "demo":
+                continue  # the same demo again writes the same files: once is enough here
+            if args[:2] == ["validate", "abc.yaml"] and tuple(args) in done:
+                continue  # the quickstart shows the broken file in between, tested below
+            code, output = run(*args)
+            assert code == 0, (where, output)
+            assert "internal error" not in output and "Traceback" not in output, (where, output)
+            if target:
+                (tmp_path / target).write_text(output, encoding="utf-8")
+            done.add(tuple(args))
+            outputs[f"{page} {shlex.join(args)}"] = output
+
+    # what the quickstart shows is what the commands print (the run ids aside)
+    shown = text_blocks("quickstart.md")
+    demo = outputs["quickstart.md demo --as-of 2026-01-01"]
+    for expected in lines_of(shown[0]):
+        if expected != "…" and not expected.startswith("run "):
+            assert expected in lines_of(demo), expected
+    assert lines_of(outputs["quickstart.md validate abc.yaml"]) == lines_of(shown[1])
+    evaluated = lines_of(
+        outputs[
+            "quickstart.md evaluate abc.yaml --data tierkit-demo --as-of 2026-01-01 --out "
+            "abc-results.csv"
+        ]
+    )
+    [table] = [block for block in shown if block.startswith("abc-cash")]
+    assert [x for x in lines_of(table) if not x.startswith("run ")] == [
+        x for x in evaluated if not x.startswith("run ")
+    ]
+    [explained] = [block for block in shown if block.startswith("C0000018")]
+    assert lines_of(
+        outputs["quickstart.md explain abc.yaml C0000018 --data tierkit-demo --as-of 2026-01-01"]
+    ) == lines_of(explained)
+    [row] = [block for block in shown if block.startswith("customer_id,")]
+    header, customer = lines_of(row)
+    results = (tmp_path / "abc-results.csv").read_text(encoding="utf-8").splitlines()
+    assert results[0] == header
+    assert customer in results
+
+    # the command-line reference shows the same evaluation, and explains another customer
+    [table] = [block for block in text_blocks("cli.md") if block.startswith("abc-cash")]
+    assert [x for x in lines_of(table) if not x.startswith("run ")] == [
+        x for x in evaluated if not x.startswith("run ")
+    ]
+    [explained] = [block for block in text_blocks("cli.md") if block.startswith("C0000002")]
+    [(line, words, _)] = [c for c in doc_commands("cli.md") if c[1][:2] == ["tierkit", "explain"]]
+    code, output = run(*words[1:])
+    assert code == 0, output
+    assert lines_of(output) == lines_of(explained), f"docs/cli.md:{line}"
+
+    # the report page: two net-profit months, then the report of the latest
+    assert "report: report.html (" in outputs["report.md report latest --out report.html"]
+    assert "2,000 customers" in outputs["report.md report latest --out report.html"]
+    assert (tmp_path / "report.html").stat().st_size > 100_000
+    # the Excel page: the workbook goes round and its examples pass
+    assert (tmp_path / "rules.xlsx").is_file() and (tmp_path / "ruleset.yaml").is_file()
+    assert "17 examples: 17 passed" in outputs["excel.md test ruleset.yaml"]
+    # the watch page: the event makes C0000002 an A customer
+    watched = outputs["watch.md watch abc-pareto --data ./tierkit-demo --events november.jsonl"]
+    assert '"watch": "started"' in watched
+    assert "watch: 1 event, " in watched and ", 0 bad events skipped" in watched
+    assert '{"customer": "C0000002", "decision": "category", "old": "C", "new": "A"' in watched
+
+
+def test_the_quickstart_broken_ruleset_reads_as_shown(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    broken = re.findall(r"<!-- invalid -->\n```yaml\n(.*?)```", text, flags=re.DOTALL)[0]
+    (tmp_path / "abc.yaml").write_text(broken, encoding="utf-8")
+    [shown] = [block for block in text_blocks("quickstart.md") if block.startswith("abc.yaml:8")]
+    result = CliRunner().invoke(app, ["validate", str(tmp_path / "abc.yaml")])
+    assert result.exit_code == 2
+    assert lines_of(result.output.replace(str(tmp_path / "abc.yaml"), "abc.yaml")) == lines_of(
+        shown
+    )

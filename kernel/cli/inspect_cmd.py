@@ -26,6 +26,8 @@ def plugins(as_json: JsonOption = False) -> None:
 
     Set TIERKIT_PLUGINS=name,name to load only some plugins; TIERKIT_TRACE_HOOKS=1 prints
     every hook call.
+
+    Example: tierkit plugins --json > plugins.json
     """
     from tierkit.registry import get_registry
     from tierkit.ruleset.language import BUILTINS
@@ -110,7 +112,10 @@ def plugins(as_json: JsonOption = False) -> None:
 
 @guarded
 def schema() -> None:
-    """Print the JSON Schema of ruleset files (for editors: see docs/ruleset-reference.md)."""
+    """Print the JSON Schema of ruleset files (for editors: see docs/ruleset-reference.md).
+
+    Example: tierkit schema > ruleset.schema.json
+    """
     from tierkit.ruleset.model import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=2))
@@ -118,7 +123,10 @@ def schema() -> None:
 
 @guarded
 def rulesets(as_json: JsonOption = False) -> None:
-    """List the rulesets shipped with tierkit; use a name wherever a ruleset file is asked."""
+    """List the rulesets shipped with tierkit; use a name wherever a ruleset file is asked.
+
+    Example: tierkit rulesets, then tierkit validate vip-monthly
+    """
     found = shipped_rulesets()
     if as_json:
         print_json({name: str(path) for name, path in found.items()})

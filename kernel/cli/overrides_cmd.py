@@ -165,10 +165,15 @@ def _check_target(
         if decision in known:
             return []  # a shipped ruleset's decision that has not run yet
         if known:
-            scope = f"ruleset '{ruleset}'" if ruleset else "any stored run"
+            scope = (
+                f"ruleset '{ruleset}' has no such decision"
+                if ruleset
+                else "no stored run has such a decision"
+            )
+            where = "it has" if ruleset else "the runs have"
             raise UsageError(
-                f"--decision '{decision}': {scope} has no such decision"
-                f"{did_you_mean(decision, known)}; it has {', '.join(known)}. An override for "
+                f"--decision '{decision}': {scope}"
+                f"{did_you_mean(decision, known)}; {where} {', '.join(known)}. An override for "
                 "a decision no ruleset has would never apply"
             )
         return []

@@ -91,10 +91,14 @@ def watch(
     finally:
         log.release()
     typer.echo(
-        f"watch: {session.events} events, {changes} changes recorded in {store}, "
-        f"{len(session.bad)} bad events skipped",
+        f"watch: {_count(session.events, 'event')}, {_count(changes, 'change')} recorded in "
+        f"{store}, {_count(len(session.bad), 'bad event')} skipped",
         err=True,
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _line(data: Any) -> None:
