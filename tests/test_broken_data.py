@@ -73,6 +73,37 @@ GENERATED.update({
 })
 
 
+def _parquet_amounts(amounts: object) -> Callable[[Path], None]:
+    """payments.parquet of c1 and c2 paid on 2026-06-15, with ``amounts`` (a pyarrow array)."""
+
+    def write(path: Path) -> None:
+        import datetime
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        day = datetime.date(2026, 6, 15)
+        pq.write_table(pa.table({"customer_id": ["c1", "c2"], "paid_at": [day, day],
+                                 "amount": amounts}), path)
+
+    return _table("payments.parquet", write)
+
+
+def _decimal256() -> object:
+    import decimal
+
+    import pyarrow as pa
+
+    return pa.array([decimal.Decimal("1.50"), decimal.Decimal("2")], pa.decimal256(50, 2))
+
+
+GENERATED.update({
+    "parquet-decimal-wider-than-38": (
+        lambda folder: _parquet_amounts(_decimal256())(folder), 2,
+        ["payments.parquet: column 'amount' holds DECIMAL(50, 2), wider than the 38 digits"]),
+})
+
+
 def _run(folder: Path, out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tierkit", "evaluate", "abc-pareto", "--data", str(folder),
