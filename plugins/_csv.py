@@ -60,7 +60,8 @@ def csv_problems(path: Path) -> list[DataProblem]:
             header = []
     if header and not _header(origin, header) and _plain_and_even(path, len(header)):
         return []
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as text:
+    # lines end at \n (polars reads no other line end): a bare \r is found by the csv reader
+    with path.open(encoding="utf-8-sig", errors="replace", newline="\n") as text:
         return _rows(origin, text)
 
 
@@ -84,6 +85,8 @@ def _plain_and_even(path: Path, width: int) -> bool:
         if len(lines.collect_schema()) != 1:
             return False
         line = pl.col("line").str.strip_chars_end("\r")
+        if lines.select(line.str.contains("\r", literal=True).any()).collect().item():
+            return False  # a line ended by a bare \r (an old Mac export): located by _rows
         blank = line.str.strip_chars().fill_null("") == ""
         commas = line.str.count_matches(",", literal=True)
         found = (
@@ -104,7 +107,9 @@ def _rows(origin: str, text: TextIO) -> list[DataProblem]:
     reader = csv.reader(text, strict=True)
     try:
         header = next(reader)
-    except (StopIteration, csv.Error):
+    except csv.Error as exc:
+        return [_unreadable(origin, 1, str(exc))]
+    except StopIteration:
         return [DataProblem(origin, "has no header line")]
     problems = _header(origin, header)
     if problems:
@@ -130,7 +135,7 @@ def _rows(origin: str, text: TextIO) -> list[DataProblem]:
                     'its closing quote (") is missing',
                 )
             ]
-        return [DataProblem(origin, f"line {start}: cannot be read as CSV: {message}")]
+        return [_unreadable(origin, start, message)]
     if count:
         plural = "s have" if count != 1 else " has"
         hint = ""
@@ -148,6 +153,15 @@ def _rows(origin: str, text: TextIO) -> list[DataProblem]:
             )
         )
     return problems
+
+
+def _unreadable(origin: str, line: int, message: str) -> DataProblem:
+    if "new-line character" in message:  # a bare \r, read by polars as part of the field
+        message = (
+            "a line ends with a carriage return alone (\\r, an old Mac line end); "
+            "save it as 'CSV UTF-8 (comma delimited)', whose lines end with \\n or \\r\\n"
+        )
+    return DataProblem(origin, f"line {line}: cannot be read as CSV: {message}")
 
 
 def _wrong(line: int, row: list[str], width: int) -> str:

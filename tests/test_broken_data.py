@@ -73,6 +73,69 @@ GENERATED.update({
 })
 
 
+def _parquet_amounts(amounts: object) -> Callable[[Path], None]:
+    """payments.parquet of c1 and c2 paid on 2026-06-15, with ``amounts`` (a pyarrow array)."""
+
+    def write(path: Path) -> None:
+        import datetime
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        day = datetime.date(2026, 6, 15)
+        pq.write_table(pa.table({"customer_id": ["c1", "c2"], "paid_at": [day, day],
+                                 "amount": amounts}), path)
+
+    return _table("payments.parquet", write)
+
+
+def _decimal256() -> object:
+    import decimal
+
+    import pyarrow as pa
+
+    return pa.array([decimal.Decimal("1.50"), decimal.Decimal("2")], pa.decimal256(50, 2))
+
+
+GENERATED.update({
+    "parquet-decimal-wider-than-38": (
+        lambda folder: _parquet_amounts(_decimal256())(folder), 2,
+        ["payments.parquet: column 'amount' holds DECIMAL(50, 2), wider than the 38 digits"]),
+})
+
+
+def _crlf_with_a_quoted_carriage_return(folder: Path) -> None:
+    (folder / "customers.csv").write_bytes(b'customer_id,name\r\nc1,"Al\rpha"\r\nc2,Beta\r\n')
+    (folder / "payments.csv").write_bytes(b"customer_id,paid_at,amount\r\nc1,2026-06-15,5\r\n")
+
+
+GENERATED.update(
+    {
+        # polars ends lines at \n only: a bare \r made one row of two (an internal error) or
+        # the whole file one header line ("column 'amount' is missing")
+        "mixed-line-endings": (
+            _payments(
+                lambda p: p.write_bytes(
+                    b"customer_id,paid_at,amount\r\nc1,2026-06-15,5\nc2,2026-06-15,7\rc1,2026-06-16,1\n"
+                )
+            ),
+            2,
+            ["payments.csv: line 3: cannot be read as CSV: a line ends with a carriage return"],
+        ),
+        "carriage-returns-only": (
+            _payments(lambda p: p.write_bytes(b"customer_id,paid_at,amount\rc1,2026-06-15,5\r")),
+            2,
+            ["payments.csv: line 1: cannot be read as CSV: a line ends with a carriage return"],
+        ),
+        "crlf-with-a-quoted-carriage-return": (
+            _crlf_with_a_quoted_carriage_return,
+            0,
+            ["c1,", ",A,", "c2,Beta,C,"],
+        ),
+    }
+)
+
+
 def _run(folder: Path, out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tierkit", "evaluate", "abc-pareto", "--data", str(folder),

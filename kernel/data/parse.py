@@ -40,6 +40,11 @@ def parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr
     """The expression that parses column ``name`` into its contract type, or why it can't."""
     col = pl.col(name)
     text = dtype == pl.String
+    if isinstance(dtype, pl.Decimal) and (dtype.precision or 0) > 38:  # a Parquet DECIMAL(50, 2)
+        return col, (
+            f"column '{name}' holds DECIMAL({dtype.precision}, {dtype.scale}), wider than the 38"
+            " digits tierkit reads; store it as DECIMAL(38, 4) or as text"
+        )
     if kind in (ColumnType.ID, ColumnType.TEXT):
         if dtype.is_float():
             return col, f"column '{name}' holds decimal numbers, expected an identifier or text"
