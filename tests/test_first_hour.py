@@ -392,3 +392,30 @@ def test_the_quickstart_broken_ruleset_reads_as_shown(tmp_path: Path) -> None:
     assert lines_of(result.output.replace(str(tmp_path / "abc.yaml"), "abc.yaml")) == lines_of(
         shown
     )
+
+
+def command_paths() -> list[list[str]]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    paths = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            paths += [[name, sub] for sub in subcommands]
+        else:
+            paths.append([name])
+    return paths
+
+
+def test_there_are_commands_to_check() -> None:
+    assert ["evaluate"] in command_paths() and ["overrides", "add"] in command_paths()
+
+
+@pytest.mark.parametrize("command", command_paths(), ids=" ".join)
+def test_every_command_help_shows_an_example(command: list[str]) -> None:
+    code, output = run(*command, "--help")
+    assert code == 0, output
+    example = re.search(r"Examples?:(.*?)(\n\n|$)", output, flags=re.DOTALL)
+    assert example, output
+    assert f"tierkit {' '.join(command)} " in " ".join(example.group(1).split()), output

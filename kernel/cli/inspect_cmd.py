@@ -125,7 +125,7 @@ def schema() -> None:
 def rulesets(as_json: JsonOption = False) -> None:
     """List the rulesets shipped with tierkit; use a name wherever a ruleset file is asked.
 
-    Example: tierkit rulesets, then tierkit validate vip-monthly
+    Example: tierkit rulesets --json
     """
     found = shipped_rulesets()
     if as_json:
