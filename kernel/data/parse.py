@@ -53,13 +53,13 @@ def parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr
         if text:
             stripped = col.str.strip_chars()
             iso = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}([T ]\S*)?$")
-            return pl.when(iso).then(
-                stripped.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+            return _a_year_from_1(
+                pl.when(iso).then(stripped.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
             ), None
         if dtype == pl.Date:
-            return col, None
+            return _a_year_from_1(col), None
         if isinstance(dtype, pl.Datetime):
-            return col.dt.date(), None
+            return _a_year_from_1(col.dt.date()), None
         return col, f"column '{name}' holds {dtype_name(dtype)}, expected dates"
     if kind == ColumnType.BOOLEAN:
         if dtype == pl.Boolean:
@@ -87,6 +87,12 @@ def parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr
     number = col.str.strip_chars().cast(pl.Float64, strict=False) if text else col.cast(pl.Float64)
     # 'nan' and 'inf' are not numbers, nor is anything beyond LARGEST_NUMBER (1e308 units)
     return pl.when(number.is_finite() & (number.abs() <= LARGEST_NUMBER)).then(number), None
+
+
+def _a_year_from_1(day: pl.Expr) -> pl.Expr:
+    """Null (not a date) before year 1 or after 9999: polars has year 0 and negative years,
+    which no Python date holds."""
+    return pl.when(day.dt.year().is_between(1, 9999)).then(day)
 
 
 MONEY_DIGITS = 30
