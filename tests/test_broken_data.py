@@ -157,6 +157,22 @@ GENERATED.update(
 )
 
 
+GENERATED.update(
+    {
+        # the leading + was dropped before the check, so '+-5' was read as a refund of 5
+        "two-signs": (
+            _payments(
+                lambda p: p.write_text(
+                    "customer_id,paid_at,amount\nc1,2026-06-15,+-5\nc2,2026-06-15,+7.5\n"
+                )
+            ),
+            2,
+            ["payments.csv: column 'amount': 1 value cannot be read as an amount", "row 2"],
+        ),
+    }
+)
+
+
 def test_an_as_of_date_out_of_range(tmp_path: Path) -> None:
     """A window ending in 9999 or starting before year 1 was an internal error."""
     folder = tmp_path / "data"

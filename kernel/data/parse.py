@@ -119,7 +119,7 @@ def money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if dtype.is_float():  # NaN and infinity are not amounts: null, reported by the caller
         fits = col.is_finite() & (col.abs() < LARGEST_FLOAT_AMOUNT)
         return pl.when(fits).then((col * MONEY_SCALE).round(0).cast(wide, strict=False))
-    text = col.str.strip_chars().str.replace_all(r"^\+", "")
+    text = col.str.strip_chars().str.replace(r"^\+([\d.])", "${1}")  # +7.5, not +-5
     valid = text.str.contains(rf"^-?(\d{{1,{MONEY_DIGITS}}}\.?\d{{0,4}}|\.\d{{1,4}})$")
     negative = text.str.starts_with("-")
     digits = text.str.replace("-", "")
