@@ -136,6 +136,59 @@ GENERATED.update(
 )
 
 
+GENERATED.update(
+    {
+        # polars has a year 0, Python's dates do not: the run ended in an internal error
+        "year-zero": (
+            _payments(lambda p: p.write_text("customer_id,paid_at,amount\nc1,0000-01-01,5\n")),
+            2,
+            ["payments.csv: column 'paid_at': 1 value cannot be read as a date", "row 2"],
+        ),
+        "years-1-and-9999": (
+            _payments(
+                lambda p: p.write_text(
+                    "customer_id,paid_at,amount\nc1,0001-01-01,5\nc2,9999-12-31,7\nc2,2026-06-01,3\n"
+                )
+            ),
+            0,
+            ["c1,Alpha,C,", "c2,Beta,A,"],
+        ),
+    }
+)
+
+
+GENERATED.update(
+    {
+        # the leading + was dropped before the check, so '+-5' was read as a refund of 5
+        "two-signs": (
+            _payments(
+                lambda p: p.write_text(
+                    "customer_id,paid_at,amount\nc1,2026-06-15,+-5\nc2,2026-06-15,+7.5\n"
+                )
+            ),
+            2,
+            ["payments.csv: column 'amount': 1 value cannot be read as an amount", "row 2"],
+        ),
+    }
+)
+
+
+def test_an_as_of_date_out_of_range(tmp_path: Path) -> None:
+    """A window ending in 9999 or starting before year 1 was an internal error."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    _payments(lambda p: p.write_text(PAYMENTS))(folder)
+    for day in ("9999-12-31", "0001-01-01"):
+        done = subprocess.run(
+            [sys.executable, "-m", "tierkit", "evaluate", "abc-pareto", "--data", str(folder),
+             "--as-of", day, "--no-store"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+        assert done.returncode == 2, done.stderr
+        assert f"as-of date {day} is out of range" in done.stderr
+        assert "from 1900-01-01 to 9000-12-31" in done.stderr
+
+
 def _run(folder: Path, out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tierkit", "evaluate", "abc-pareto", "--data", str(folder),

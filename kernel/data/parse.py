@@ -53,13 +53,13 @@ def parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr
         if text:
             stripped = col.str.strip_chars()
             iso = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}([T ]\S*)?$")
-            return pl.when(iso).then(
-                stripped.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+            return _a_year_from_1(
+                pl.when(iso).then(stripped.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
             ), None
         if dtype == pl.Date:
-            return col, None
+            return _a_year_from_1(col), None
         if isinstance(dtype, pl.Datetime):
-            return col.dt.date(), None
+            return _a_year_from_1(col.dt.date()), None
         return col, f"column '{name}' holds {dtype_name(dtype)}, expected dates"
     if kind == ColumnType.BOOLEAN:
         if dtype == pl.Boolean:
@@ -89,6 +89,12 @@ def parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr
     return pl.when(number.is_finite() & (number.abs() <= LARGEST_NUMBER)).then(number), None
 
 
+def _a_year_from_1(day: pl.Expr) -> pl.Expr:
+    """Null (not a date) before year 1 or after 9999: polars has year 0 and negative years,
+    which no Python date holds."""
+    return pl.when(day.dt.year().is_between(1, 9999)).then(day)
+
+
 MONEY_DIGITS = 30
 """At most this many digits before the point: 10^30 ten-thousandths fit a 128-bit integer."""
 LARGEST_FLOAT_AMOUNT = 1e30
@@ -115,7 +121,7 @@ def money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return pl.when(fits).then((col * MONEY_SCALE).round(0).cast(wide, strict=False))
     # Text is rounded to four decimals, half away from zero, on its digits (no float): exports
     # write 16.448 as 16.448000000000004, and float and DECIMAL columns are rounded the same way
-    text = col.str.strip_chars().str.replace_all(r"^\+", "")
+    text = col.str.strip_chars().str.replace(r"^\+([\d.])", "${1}")  # +7.5, not +-5
     valid = text.str.contains(rf"^-?(\d{{1,{MONEY_DIGITS}}}\.?\d*|\.\d+)$")
     negative = text.str.starts_with("-")
     digits = text.str.replace("-", "")

@@ -33,6 +33,12 @@ BACKENDS = ("polars", "duckdb", "spark")
 ENGINES = ("vector", "durable")
 
 
+EARLIEST_AS_OF = date(1900, 1, 1)
+LATEST_AS_OF = date(9000, 12, 31)
+"""The as-of dates a run may have: every window (up to 600 years, twice that with a previous
+window) and period end of such a run is a date Python can hold."""
+
+
 def check_options(engine: str, backend: str, as_of: date | str | None, today: date) -> date:
     """The as-of date; a usage error for an unknown engine or backend or a malformed date."""
     if engine not in ENGINES:
@@ -47,10 +53,16 @@ def check_options(engine: str, backend: str, as_of: date | str | None, today: da
         raise UsageError(f"unknown backend '{backend}'; choose one of {', '.join(BACKENDS)}")
     if isinstance(as_of, str):
         try:
-            return date.fromisoformat(as_of)
+            as_of = date.fromisoformat(as_of)
         except ValueError:
             raise UsageError(f"as_of: '{as_of}' is not a date in the form YYYY-MM-DD") from None
-    return as_of or today.replace(day=1)
+    day = as_of or today.replace(day=1)
+    if not EARLIEST_AS_OF <= day <= LATEST_AS_OF:  # windows reach back up to 600 years
+        raise UsageError(
+            f"as-of date {day.isoformat()} is out of range: tierkit evaluates as of a date"
+            f" from {EARLIEST_AS_OF.isoformat()} to {LATEST_AS_OF.isoformat()}"
+        )
+    return day
 
 
 def load(
