@@ -39,7 +39,9 @@ def value_text(value: Any, significant: int = 4) -> str:
     ``missing`` for none, anything else as its text."""
     if value is None:
         return "missing"
-    if isinstance(value, bool | int | float):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
         return number(value, significant)
     return str(value)
 

@@ -130,16 +130,16 @@ def describe(explanation: Explanation) -> str:
         if decision.override is not None:
             lines.extend(_override_lines(decision.name, decision.override, why))
         else:
-            lines.append(f"  {decision.name} = {decision.value}  ({why})")
+            lines.append(f"  {decision.name} = {value_text(decision.value)}  ({why})")
         for rule in decision.rules:
             mark = "→" if rule.decided else " "
             state = "true" if rule.holds else "false"
             if not rule.holds and rule.missing:
                 state = f"false (missing: {', '.join(rule.missing)})"
-            lines.append(f"   {mark} rule {rule.index}: {rule.when}  ⇒ {rule.then}   [{state}]")
+            lines.append(f"   {mark} rule {rule.index}: {rule.when}  ⇒ {value_text(rule.then)}   [{state}]")
         if decision.default is not None:
             mark = "→" if decision.rule == 0 else " "
-            lines.append(f"   {mark} default ⇒ {decision.default}")
+            lines.append(f"   {mark} default ⇒ {value_text(decision.default)}")
     for miss in explanation.near_miss:
         lines.append(f"  near miss: {miss}")
     return "\n".join(lines)
