@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import java_problem
 
 from tierkit.evaluation import evaluate
 
@@ -37,8 +38,14 @@ def write(folder: Path, amounts: dict[str, str]) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("backend", ["polars", "duckdb"])
+@pytest.mark.parametrize(
+    "backend", ["polars", "duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+)
 def test_zscore_of_amounts_of_a_thousand_trillion(tmp_path: Path, backend: str) -> None:
+    if backend == "spark":
+        pytest.importorskip("pyspark", reason="PySpark is not installed")
+        if problem := java_problem():
+            pytest.skip(problem)
     # 1, 2, 3, 4 times 10^15: mean 2.5e15, deviations ±0.5e15 and ±1.5e15, variance
     # (2.25 + 0.25 + 0.25 + 2.25) / 4 = 1.25 (e30), so z = ±0.5 / sqrt(1.25) = ±1/sqrt(5)
     # and ±1.5 / sqrt(1.25) = ±3/sqrt(5). The squares in ten-thousandths are 10^38 and more:

@@ -422,6 +422,9 @@ def _deviation(ns: Any, exact: Any) -> Any:
     exactly from the whole part of the mean (integers), then the fraction is subtracted, so
     1e15 + 0.0001 and 1e15 + 0.0002 still differ by 1.
     """
+    if exact != ns.Int128:  # Spark's 38-digit decimals overflow in floor division: floats
+        mean = ns.col("__tot").cast(ns.Float64) / ns.col("__n")
+        return ns.col("__xi").cast(ns.Float64) - mean
     n = ns.col("__n").cast(exact)
     whole = ns.col("__tot") // n
     fraction = (ns.col("__tot") - whole * n).cast(ns.Float64) / ns.col("__n")
