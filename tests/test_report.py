@@ -696,3 +696,48 @@ def test_a_hundred_thousand_customers_stay_usable_in_chromium(tmp_path: Path) ->
     ids, names = columns["customer_id"]["values"], columns["name"]["values"]
     expected = sum(1 for i, n in zip(ids, names, strict=True) if "11999" in f"{i} {n}")
     assert 0 < matching == expected < 20  # K0011999, Customer 119990 GmbH, Customer 111999 GmbH…
+
+
+# --------------------------------------------------------------------------------------------
+# the JSON the page's script reads, pinned (a change to the report's data types must not change it)
+
+PAGE_DATA = ROOT / "tests" / "report" / "page-data.json"
+
+
+def _pinned(value: Any, runs: Runs) -> Any:
+    """``value`` with what differs from one test run to the next replaced by placeholders: run
+    ids, times of day, the store's folder and the package version."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
+    for name, run_id in (("FIRST", runs.first), ("MAIN", runs.main), ("OTHER", runs.other)):
+        text = text.replace(run_id, f"<{name}>").replace(run_id[:12], f"<{name}:12>")
+        text = text.replace(run_id[:8], f"<{name}:8>")
+    text = text.replace(str(runs.store.parent), "<FOLDER>")
+    text = text.replace(str(ROOT), "<ROOT>")
+    text = re.sub(
+        r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?( ?UTC|[+-]\d\d:\d\d|Z)?", "<TIME>", text
+    )
+    text = re.sub(r'"(tierkit|ruleset_sha256)": "[^"]*"', r'"\1": "<\1>"', text)
+    return _without_timings(json.loads(text))
+
+
+def _without_timings(value: Any) -> Any:
+    """The stages' timings keep their names and lose their seconds."""
+    if isinstance(value, dict):
+        return {
+            k: sorted(v) if k == "timings" and isinstance(v, dict) else _without_timings(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+def test_the_page_data_is_the_pinned_json(runs: Runs) -> None:
+    """tests/report/page-data.json was written from the report's code before its data was typed
+    (``json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True)``)."""
+    from tierkit.report.page import _page_data
+
+    data = build_report_data(HistoryStore(runs.store), runs.main[:8])
+    page = json.loads(embed_json(_page_data(data)))
+    found = _pinned(page, runs)
+    assert found == json.loads(PAGE_DATA.read_text())

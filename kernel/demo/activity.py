@@ -13,7 +13,7 @@ import numpy as np
 
 from tierkit.demo.columns import sequence_within
 from tierkit.demo.profiles import BAD, LATE, PARTIAL, PUNCTUAL, Profiles
-from tierkit.demo.spec import BoolArray, FloatArray, IntArray, Window
+from tierkit.demo.spec import ActivityMonths, BoolArray, FloatArray, IntArray
 
 SEASON = np.array(
     [0.86, 0.88, 0.97, 0.98, 1.00, 0.96, 0.85, 0.82, 1.02, 1.08, 1.22, 1.36], dtype=np.float64
@@ -64,7 +64,7 @@ class Payments:
     amount_cents: IntArray
 
 
-def draw_orders(rng: np.random.Generator, prof: Profiles, window: Window) -> Orders:
+def draw_orders(rng: np.random.Generator, prof: Profiles, window: ActivityMonths) -> Orders:
     """Orders per customer and month: Poisson at the customer's seasonal, trending rate."""
     count, months = len(prof), window.months
     lo = np.maximum(window.bounds[None, :-1], prof.since[:, None])
@@ -95,7 +95,7 @@ def draw_orders(rng: np.random.Generator, prof: Profiles, window: Window) -> Ord
 
 
 def draw_deliveries(
-    rng: np.random.Generator, prof: Profiles, orders: Orders, window: Window
+    rng: np.random.Generator, prof: Profiles, orders: Orders, window: ActivityMonths
 ) -> Deliveries:
     """Delivery against the promised date: mostly on time, some days late, a few weeks late.
     Deliveries on or after the as-of date (and empty shipments) are not delivered yet."""
@@ -157,7 +157,7 @@ def _delays(rng: np.random.Generator, payer: IntArray) -> IntArray:
 
 
 def draw_payments(
-    rng: np.random.Generator, prof: Profiles, inv: Invoices, window: Window
+    rng: np.random.Generator, prof: Profiles, inv: Invoices, window: ActivityMonths
 ) -> Payments:
     """Payments of the invoices: on time, late, in two parts, or never; payments that would
     fall on or after the as-of date have not happened yet."""

@@ -25,7 +25,7 @@ from tierkit.demo.columns import (
     numbered,
 )
 from tierkit.demo.profiles import Profiles, draw_profiles
-from tierkit.demo.spec import CHUNK_SIZE, TABLES, DemoFormat, DemoSpec, IntArray, Window
+from tierkit.demo.spec import CHUNK_SIZE, TABLES, ActivityMonths, DemoFormat, DemoSpec, IntArray
 from tierkit.demo.write import TableWriter
 
 ProgressFn = Callable[[str, int, int], None]
@@ -61,7 +61,7 @@ def chunk_frames(spec: DemoSpec, chunk: int, managers: list[str]) -> dict[str, p
     first = chunk * CHUNK_SIZE + 1
     count = min(CHUNK_SIZE, spec.customers - first + 1)
     rng = np.random.default_rng([spec.seed, _CHUNK_STREAM, chunk])
-    window = Window.of(spec)
+    window = ActivityMonths.of(spec)
     prof = draw_profiles(rng, first, count, window, len(managers))
     digits = numbered(prof.number, spec.id_width)
     ids = ("C" + digits).alias("customer_id")

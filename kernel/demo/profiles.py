@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tierkit.demo import names
-from tierkit.demo.spec import BoolArray, FloatArray, IntArray, Window
+from tierkit.demo.spec import ActivityMonths, BoolArray, FloatArray, IntArray
 
 SIZE_SIGMA = 1.15
 """Spread of log customer size; with arrivals, leavers and order noise the top 20% of
@@ -84,7 +84,7 @@ class Profiles:
 
 
 def draw_profiles(
-    rng: np.random.Generator, first: int, count: int, window: Window, managers: int
+    rng: np.random.Generator, first: int, count: int, window: ActivityMonths, managers: int
 ) -> Profiles:
     """Traits of customers ``first`` … ``first + count - 1``."""
     size = rng.normal(0.0, SIZE_SIGMA, count)
@@ -127,7 +127,7 @@ def _pick(rng: np.random.Generator, count: int, weights: tuple[float, ...]) -> I
     return rng.choice(len(weights), count, p=p).astype(np.int64)
 
 
-def _arrivals(rng: np.random.Generator, count: int, window: Window) -> IntArray:
+def _arrivals(rng: np.random.Generator, count: int, window: ActivityMonths) -> IntArray:
     """Customer-since days: most before the window, the rest spread over it."""
     before = rng.random(count) < SHARE_BEFORE_WINDOW
     span = window.as_of - window.start
@@ -142,7 +142,7 @@ def _leaving(
     since: IntArray,
     has_contract: BoolArray,
     term: IntArray,
-    window: Window,
+    window: ActivityMonths,
 ) -> tuple[IntArray, BoolArray]:
     """The day each customer leaves and whether it terminates its contract to do so.
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tierkit.demo.profiles import BAD, LATE, PARTIAL, PUNCTUAL, SIZE_SIGMA, Profiles
-from tierkit.demo.spec import TOPICS, BoolArray, FloatArray, IntArray, Window
+from tierkit.demo.spec import TOPICS, ActivityMonths, BoolArray, FloatArray, IntArray
 
 TOPIC_ORDER = tuple(sorted(TOPICS))
 """Topics as their rows are sorted within an assessment (alphabetically)."""
@@ -51,7 +51,7 @@ class Assessments:
     score: FloatArray
 
 
-def build_contracts(prof: Profiles, window: Window) -> Contracts:
+def build_contracts(prof: Profiles, window: ActivityMonths) -> Contracts:
     """Back-to-back contracts from the since date until the customer leaves or the as-of date.
 
     The last contract of a leaver ends the day it leaves (and is terminated if it terminated);
@@ -78,14 +78,16 @@ def build_contracts(prof: Profiles, window: Window) -> Contracts:
     )
 
 
-def _quarters(window: Window) -> tuple[IntArray, IntArray]:
+def _quarters(window: ActivityMonths) -> tuple[IntArray, IntArray]:
     """Start and end days of the window's quarters (the last may be short)."""
     starts = window.bounds[:-1][::3]
     ends = np.append(starts[1:], window.as_of)
     return starts, ends
 
 
-def draw_assessments(rng: np.random.Generator, prof: Profiles, window: Window) -> Assessments:
+def draw_assessments(
+    rng: np.random.Generator, prof: Profiles, window: ActivityMonths
+) -> Assessments:
     """About quarterly assessments of a size-weighted subset of customers."""
     n = len(prof)
     rank = prof.size_rank
@@ -116,7 +118,7 @@ def draw_assessments(rng: np.random.Generator, prof: Profiles, window: Window) -
     return Assessments(customer=customer, day=day_all, topic=topic_all, score=score)
 
 
-def _score_levels(rng: np.random.Generator, prof: Profiles, window: Window) -> FloatArray:
+def _score_levels(rng: np.random.Generator, prof: Profiles, window: ActivityMonths) -> FloatArray:
     """Each customer's typical score per topic (columns in :data:`TOPIC_ORDER`)."""
     n = len(prof)
     size = prof.size / SIZE_SIGMA

@@ -137,7 +137,7 @@ def from_days(days: int) -> date:
 
 
 @dataclass(frozen=True)
-class Window:
+class ActivityMonths:
     """The months before the as-of date that the demo fills with activity."""
 
     as_of: int
@@ -158,7 +158,7 @@ class Window:
         return len(self.month_of_year)
 
     @classmethod
-    def of(cls, spec: DemoSpec) -> Window:
+    def of(cls, spec: DemoSpec) -> ActivityMonths:
         """The window of ``spec``: ``spec.months`` months ending the day before ``as_of``."""
         starts = [add_months(spec.as_of, k - spec.months) for k in range(spec.months)]
         bounds = np.array([to_days(d) for d in starts] + [to_days(spec.as_of)], dtype=np.int64)

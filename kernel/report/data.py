@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -36,6 +36,7 @@ from tierkit.report.curves import pareto, whale
 from tierkit.report.customer_table import customer_table
 from tierkit.report.strategies import data_location, policies, strategies_section
 from tierkit.report.transitions import transitions_section
+from tierkit.report.types import Breakdown, BreakdownCell, RunFacts, ValueTotals
 from tierkit.version import VERSION
 
 __all__ = ["MAX_CUSTOMERS", "MOVERS", "ReportOptions", "build_report_data"]
@@ -86,7 +87,7 @@ def build_report_data(
 # the run and its decision
 
 
-def run_section(info: RunInfo, manifest: Mapping[str, Any]) -> dict[str, Any]:
+def run_section(info: RunInfo, manifest: Mapping[str, Any]) -> RunFacts:
     """The manifest's facts, flattened for the report's first section."""
     ruleset = manifest.get("ruleset") or {}
     overrides = manifest.get("overrides") or {}
@@ -143,25 +144,25 @@ def outcome_labels(decision: StoredDecision, results: pl.DataFrame) -> list[str]
     return [*listed, *extra]
 
 
-def value_section(manifest: Mapping[str, Any], results: pl.DataFrame) -> dict[str, Any]:
+def value_section(manifest: Mapping[str, Any], results: pl.DataFrame) -> ValueTotals:
     """The run's net total, positive total and losses (as the manifest recorded them, else
     counted from the results), and whether there are losses."""
     totals = manifest.get("value_totals")
     if not isinstance(totals, Mapping) or not {"net", "positive", "losses"} <= set(totals):
         totals = value_totals(category_values(results, pl.lit(0)))
-    found = {k: float(totals[k]) for k in ("net", "positive", "losses")}
-    return {**found, "has_losses": found["losses"] < 0}
+    net, positive, losses = (float(totals[k]) for k in ("net", "positive", "losses"))
+    return {"net": net, "positive": positive, "losses": losses, "has_losses": losses < 0}
 
 
 def breakdowns(
     info: RunInfo, results: pl.DataFrame, primary: str, outcomes: list[str]
-) -> list[dict[str, Any]]:
+) -> list[Breakdown]:
     """For every other decision, its values counted per category (key partners per category).
 
     A true/false decision counts its ``true`` customers and their value; another decision
     counts each value; a decision that collects values counts each collected value.
     """
-    found = []
+    found: list[Breakdown] = []
     category = category_expr(results, primary)
     value = pl.col(VALUE) if VALUE in results.columns else pl.lit(0.0)
     for decision in other_decisions(info, results, primary):
@@ -172,7 +173,7 @@ def breakdowns(
                 for o in decision.outcomes
                 if f"{name}::{label(o)}" in results.columns
             }
-            kind = "collect"
+            kind: Literal["collect", "flag", "values"] = "collect"
         elif results.schema[name] == pl.Boolean:
             flags = {"true": name}
             kind = "flag"
@@ -180,7 +181,7 @@ def breakdowns(
             labels = outcome_labels(decision, results)
             flags = dict.fromkeys(labels, "")
             kind = "values"
-        per: dict[str, dict[str, dict[str, float]]] = {o: {} for o in outcomes}
+        per: dict[str, dict[str, BreakdownCell]] = {o: {} for o in outcomes}
         for text, column in flags.items():
             hit = (
                 pl.col(column).fill_null(False)
@@ -196,7 +197,7 @@ def breakdowns(
                     "value": json_number(row["v"]) or 0.0,
                 }
         total = {
-            text: sum(int(cells.get(text, {}).get("customers", 0)) for cells in per.values())
+            text: sum(cells[text]["customers"] for cells in per.values() if text in cells)
             for text in flags
         }
         found.append(

@@ -18,6 +18,7 @@ from pydantic import (
     Tag,
     field_validator,
 )
+from pydantic.json_schema import GenerateJsonSchema
 
 from tierkit.ruleset.hit import LETTERS, SPELLINGS, normalize_hit
 
@@ -99,8 +100,10 @@ class Default(_Strict):
     because: str | None = Field(None, max_length=MAX_BECAUSE)
 
 
-class Decision(_Strict):
+class DecisionTable(_Strict):
     """A decision table: rules tried in order."""
+
+    model_config = ConfigDict(title="Decision")
 
     rules: list[Rule] = Field(default_factory=list)
     default: Default | None = None
@@ -182,7 +185,7 @@ class RulesetModel(_Strict):
     window: WindowSpec = Field(default_factory=lambda: WindowSpec())
     criteria: dict[Name, CriterionEntry] = Field(default_factory=dict)
     derive: dict[Name, str | bool | int | float] = Field(default_factory=dict)
-    decisions: dict[Name, Decision] = Field(min_length=1)
+    decisions: dict[Name, DecisionTable] = Field(min_length=1)
     main: Name | None = Field(
         None,
         description="The main decision, which summaries, diffs and reports show first and "
@@ -192,9 +195,16 @@ class RulesetModel(_Strict):
     tests: list[Example] = Field(default_factory=list)
 
 
+class _SchemaNames(GenerateJsonSchema):
+    """Definition names as the published schema spells them (``DecisionTable`` is ``Decision``)."""
+
+    def normalize_name(self, name: str) -> str:
+        return super().normalize_name(name).replace("DecisionTable", "Decision")
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a ruleset file (draft 2020-12)."""
-    schema = RulesetModel.model_json_schema()
+    schema = RulesetModel.model_json_schema(schema_generator=_SchemaNames)
     for section in ("criteria", "derive", "decisions"):  # names are checked by editors too
         schema["properties"][section]["propertyNames"] = {"pattern": IDENTIFIER}
     hit = schema["$defs"]["Decision"]["properties"]["hit"]

@@ -31,7 +31,7 @@ from tierkit.errors import (
 from tierkit.ruleset.model import (
     RULESET_NAME,
     CriterionUse,
-    Decision,
+    DecisionTable,
     Default,
     Example,
     Rule,
@@ -47,7 +47,7 @@ _SHAPES: dict[tuple[str, ...], type[BaseModel]] = {
     (): RulesetModel,
     ("window",): WindowSpec,
     ("criteria", "*"): CriterionUse,
-    ("decisions", "*"): Decision,
+    ("decisions", "*"): DecisionTable,
     ("decisions", "*", "rules", "#"): Rule,
     ("decisions", "*", "default"): Default,
     ("tests", "#"): Example,
