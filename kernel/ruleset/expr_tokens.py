@@ -131,6 +131,14 @@ def _number(chunk: str, pos: int) -> float | int:
     clean = chunk.replace("_", "")
     try:
         if re.fullmatch(r"\d+", clean):
+            if len(clean) > 18 and int(clean) >= 2**63:  # no float nor 64-bit integer holds it
+                raise Fail(
+                    ExpressionSyntaxError,
+                    f"the number {chunk[:20]}{'…' if len(chunk) > 20 else ''} is too large;"
+                    " write numbers below 2^63 (9223372036854775808), or as 1e30",
+                    pos,
+                    len(chunk),
+                )
             return int(clean)
         return float(clean)
     except ValueError:
