@@ -136,7 +136,8 @@ def describe(explanation: Explanation) -> str:
             state = "true" if rule.holds else "false"
             if not rule.holds and rule.missing:
                 state = f"false (missing: {', '.join(rule.missing)})"
-            lines.append(f"   {mark} rule {rule.index}: {rule.when}  ⇒ {value_text(rule.then)}   [{state}]")
+            then = value_text(rule.then)
+            lines.append(f"   {mark} rule {rule.index}: {rule.when}  ⇒ {then}   [{state}]")
         if decision.default is not None:
             mark = "→" if decision.rule == 0 else " "
             lines.append(f"   {mark} default ⇒ {value_text(decision.default)}")
