@@ -282,7 +282,7 @@ BAD_LINES = [
     payment("C9", "2026-04-03", 10),
     payment("C4", "April 3rd", 10),
     "",
-    payment("C4", "2026-04-03", "1.23456"),
+    payment("C4", "2026-04-03", "1,234.50"),
     json.dumps({"time": "2026-03-01"}),
     payment("C5", "2026-04-03", 200),
 ]
@@ -302,7 +302,7 @@ def test_malformed_events_are_reported_at_their_line_and_skipped(tmp_path: Path)
         (4, "payments.amount is missing (it is required)"),
         (5, "unknown customer 'C9' (not in the customers table)"),
         (6, "payments.paid_at: 'April 3rd' is not a date (YYYY-MM-DD)"),
-        (8, "payments.amount: '1.23456' has more than 4 decimals"),
+        (8, "payments.amount: '1,234.50' is not an amount (like 1234.50)"),
         (9, "time 2026-03-01 is before the clock (2026-04-03); time moves on"),
     ]  # fmt: skip
     assert [(c.customer, c.line) for c in summary.changes] == [
@@ -504,3 +504,18 @@ def test_a_customer_alone_is_ranked_as_a_batch_run_would_rank_it(
     )
     expected = batch.filter(pl.col("customer_id") == customer).select(RANKED).row(0)
     assert alone.select(RANKED).row(0) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "units"),
+    [
+        ("16.448000000000004", 164480),
+        ("-0.00005", -1),
+        ("0.00004999", 0),
+        (16.448000000000004, 164480),
+    ],
+)
+def test_an_event_amount_is_rounded_to_four_decimals_as_in_files(given: object, units: int) -> None:
+    from tierkit.watch.events import _money
+
+    assert _money(1, "payments.amount", given, "") == units

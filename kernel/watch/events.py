@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from tierkit.contract import MONEY_SCALE, Column, ColumnType
@@ -153,7 +153,7 @@ def _value(line: int, where: str, kind: ColumnType, given: Any, text: str) -> An
 
 
 def _money(line: int, where: str, given: Any, text: str) -> int:
-    """An amount as whole ten-thousandths, exactly (at most 4 decimals, 30 digits)."""
+    """An amount as whole ten-thousandths (rounded to 4 decimals, at most 30 digits)."""
     if type(given) is float and -1e11 < given < 1e11:
         # exact: the nearest whole number of ten-thousandths, if the float is the double
         # nearest to it (its shortest spelling has at most 4 decimals); else the slow way
@@ -166,12 +166,11 @@ def _money(line: int, where: str, given: Any, text: str) -> int:
         raise BadEvent(line, f"{where}: {given!r} is not an amount (like 1234.50)", text) from None
     if not amount.is_finite():
         raise BadEvent(line, f"{where}: {given!r} is not an amount (like 1234.50)", text)
-    scaled = amount * MONEY_SCALE
-    if scaled != scaled.to_integral_value():
-        raise BadEvent(line, f"{where}: {given!r} has more than 4 decimals", text)
     if abs(amount) >= Decimal(10) ** MONEY_DIGITS:
         raise BadEvent(line, f"{where}: {given!r} has more than {MONEY_DIGITS} digits", text)
-    return int(scaled)
+    # more than four decimals (16.448000000000004 from an export) are rounded half away from
+    # zero, as in data files (docs/data-formats.md)
+    return int((amount * MONEY_SCALE).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def _date(line: int, where: str, given: Any, text: str) -> date:
