@@ -248,9 +248,11 @@ def test_the_page_needs_no_network(runs: Runs, tmp_path: Path) -> None:
     for css in page.styles:
         assert "@import" not in css and not re.search(r"url\(\s*['\"]?(https?:)?//", css)
     scripts = [text for attrs, text in page.scripts if attrs.get("id") is None]
-    assert len(scripts) == 2  # the chart library and the report's script
+    assert len(scripts) == 3  # the chart library, the label placement and the report's script
     assert 't.version="6.1.0"' in scripts[0]
-    assert "fetch(" not in scripts[1] and "XMLHttpRequest" not in scripts[1]
+    assert "window.tierkitLayout =" in scripts[1] and "= window.tierkitLayout" in scripts[2]
+    for own in scripts[1:]:
+        assert "fetch(" not in own and "XMLHttpRequest" not in own
     assert "Apache License" in html and "BSD 3-Clause" in html  # the licences travel along
     assert written.bytes == len(html.encode("utf-8")) < 3_000_000
 

@@ -13,6 +13,7 @@ from tierkit import defaults
 from tierkit.evaluation.value_shares import category_values, with_shares
 from tierkit.history import RunInfo, StoredDecision
 from tierkit.history.compare import label, label_expr
+from tierkit.report.types import CategoryRow
 
 ID = "customer_id"
 VALUE = "value"
@@ -59,7 +60,7 @@ def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def category_rows(
     manifest: Mapping[str, Any], results: pl.DataFrame, decision: str, outcomes: list[str]
-) -> list[dict[str, Any]]:
+) -> list[CategoryRow]:
     """Customers and value of each category, as the manifest counted them; empty categories
     too, with zeros. Value shares are of the positive total; a manifest written before they
     were (without ``value_positive``) is counted again from the results."""
@@ -67,7 +68,7 @@ def category_rows(
     counted = {label(c.get("category")): c for c in stored}
     if not counted or any("value_positive" not in c for c in stored):
         counted = _count_categories(results, decision)
-    rows = []
+    rows: list[CategoryRow] = []
     for outcome in [*outcomes, *(c for c in counted if c not in outcomes)]:
         found = counted.get(outcome) or {}
         rows.append(

@@ -13,14 +13,13 @@ from tierkit.report.common import (
     PARETO_POINTS,
     VALUE,
 )
+from tierkit.report.types import CategoryRow
 
 
-def pareto(
-    results: pl.DataFrame, decision: str, categories: list[dict[str, Any]]
-) -> dict[str, Any]:
+def pareto(results: pl.DataFrame, decision: str, categories: list[CategoryRow]) -> dict[str, Any]:
     """Cumulative value share against customer share, customers sorted by value, largest first;
     about :data:`PARETO_POINTS` points, and each category's band of customer share."""
-    bands = []
+    bands: list[dict[str, Any]] = []
     start = 0.0
     for row in categories:
         end = start + float(row["customer_share"])

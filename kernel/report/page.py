@@ -61,6 +61,7 @@ def render_page(data: Mapping[str, Any], store: str) -> str:
         "data": embed_json(_page_data(data)),
         "echarts_version": ECHARTS_VERSION,
         "echarts": asset("vendor/echarts.min.js"),
+        "layout": asset("layout.js"),
         "app": asset("report.js"),
     }
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], asset("page.html"))

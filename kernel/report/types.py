@@ -9,6 +9,19 @@ from __future__ import annotations
 from typing import Any, Literal, TypedDict
 
 
+class CategoryRow(TypedDict):
+    """Customers and value of one category of the main decision."""
+
+    category: str
+    customers: int
+    customer_share: float
+    value: float
+    value_positive: float
+    value_losses: float
+    value_share: float | None
+    """Of the positive total; none when the manifest did not record it."""
+
+
 class OverrideCounts(TypedDict):
     """Overrides in force when the run was made, and how many it applied."""
 
