@@ -173,6 +173,24 @@ GENERATED.update(
 )
 
 
+def _float16() -> object:
+    import pyarrow as pa
+
+    return pa.array([1.5, 2.5]).cast(pa.float16())
+
+
+GENERATED.update(
+    {
+        # scaled to ten-thousandths in half precision: 2.5 * 10000 rounded to 24992
+        "parquet-half-precision-amounts": (
+            lambda folder: _parquet_amounts(_float16())(folder),
+            0,
+            ["c1,Alpha,A,", "of value,1.5,0.625,", "c2,Beta,A,", "of value,2.5,0.0,"],
+        ),
+    }
+)
+
+
 def test_an_as_of_date_out_of_range(tmp_path: Path) -> None:
     """A window ending in 9999 or starting before year 1 was an internal error."""
     folder = tmp_path / "data"

@@ -358,3 +358,34 @@ def test_a_locked_looking_message_is_not_a_lock(stored: Path, tmp_path: Path) ->
     done = _cli("runs", "--store", str(copy))
     assert done.exit_code == 2
     assert "damaged" in done.output and "in use by another process" not in done.output
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_or_device_is_never_replaced_by_a_file(tmp_path: Path) -> None:
+    """Written atomically (a temporary file renamed over the target), /dev/full was replaced by
+    a regular file and the full disk reported as a success; a pipe is refused the same way."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text("customer_id,name\nc1,Alpha\n")
+    (data / "payments.csv").write_text("customer_id,paid_at,amount\nc1,2026-06-15,5\n")
+    store = tmp_path / "store.duckdb"
+    runner = CliRunner()
+    for name in ("results.csv", "report.html", "model.dmn"):
+        pipe = tmp_path / name
+        os.mkfifo(pipe)
+        command = {
+            "results.csv": ["evaluate", "abc-pareto", "--data", str(data), "--as-of",
+                            "2026-07-01", "--store", str(store), "--out", str(pipe)],
+            "report.html": ["report", "--store", str(store), "--out", str(pipe)],
+            "model.dmn": ["export", "abc-pareto", "--out", str(pipe)],
+        }[name]
+        if name == "report.html":  # a run to report on
+            done = runner.invoke(app, ["evaluate", "abc-pareto", "--data", str(data),
+                                       "--as-of", "2026-07-01", "--store", str(store)])
+            assert done.exit_code == 0, done.output
+        done = runner.invoke(app, command)
+        assert done.exit_code == 2, done.output
+        assert f"{pipe}: is a device, pipe or socket, not a file" in done.output
+        assert pipe.is_fifo()
+    assert HistoryStore(store).runs()[0].as_of.isoformat() == "2026-07-01"
+    assert len(HistoryStore(store).runs()) == 1  # the refused evaluate stored nothing

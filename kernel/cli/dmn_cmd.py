@@ -12,6 +12,7 @@ import typer
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import JsonOption
 from tierkit.exitcodes import ExitCode
+from tierkit.special_files import refuse_special_file
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +23,7 @@ def register(app: typer.Typer) -> None:
 
 def write_atomically(target: Path, text: str) -> None:
     """Write ``text`` to ``target`` through a temporary file: never a half-written file."""
+    refuse_special_file(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:

@@ -117,6 +117,7 @@ def money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         # null where 38 digits cannot hold the value with four decimals (see can_fail)
         return (col.cast(pl.Decimal(38, 4), strict=False) * MONEY_SCALE).cast(wide, strict=False)
     if dtype.is_float():  # NaN and infinity are not amounts: null, reported by the caller
+        col = col.cast(pl.Float64)  # scaled in float16, 2.5 became 2.4992
         fits = col.is_finite() & (col.abs() < LARGEST_FLOAT_AMOUNT)
         return pl.when(fits).then((col * MONEY_SCALE).round(0).cast(wide, strict=False))
     # Text is rounded to four decimals, half away from zero, on its digits (no float): exports

@@ -20,6 +20,7 @@ import polars as pl
 from tierkit.contract import Writer
 from tierkit.errors import TierkitError, UsageError
 from tierkit.registry import Registry, get_registry
+from tierkit.special_files import refuse_special_file
 
 STALE_AFTER = 24 * 3600
 """Where a process id cannot be asked about (Windows), a partial file this old is a leftover."""
@@ -48,6 +49,7 @@ def check_output(path: str | Path, registry: Registry | None = None) -> Path:
     usage error naming the path. A missing folder is created (as writing would).
     """
     target = Path(path)
+    refuse_special_file(target)
     if target.is_dir():
         raise UsageError(
             f"{target}: is a folder; --out names the results file, e.g. {target / 'results.csv'}"
@@ -78,6 +80,7 @@ def write_results(frame: pl.DataFrame, path: str | Path, registry: Registry | No
     naming the path; the temporary file is removed in every case.
     """
     target = Path(path)
+    refuse_special_file(target)
     writer = writer_for(target, registry)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from tierkit.history import HistoryStore
 from tierkit.report.data import MAX_CUSTOMERS, MOVERS, ReportOptions, build_report_data
 from tierkit.report.html import ECHARTS_VERSION
 from tierkit.report.page import render_page
+from tierkit.special_files import refuse_special_file
 
 __all__ = [
     "ECHARTS_VERSION",
@@ -68,6 +69,7 @@ def write_report(
     """Write the report of the run ``ref`` (``latest``, ``previous``, an id or its first
     characters) to ``out``, atomically: a failure leaves no half-written file."""
     target = Path(out)
+    refuse_special_file(target)
     if target.is_dir():
         raise UsageError(f"{target}: is a folder; give the report's file name, e.g. report.html")
     html, data = render_report(store, ref, ruleset=ruleset, options=options)

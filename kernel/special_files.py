@@ -1,0 +1,27 @@
+"""Never replace a device, a pipe or a socket with a regular file.
+
+Every output of tierkit is written atomically: to a temporary file, then renamed over the
+target. Renamed over ``/dev/null`` or ``/dev/full`` (as root) that would replace the device
+itself, and a write to a full disk would look like a success. Such a target is refused before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from tierkit.errors import UsageError
+
+
+def refuse_special_file(target: Path) -> None:
+    """A usage error naming ``target`` when it exists and is not a regular file or a folder."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return  # missing (or unreachable: writing says why)
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise UsageError(
+            f"{target}: is a device, pipe or socket, not a file; tierkit writes its output to a"
+            " file (atomically), so give a file name"
+        )
