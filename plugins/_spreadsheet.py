@@ -47,12 +47,18 @@ def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
     texts = [n for n, t in frame.schema.items() if t == pl.String]
     if not texts:
         return frame
+
+    def formula(n: str) -> pl.Expr:
+        return pl.col(n).str.contains(_FORMULA_PATTERN) & ~pl.col(n).str.contains(_NUMBER_PATTERN)
+
+    # first which columns hold any (one read of each, side by side); only those are rewritten
+    found = frame.lazy().select(formula(n).any().alias(n) for n in texts).collect().row(0)
+    risky = [n for n, any_found in zip(texts, found, strict=True) if any_found]
+    if not risky:
+        return frame
     return frame.with_columns(
-        pl.when(pl.col(n).str.contains(_FORMULA_PATTERN) & ~pl.col(n).str.contains(_NUMBER_PATTERN))
-        .then(pl.lit("'") + pl.col(n))
-        .otherwise(pl.col(n))
-        .alias(n)
-        for n in texts
+        pl.when(formula(n)).then(pl.lit("'") + pl.col(n)).otherwise(pl.col(n)).alias(n)
+        for n in risky
     )
 
 

@@ -229,6 +229,15 @@ def test_bounds_from_a_parquet_footer(tmp_path: Path, monkeypatch: pytest.Monkey
     assert footer_bounds(str(path), ["amount", "whole"]) == {
         "__rows": 2, "amount": 125_000, "whole": 90_000}
     assert footer_bounds(str(path), ["missing"]) is None
+    # a name DuckDB would read as a pattern is not read by its footer (it could name others)
+    glob = tmp_path / "p[0].parquet"
+    path.rename(glob)
+    assert footer_bounds(str(glob), ["amount"]) is None
+    glob.rename(path)
+    # a column without statistics has no bound from the footer
+    bare = tmp_path / "bare.parquet"
+    pl.DataFrame({"amount": [5, -7]}).write_parquet(bare, statistics=False)
+    assert footer_bounds(str(bare), ["amount"]) is None
     # a large file is bounded by its footer: the same types and sums as by aggregation
     monkeypatch.setattr(scan, "FOOTER_ROWS", 0)
     test_a_decimal_18_2_near_its_limit_and_integer_amounts(tmp_path / "footer")

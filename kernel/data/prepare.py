@@ -200,7 +200,8 @@ def prepare_tables(
             report.tables[table], date_column, as_of, window
         )
     for table, cleaned in clean.items():
-        report.tables[table].negative = _negatives(cleaned, needs[table])
+        if table not in lazy:  # a scan's were counted as it was cleaned
+            report.tables[table].negative = _negatives(cleaned, needs[table])
     return PreparedTables(clean, report)
 
 
@@ -226,9 +227,9 @@ def _as_of_warnings(
     return []
 
 
-def _negatives(frame: pl.LazyFrame, needs: Mapping[str, tuple[Column, list[str]]]) -> dict[
-    str, dict[str, Any]
-]:
+def _negatives(
+    frame: pl.LazyFrame, needs: Mapping[str, tuple[Column, list[str]]]
+) -> dict[str, dict[str, Any]]:
     """Negative amounts among the rows used (refunds, credit notes): counted, never rejected."""
     columns = {n: c for n, (c, _) in needs.items()}
     exprs = negative_money(columns, frame.collect_schema().names())

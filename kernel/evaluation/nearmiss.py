@@ -37,7 +37,7 @@ import polars as pl
 
 from tierkit.columns import ID
 from tierkit.evaluation.nearmiss_periods import near_miss_periods, period_ladder
-from tierkit.evaluation.shareline import Ranked, cum_share_line
+from tierkit.evaluation.shareline import Ranked, cum_share_lines
 from tierkit.ruleset.compiled import CompiledDecision, CompiledRuleset, ThenValue
 from tierkit.ruleset.expr import Binary, Call, Expr, Keyword, Literal, Name
 from tierkit.ruleset.language import RANKING
@@ -329,44 +329,61 @@ def near_miss_columns(
     outcomes = ladder.decision.outcomes
     pieces = ladder.pieces()
     exact: dict[float, str] = {}
-    orders: dict[str, Ranked | None] = {}
+    wanted: dict[str, Line] = {}
     for _, lines in ladder.rules:
         for line in lines:
             if line.exact is not None and line.ranked is not None:
                 if line.exact not in values.columns:
-                    values = values.with_columns(_line_column(values, line, ladder, orders))
+                    wanted.setdefault(line.exact, line)
                 exact.setdefault(line.bound, line.exact)
+    values = values.with_columns(_line_columns(values, list(wanted.values()), ladder))
     decided = pl.col(name)
     explained = ladder.outcome_expr(value) == decided  # the lines give what the rules gave
     better = _by_outcome(decided, outcomes, pieces, value, -1, exact)
     worse = _by_outcome(decided, outcomes, pieces, value, +1, exact)
     found = pl.when(explained.fill_null(False) & value.is_not_null())
-    return values.select(
-        ID,
-        found.then(better).otherwise(None).round(DIGITS).alias(columns[0]),
-        found.then(worse).otherwise(None).round(DIGITS).alias(columns[1]),
-    ).with_columns(
-        pl.when(pl.col(columns[0]).is_not_null() | pl.col(columns[1]).is_not_null())
-        .then(pl.lit(ladder.measure))
-        .otherwise(pl.lit(None, dtype=pl.String))
-        .alias(columns[2])
+    # lazily: the distances repeat their stretches' ends, which only the lazy engine computes
+    # once (an eager select evaluated them ten times over: 0.31 s against 0.03 s at 1M)
+    return (
+        values.lazy()
+        .select(
+            ID,
+            found.then(better).otherwise(None).round(DIGITS).alias(columns[0]),
+            found.then(worse).otherwise(None).round(DIGITS).alias(columns[1]),
+        )
+        .with_columns(
+            pl.when(pl.col(columns[0]).is_not_null() | pl.col(columns[1]).is_not_null())
+            .then(pl.lit(ladder.measure))
+            .otherwise(pl.lit(None, dtype=pl.String))
+            .alias(columns[2])
+        )
+        .collect()
     )
 
 
-def _line_column(
-    values: pl.DataFrame, line: Line, ladder: Ladder, orders: dict[str, Ranked | None]
-) -> pl.Series | pl.Expr:
-    """Where ``line`` lies for each customer, as the column ``line.exact``."""
-    assert line.exact is not None and line.ranked is not None
-    if line.inside is not None and line.outside is not None:
-        # a ranking by order alone: a customer inside falls out past the first one outside
-        holds = line.inside.expr(pl.col(line.ranked)).fill_null(False)
-        where = pl.when(holds).then(line.outside).otherwise(line.bound)
-        return where.cast(pl.Float64).alias(line.exact)
-    if line.ranked not in orders:
-        orders[line.ranked] = Ranked.of(values, line.ranked, ladder.measure)
-    column = cum_share_line(orders[line.ranked], line.share, values.height)
-    return column.fill_null(line.bound).alias(line.exact)  # unknown: the cut-off
+def _line_columns(
+    values: pl.DataFrame, lines: list[Line], ladder: Ladder
+) -> list[pl.Series | pl.Expr]:
+    """Where each of ``lines`` lies for each customer, as the column ``line.exact``; the lines
+    on one cumulative share are computed in one query."""
+    columns: list[pl.Series | pl.Expr] = []
+    shares: dict[str, list[Line]] = {}
+    for line in lines:
+        assert line.exact is not None and line.ranked is not None
+        if line.inside is not None and line.outside is not None:
+            # a ranking by order alone: a customer inside falls out past the first one outside
+            holds = line.inside.expr(pl.col(line.ranked)).fill_null(False)
+            where = pl.when(holds).then(line.outside).otherwise(line.bound)
+            columns.append(where.cast(pl.Float64).alias(line.exact))
+        else:
+            shares.setdefault(line.ranked, []).append(line)
+    for ranked, on_it in shares.items():
+        order = Ranked.of(values, ranked, ladder.measure)
+        found = cum_share_lines(order, [line.share for line in on_it], values.height)
+        for line, column in zip(on_it, found, strict=True):
+            assert line.exact is not None
+            columns.append(column.fill_null(line.bound).alias(line.exact))  # unknown: cut-off
+    return columns
 
 
 def _by_outcome(

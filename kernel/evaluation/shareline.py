@@ -51,6 +51,29 @@ class Ranked:
 
 def cum_share_line(ranked: Ranked | None, b: float, height: int) -> pl.Series:
     """Per customer, the value at which ``cum_share(value) < b`` starts or stops holding for
+    that customer, the others' values as they are (missing: unknown); see
+    :func:`cum_share_lines`."""
+    return cum_share_lines(ranked, [b], height)[0]
+
+
+def cum_share_lines(ranked: Ranked | None, shares: list[float], height: int) -> list[pl.Series]:
+    """:func:`cum_share_line` for each of ``shares``, computed in one query: the searches of
+    every line side by side, then the lines."""
+    if ranked is None:
+        return [pl.Series([None] * height, dtype=pl.Float64) for _ in shares]
+    found = {i: line for i, b in enumerate(shares) if (line := _line_exprs(ranked, b, i))}
+    searched = ranked.customers.lazy().with_columns(
+        e for searches, _ in found.values() for e in searches
+    )
+    columns = searched.select(line.alias(f"l{i}") for i, (_, line) in found.items()).collect()
+    return [
+        columns[f"l{i}"] if i in found else pl.Series([None] * height, dtype=pl.Float64)
+        for i in range(len(shares))
+    ]
+
+
+def _line_exprs(ranked: Ranked, b: float, i: int) -> tuple[list[pl.Expr], pl.Expr] | None:
+    """Per customer, the value at which ``cum_share(value) < b`` starts or stops holding for
     that customer, the others' values as they are (missing: unknown).
 
     The ranked customers by value, largest first: u[0] >= u[1] >= ..., P[k] the sum of the
@@ -61,29 +84,37 @@ def cum_share_line(ranked: Ranked | None, b: float, height: int) -> pl.Series:
     below the line needs more than v*; one inside falls out at v*. With negative values the
     cut-off of the population is kept (missing here).
     """
-    if ranked is None or not 0 < b <= 1:
-        return pl.Series([None] * height, dtype=pl.Float64)
+    if not 0 < b <= 1:
+        return None
     u, prefix = ranked.u, ranked.prefix
     n = len(u)
     heads = pl.concat([pl.Series([-math.inf]), prefix.slice(1) - b * u])  # H[0..n]
     lows = pl.concat([u, pl.Series([-math.inf])])  # u[k], k = 0..n
     total = float(prefix[n])
-    frame = ranked.customers.with_columns(
-        others=pl.when(pl.col("p") < n).then(total - pl.col("v")).otherwise(pl.lit(total))
-    )
-    v, p, others = frame["v"].fill_null(0.0), frame["p"], frame["others"].fill_null(total)
-    # below the line: the largest stretch above the customer's own place that holds
-    k = (heads.search_sorted(b * others, side="left").cast(pl.Int64) - 1).clip(0, None)
-    k = pl.select(pl.min_horizontal(k, p)).to_series()
-    below = pl.select(pl.max_horizontal(lows.gather(k), prefix.gather(k) / b - others))
-    # inside: the lowest stretch of the others (without the customer) that still holds
-    j = heads.search_sorted(b * others + v, side="left").cast(pl.Int64) - 2
-    j = pl.select(pl.max_horizontal(p, j)).to_series().clip(None, n - 1) + 1
-    above = pl.select(pl.max_horizontal(lows.gather(j), (prefix.gather(j) - v) / b - others))
-    return frame.select(
+    v, p = pl.col("v").fill_null(0.0), pl.col("p")
+    others = pl.when(p < n).then(total - pl.col("v")).otherwise(pl.lit(total)).fill_null(total)
+    at = pl.lit(heads)
+    k, j = pl.col(f"__k{i}"), pl.col(f"__j{i}")
+    searches = [
+        # below the line: the largest stretch above the customer's own place that holds
+        pl.min_horizontal(
+            (at.search_sorted(b * others, side="left").cast(pl.Int64) - 1).clip(0, None), p
+        ).alias(f"__k{i}"),
+        # inside: the lowest stretch of the others (without the customer) that still holds
+        (
+            pl.max_horizontal(
+                p, at.search_sorted(b * others + v, side="left").cast(pl.Int64) - 2
+            ).clip(None, n - 1)
+            + 1
+        ).alias(f"__j{i}"),
+    ]
+    below = pl.max_horizontal(pl.lit(lows).gather(k), pl.lit(prefix).gather(k) / b - others)
+    above = pl.max_horizontal(pl.lit(lows).gather(j), (pl.lit(prefix).gather(j) - v) / b - others)
+    line = (
         pl.when(pl.col("v").is_null())
         .then(pl.lit(None, dtype=pl.Float64))
         .when(pl.col("share") < b)
-        .then(above.to_series())
-        .otherwise(below.to_series())
-    ).to_series()
+        .then(above)
+        .otherwise(below)
+    )
+    return searches, line

@@ -78,6 +78,10 @@ def parse_document(raw: bytes | str, name: str) -> Document:
                 hint="a ruleset describes rules, not data; see 'Limits' in the ruleset reference",
             )
         )
+    fast = _read_with_libyaml(text, source)
+    if fast is not None:
+        return fast
+    # the pure-Python reader: it locates every problem (libyaml's messages and offsets differ)
     _check_shape(text, source)
     loader = yaml.SafeLoader(text)
     try:
@@ -108,7 +112,35 @@ def parse_document(raw: bytes | str, name: str) -> Document:
     return Document(source, data, builder.values, builder.keys)
 
 
-def _check_shape(text: str, source: SourceFile) -> None:
+def _read_with_libyaml(text: str, source: SourceFile) -> Document | None:
+    """The document read by PyYAML's C reader (libyaml, 15× as fast), or None when it is not
+    installed or finds anything to report: the pure-Python reader then reads the file again
+    and reports it, so that every message and location is the same with or without libyaml.
+
+    Both readers resolve tags with the same Python resolver and mark lines and columns in
+    characters; tests/test_ruleset_read_fast.py checks they build the same document from
+    every ruleset of the project."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None
+    try:
+        _check_shape(text, source, yaml.CSafeLoader)
+        loader = yaml.CSafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            builder = _Builder(loader, source)
+            data = builder.build(node, ())
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, RulesetInvalid):
+        return None
+    if builder.problems or not isinstance(data, dict):
+        return None
+    return Document(source, data, builder.values, builder.keys)
+
+
+def _check_shape(text: str, source: SourceFile, reader: Any = yaml.SafeLoader) -> None:
     """Refuse, before anything is built, what would exhaust the stack or the memory.
 
     Reads the YAML events (PyYAML's parser does not recurse): lists and mappings nested deeper
@@ -122,7 +154,7 @@ def _check_shape(text: str, source: SourceFile) -> None:
     open_sizes: list[int] = []
     total = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=reader):
             if isinstance(event, yaml.CollectionStartEvent):
                 if len(open_sizes) >= MAX_YAML_DEPTH:
                     raise _limit(
@@ -253,7 +285,7 @@ def _kind_of(value: Any) -> str:
 class _Builder:
     """Turns a YAML node graph into Python data, recording spans and duplicate keys."""
 
-    def __init__(self, loader: yaml.SafeLoader, source: SourceFile) -> None:
+    def __init__(self, loader: yaml.SafeLoader | yaml.CSafeLoader, source: SourceFile) -> None:
         self.loader = loader
         self.source = source
         self.values: dict[KeyPath, Span] = {}
@@ -368,5 +400,5 @@ def _span(node: yaml.Node) -> Span:
         node.start_mark.column + 1,
         node.end_mark.line + 1,
         node.end_mark.column + 1,
-        style if isinstance(style, str) else None,
+        style if isinstance(style, str) and style else None,  # plain: None (libyaml: "")
     )
