@@ -35,9 +35,13 @@ ids = st.one_of(
     st.sampled_from(["", "  "]),  # blank
     st.none(),
 )
+EPOCH = date(1970, 1, 1)
+YEAR_0 = -719_528  # 0000-01-01 as days since 1970: polars holds it, Python's dates do not
+YEAR_10000 = 2_932_897  # 10000-01-01
 days = st.one_of(
     st.integers(-400, 40).map(lambda d: AS_OF + timedelta(days=d)),  # some on or after as-of
     st.none(),
+    st.sampled_from([YEAR_0, YEAR_10000]),  # no date a ruleset can use: "no paid_at"
 )
 amounts = st.one_of(
     st.decimals(min_value=0, max_value=10_000, places=2),
@@ -47,20 +51,26 @@ amounts = st.one_of(
 rows = st.lists(st.tuples(ids, days, amounts), max_size=40)
 
 
-def _write(folder: Path, payments: list[tuple[str | None, date | None, Decimal | None]]) -> Path:
+def _write(
+    folder: Path, payments: list[tuple[str | None, date | int | None, Decimal | None]]
+) -> Path:
+    """Customers C1, C2, C3, C10 and ``payments`` (a date may be given in days since 1970)."""
     folder.mkdir(parents=True, exist_ok=True)
     pl.DataFrame({"customer_id": CUSTOMERS, "name": [f"{c} Ltd" for c in CUSTOMERS]}).write_parquet(
         folder / "customers.parquet"
     )
+    numbered = [(i, (d - EPOCH).days if isinstance(d, date) else d, a) for i, d, a in payments]
     pl.DataFrame(
-        payments,
+        numbered,
         schema={
             "customer_id": pl.String,
-            "paid_at": pl.Date,
+            "paid_at": pl.Int32,
             "amount": pl.Decimal(18, 2),
         },
         orient="row",
-    ).write_parquet(folder / "payments.parquet", row_group_size=4)
+    ).with_columns(pl.col("paid_at").cast(pl.Date)).write_parquet(
+        folder / "payments.parquet", row_group_size=4
+    )
     return folder
 
 
@@ -137,3 +147,38 @@ def test_refunds_in_a_scan_are_netted_and_counted(registry: Registry, tmp_path: 
     # two refunds among the rows used: -3.50 + -0.25 = -3.75
     assert report["payments"]["negative"] == {"amount": {"rows": 2, "total": "-3.75"}}
     assert ("C2", date(2025, 1, 14), -35_000) in table
+
+
+def test_dates_outside_years_1_to_9999_are_no_dates(registry: Registry, tmp_path: Path) -> None:
+    payments = [
+        ("C1", date(2025, 12, 1), Decimal("10.00")),
+        ("C2", YEAR_0, Decimal("4.00")),
+        ("C3", YEAR_10000, Decimal("3.00")),
+    ]
+    folder = _write(tmp_path, payments)
+    kind, (report, table) = _prepared(registry, folder, lazy=True)  # type: ignore[misc]
+    assert kind == "tables"
+    assert report["payments"]["skipped"] == {"no paid_at": 2}
+    assert table == [("C1", date(2025, 12, 1), 100_000)]
+
+
+def test_dates_all_in_years_1_to_9999_reach_the_reader_as_stored(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """Then a criterion's window is a filter the Parquet reader applies as it reads."""
+    folder = _write(
+        tmp_path,
+        [
+            ("C1", date(1, 1, 1), Decimal("1.00")),
+            ("C2", date(9999, 12, 31), Decimal("2.00")),
+            ("C3", date(2025, 6, 1), Decimal("3.00")),
+        ],
+    )
+    criteria = [registry.criteria[c] for c in CRITERIA]
+    opened = open_source(str(folder), registry)
+    prepared = prepare_tables(opened, criteria, AS_OF, str(folder))
+    window = prepared.tables["payments"].filter(pl.col("paid_at") >= date(2025, 1, 1))
+    plan = window.explain()
+    assert "2025-01-01" in plan.split("Parquet SCAN")[1]  # the window, inside the scan
+    assert window.select("customer_id").collect()["customer_id"].to_list() == ["C3"]
+    assert prepared.report.tables["payments"].skipped == {"on or after the as-of date": 1}

@@ -160,6 +160,7 @@ def prepare_tables(
             if not table_problems:
                 date_column = _date_column(table, needs, set(schema.names()))
                 scan = LazyTable(table, origin, native, schema, present_columns, exprs, date_column)
+                scan = scan.with_plain_dates()
                 table_problems = scan.value_problems()
                 if not table_problems:
                     scan, table_problems = scan.narrowed()
