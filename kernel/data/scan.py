@@ -104,7 +104,7 @@ class LazyTable:
         plain = {
             n: pl.col(n)
             for n, low, high in zip(dates, found[::2], found[1::2], strict=True)
-            if low is None or (1 <= low and high <= 9999)
+            if low is None or (low >= 1 and high <= 9999)
         }
         return replace(self, parsed={**self.parsed, **plain}) if plain else self
 
