@@ -51,8 +51,10 @@ def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
     def formula(n: str) -> pl.Expr:
         return pl.col(n).str.contains(_FORMULA_PATTERN) & ~pl.col(n).str.contains(_NUMBER_PATTERN)
 
-    # first which columns hold any (one read of each, side by side); only those are rewritten
-    found = frame.lazy().select(formula(n).any().alias(n) for n in texts).collect().row(0)
+    # first which columns hold text starting like a formula (one read of each, side by side);
+    # only those are rewritten
+    starts = (pl.col(n).str.contains(_FORMULA_PATTERN).any().alias(n) for n in texts)
+    found = frame.lazy().select(starts).collect().row(0)
     risky = [n for n, any_found in zip(texts, found, strict=True) if any_found]
     if not risky:
         return frame

@@ -3,8 +3,9 @@
 ``check_output`` runs before any evaluation, so a wrong ``--out`` (a folder, an unknown
 extension, a folder that cannot be written) costs nothing. ``write_results`` writes to
 ``.NAME.PID.partial`` beside the target, flushes it to the disk and renames it over the
-target; the evaluation writes the results before it saves the run in the history store, so a
-failed write (a full disk, a removed folder) never leaves a stored run without its output.
+target; the evaluation commits the run to the history store only once the file is in place
+(the flush runs while the run is saved: :class:`PendingWrite`), so a failed write (a full disk,
+a removed folder) never leaves a stored run without its output.
 Leftover ``.NAME.PID.partial`` files of processes that no longer run are removed.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -79,6 +81,35 @@ def write_results(frame: pl.DataFrame, path: str | Path, registry: Registry | No
     the complete new one. A failure of the disk or the folder is an :class:`OutputError`
     naming the path; the temporary file is removed in every case.
     """
+    start_write(frame, path, registry).finish()
+
+
+@dataclass(frozen=True)
+class PendingWrite:
+    """Results written to their temporary file, not yet flushed to the disk nor renamed."""
+
+    temporary: Path
+    target: Path
+
+    def finish(self) -> None:
+        """Flush the file to the disk and rename it over the target (a full disk shows here,
+        not after the rename); the temporary file is gone afterwards in every case.
+
+        The flush is mostly waiting for the disk: the evaluation runs it beside the saving of
+        the run (kernel/evaluation/api.py), which commits only once it has succeeded."""
+        try:
+            _flush(self.temporary)
+            os.replace(self.temporary, self.target)
+        except OSError as exc:
+            raise OutputError(f"{self.target}: cannot write the results: {_why(exc)}") from None
+        finally:
+            self.temporary.unlink(missing_ok=True)
+
+
+def start_write(
+    frame: pl.DataFrame, path: str | Path, registry: Registry | None = None
+) -> PendingWrite:
+    """The first half of :func:`write_results`: the results in their temporary file."""
     target = Path(path)
     refuse_special_file(target)
     writer = writer_for(target, registry)
@@ -90,12 +121,13 @@ def write_results(frame: pl.DataFrame, path: str | Path, registry: Registry | No
     temporary = _partial(target)
     try:
         writer.write(frame, str(temporary))
-        _flush(temporary)
-        os.replace(temporary, target)
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write the results: {_why(exc)}") from None
-    finally:
         temporary.unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot write the results: {_why(exc)}") from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return PendingWrite(temporary, target)
 
 
 def remove_leftovers(target: Path) -> list[Path]:
