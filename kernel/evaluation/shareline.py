@@ -61,18 +61,33 @@ def cum_share_lines(ranked: Ranked | None, shares: list[float], height: int) -> 
     every line side by side, then the lines."""
     if ranked is None:
         return [pl.Series([None] * height, dtype=pl.Float64) for _ in shares]
-    found = {i: line for i, b in enumerate(shares) if (line := _line_exprs(ranked, b, i))}
-    searched = ranked.customers.lazy().with_columns(
-        e for searches, _ in found.values() for e in searches
+    n, total = len(ranked.u), float(ranked.prefix[len(ranked.u)])
+    frame = ranked.customers.with_columns(
+        others=pl.when(pl.col("p") < n)
+        .then(total - pl.col("v"))
+        .otherwise(pl.lit(total))
+        .fill_null(total),
+        v0=pl.col("v").fill_null(0.0),
     )
-    columns = searched.select(line.alias(f"l{i}") for i, (_, line) in found.items()).collect()
+    found = {i: line for i, b in enumerate(shares) if (line := _line_exprs(ranked, b, i, frame))}
+    # the searches as one eager select: polars runs its expressions side by side (0.11 s for
+    # the four searches of two lines at 1M, against 0.23 s in a lazy query)
+    searched = pl.select(e for searches, _ in found.values() for e in searches)
+    columns = (
+        frame.hstack(searched)
+        .lazy()
+        .select(line.alias(f"l{i}") for i, (_, line) in found.items())
+        .collect()
+    )
     return [
         columns[f"l{i}"] if i in found else pl.Series([None] * height, dtype=pl.Float64)
         for i in range(len(shares))
     ]
 
 
-def _line_exprs(ranked: Ranked, b: float, i: int) -> tuple[list[pl.Expr], pl.Expr] | None:
+def _line_exprs(
+    ranked: Ranked, b: float, i: int, frame: pl.DataFrame
+) -> tuple[list[pl.Expr], pl.Expr] | None:
     """Per customer, the value at which ``cum_share(value) < b`` starts or stops holding for
     that customer, the others' values as they are (missing: unknown).
 
@@ -90,24 +105,16 @@ def _line_exprs(ranked: Ranked, b: float, i: int) -> tuple[list[pl.Expr], pl.Exp
     n = len(u)
     heads = pl.concat([pl.Series([-math.inf]), prefix.slice(1) - b * u])  # H[0..n]
     lows = pl.concat([u, pl.Series([-math.inf])])  # u[k], k = 0..n
-    total = float(prefix[n])
-    v, p = pl.col("v").fill_null(0.0), pl.col("p")
-    others = pl.when(p < n).then(total - pl.col("v")).otherwise(pl.lit(total)).fill_null(total)
-    at = pl.lit(heads)
-    k, j = pl.col(f"__k{i}"), pl.col(f"__j{i}")
+    v, p, others = pl.col("v0"), pl.col("p"), pl.col("others")
+    at, given = pl.lit(heads), frame["others"] * b
     searches = [
-        # below the line: the largest stretch above the customer's own place that holds
-        pl.min_horizontal(
-            (at.search_sorted(b * others, side="left").cast(pl.Int64) - 1).clip(0, None), p
-        ).alias(f"__k{i}"),
-        # inside: the lowest stretch of the others (without the customer) that still holds
-        (
-            pl.max_horizontal(
-                p, at.search_sorted(b * others + v, side="left").cast(pl.Int64) - 2
-            ).clip(None, n - 1)
-            + 1
-        ).alias(f"__j{i}"),
+        at.search_sorted(pl.lit(given), side="left").cast(pl.Int64).alias(f"__k{i}"),
+        at.search_sorted(pl.lit(given + frame["v0"]), side="left").cast(pl.Int64).alias(f"__j{i}"),
     ]
+    # below the line: the largest stretch above the customer's own place that holds
+    k = pl.min_horizontal((pl.col(f"__k{i}") - 1).clip(0, None), p)
+    # inside: the lowest stretch of the others (without the customer) that still holds
+    j = pl.max_horizontal(p, pl.col(f"__j{i}") - 2).clip(None, n - 1) + 1
     below = pl.max_horizontal(pl.lit(lows).gather(k), pl.lit(prefix).gather(k) / b - others)
     above = pl.max_horizontal(pl.lit(lows).gather(j), (pl.lit(prefix).gather(j) - v) / b - others)
     line = (
