@@ -261,7 +261,16 @@ def test_vip_monthly_with_a_previous_run_equals_the_independent_category(
     expected: dict[str, str] = {}
     for as_of in (date(1998, 6, 1), date(1998, 7, 1)):  # the second run reads the first
         expected = vip_monthly(payments, ids, as_of, previous=expected)
-        run = evaluate(ruleset, cd, as_of=as_of, engine=engine, backend=backend, store=store)
+        # on Spark (17 s a run) the first run, which only fills the store, runs on polars
+        first_on_polars = backend == "spark" and as_of.month == 6
+        run = evaluate(
+            ruleset,
+            cd,
+            as_of=as_of,
+            engine=engine,
+            backend="polars" if first_on_polars else backend,
+            store=store,
+        )
         assert differences(by_customer(run.results, "category"), expected) == []
     cushioned = [
         c
