@@ -879,3 +879,17 @@ def test_cli_on_an_empty_store(cli: Callable[..., Any], tmp_path: Path) -> None:
     assert done.exit_code == 0 and "no runs stored" in done.stdout
     done = cli("diff", "previous", "latest", "--store", tmp_path / "none.duckdb")
     assert done.exit_code == 2 and "no runs are stored yet" in done.output
+
+
+def test_the_previous_run_in_the_same_order_compares_like_one_in_any_order() -> None:
+    """Same customers in the same order take a shortcut (no join); it must give what the join
+    gives: here by hand, and against the same previous run shuffled."""
+    now = pl.DataFrame({"customer_id": ["1", "2", "9", "10"], "category": ["A", "B", "C", "A"]})
+    before = pl.DataFrame(
+        {"customer_id": ["1", "2", "9", "10"], "category": ["B", "B", "A", None]}
+    )
+    same_order = compare_previous(now, before, CATEGORY)
+    shuffled = compare_previous(now, before.reverse(), CATEGORY)
+    assert same_order.equals(shuffled)
+    assert same_order["category.previous"].to_list() == ["B", "B", "A", None]
+    assert same_order["category.change"].to_list() == ["up", "same", "down", "new"]

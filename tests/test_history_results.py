@@ -131,3 +131,29 @@ def test_one_customer_is_read_from_the_blob(tmp_path: Path, customer: str) -> No
     )
     row = store.customer_history(customer)
     assert row["category"].to_list() == [{"a": "A", "b": "C"}[customer]]
+
+
+def test_only_the_columns_asked_for_are_read_back(tmp_path: Path) -> None:
+    """What a run reads of its previous run: the named columns it has, in its own order, typed
+    as saved; names DuckDB would refuse (a case twin, an empty name) and wide numbers too."""
+    frame = pl.DataFrame(
+        {
+            "customer_id": ["9", "10", "c"],
+            "Category": ["A", "B", "C"],
+            "category": ["x", "y", "z"],
+            "": [1, 2, 3],
+            "big": pl.Series([2**100, -1, 0], dtype=pl.Int128),
+            "rest": [1.5, None, 2.5],
+        }
+    )
+    for path, make in ((tmp_path / "v2.duckdb", None), (tmp_path / "v1.duckdb", version_1_store)):
+        if make is None:
+            HistoryStore(path).save_run(manifest("r1", "2026-03-01"), frame)
+        else:
+            make(path, frame)
+        store = HistoryStore(path)
+        wanted = ["big", "customer_id", "category", "", "missing"]
+        got = store.results("r1", wanted)
+        assert got.columns == ["customer_id", "category", "", "big"]
+        assert got.equals(frame.select("customer_id", "category", "", "big"))
+        assert store.results("r1").equals(frame)

@@ -160,7 +160,16 @@ def earlier(history: HistoryStore | None, compiled: CompiledRuleset, as_of: date
     if history is None:
         return Earlier(None, None, None)
     run_id = history.previous_run_id(compiled.name, as_of, strategy=compiled.strategy)
-    previous = history.results(run_id) if run_id else None
+    # only what a run reads of its previous run: the ids and each decision's values
+    wanted = ["customer_id"] + [
+        column
+        for decision in compiled.decisions.values()
+        for column in (
+            decision.name,
+            *(f"{decision.name}::{o}" for o in decision.outcomes if decision.hit == "collect"),
+        )
+    ]
+    previous = history.results(run_id, wanted) if run_id else None
     overrides = history.active_overrides(as_of, ruleset=compiled.name)
     return Earlier(run_id, previous, overrides)
 

@@ -63,16 +63,21 @@ def encode_results(results: pl.DataFrame) -> EncodedResults:
     return EncodedResults(stored, encoded.schema, encoded.as_text)
 
 
-def decode_results(stored: pl.DataFrame, schema: bytes, as_text: str) -> pl.DataFrame:
-    """The original frame from what :func:`encode_results` stored (rows in any order)."""
+def decode_results(
+    stored: pl.DataFrame, schema: bytes, as_text: str, columns: list[str] | None = None
+) -> pl.DataFrame:
+    """The original frame from what :func:`encode_results` stored (rows in any order); with
+    ``columns``, ``stored`` holds only those of them the frame has, in the frame's order."""
     original = pl.read_ipc_schema(io.BytesIO(schema))
+    if columns is not None:
+        original = {n: t for n, t in original.items() if n in columns}
     frame = stored.sort(ROW).drop(ROW) if ROW in stored.columns else stored
     names = zip(frame.columns, original, strict=True)
     frame = frame.select(pl.col(name).alias(alias) for name, alias in names).cast(
         pl.Schema(original)
     )
     wide = json.loads(as_text)
-    return frame.with_columns(pl.col(n).cast(_AS_TEXT[t]) for n, t in wide.items())
+    return frame.with_columns(pl.col(n).cast(_AS_TEXT[t]) for n, t in wide.items() if n in original)
 
 
 def stored_names(names: list[str]) -> list[str]:

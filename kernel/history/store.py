@@ -247,9 +247,10 @@ class HistoryStore:
         run_id = self.resolve(ref, ruleset)
         return next(r for r in self.runs() if r.run_id == run_id)
 
-    def results(self, ref: str) -> pl.DataFrame:
-        """A run's results frame, exactly as saved: same columns, types and row order."""
-        return self._load_results(self.resolve(ref))
+    def results(self, ref: str, columns: list[str] | None = None) -> pl.DataFrame:
+        """A run's results frame, exactly as saved: same columns, types and row order; only
+        the ``columns`` it has of those named, when given."""
+        return self._load_results(self.resolve(ref), columns)
 
     def has_customer(self, ref: str, customer_id: str) -> bool:
         """Whether the run ``ref`` decided ``customer_id``."""
@@ -336,7 +337,7 @@ class HistoryStore:
             raise UnknownRun(f"{self.path}: no run '{run_id}'")
         return tuple(row)
 
-    def _load_results(self, run_id: str) -> pl.DataFrame:
+    def _load_results(self, run_id: str, columns: list[str] | None = None) -> pl.DataFrame:
         with self._read() as con:
             row = (
                 None
@@ -345,7 +346,7 @@ class HistoryStore:
             )
             if con is None or row is None:
                 raise UnknownRun(f"{self.path}: no run '{run_id}'")
-            return load_results(con, row)
+            return load_results(con, row, columns=columns)
 
     # ----------------------------------------------------------------------------------------
     # overrides
