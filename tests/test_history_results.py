@@ -1,4 +1,5 @@
-"""Where the store keeps a run's results: a Parquet blob (version 2), and stores of version 1."""
+"""Where the store keeps a run's results: a Parquet blob in a table per run (version 3), and
+stores of versions 2 (one table of blobs) and 1 (a table of columns per run)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from tierkit.history import HistoryStore, StoredDecision
 from tierkit.history.frames import encode_results
-from tierkit.history.results import IN_BLOB
+from tierkit.history.results import BLOB_TABLE, IN_BLOB
 
 CATEGORY = StoredDecision("category", ("A", "B", "C"))
 
@@ -48,7 +49,8 @@ def version_1_store(path: Path, frame: pl.DataFrame) -> None:
     con.register("incoming", encoded.frame.to_arrow())
     con.execute("create table results_1 as select * from incoming")
     con.execute("delete from runs")
-    con.execute("drop table run_results")
+    for (table,) in con.execute("select results_table from runs").fetchall():
+        con.execute(f'drop table "{table}"')
     con.execute("update tierkit_meta set value = '1' where key = 'schema_version'")
     decisions = json.dumps({"category": {"hit": "first", "outcomes": ["A", "B", "C"]}})
     con.execute(
@@ -74,27 +76,65 @@ def test_a_run_is_one_parquet_blob_and_reads_back_the_same(tmp_path: Path) -> No
     store.save_run(manifest("r1", "2026-03-01"), frame, {"category": CATEGORY})
     con = duckdb.connect(str(store.path), read_only=True)
     tables = con.execute("select results_table from runs").fetchall()
-    blob = con.execute("select run_id, data from run_results").fetchall()
+    blob = con.execute(f'select data from "{BLOB_TABLE}1"').fetchall()
     version = con.execute("select value from tierkit_meta").fetchall()
     con.close()
-    assert tables == [(IN_BLOB,)]
-    assert [r[0] for r in blob] == ["r1"]
-    assert bytes(blob[0][1])[:4] == b"PAR1"  # a Parquet file
-    assert version == [("2",)]
+    assert tables == [(f"{BLOB_TABLE}1",)]
+    assert len(blob) == 1
+    assert bytes(blob[0][0])[:4] == b"PAR1"  # a Parquet file
+    assert version == [("3",)]
     assert store.results("r1").equals(frame)
     assert store.has_customer("r1", "b") and not store.has_customer("r1", "z")
     assert store.customer_history("b")["category"].to_list() == ["C"]
+
+
+def _blob_tables(path: Path) -> list[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    names = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
+    con.close()
+    return sorted(n for n in names if n.startswith(BLOB_TABLE))
 
 
 def test_a_rerun_deletes_the_replaced_runs_results(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "h.duckdb")
     store.save_run(manifest("r1", "2026-03-01"), results({"a": "A"}), {"category": CATEGORY})
     store.save_run(manifest("r2", "2026-03-01"), results({"a": "B"}), {"category": CATEGORY})
-    con = duckdb.connect(str(store.path), read_only=True)
-    kept = [r[0] for r in con.execute("select run_id from run_results").fetchall()]
-    con.close()
-    assert kept == ["r2"]
+    assert _blob_tables(store.path) == [f"{BLOB_TABLE}2"]
     assert store.results("latest")["category"].to_list() == ["B"]
+
+
+def version_2_store(path: Path) -> None:
+    """A store as version 2 wrote it: runs r1 and r2, their blobs in the table ``run_results``."""
+    store = HistoryStore(path)
+    store.save_run(manifest("r1", "2026-01-01"), results({"a": "A", "b": "B"}))
+    store.save_run(manifest("r2", "2026-02-01"), results({"a": "B", "b": "C"}))
+    con = duckdb.connect(str(path))
+    con.execute("create table run_results (run_id varchar primary key, data blob)")
+    for run_id, table in con.execute("select run_id, results_table from runs").fetchall():
+        con.execute(f'insert into run_results select ?, data from "{table}"', [run_id])
+        con.execute(f'drop table "{table}"')
+    con.execute("update runs set results_table = ?", [IN_BLOB])
+    con.execute("update tierkit_meta set value = '2' where key = 'schema_version'")
+    con.close()
+
+
+def test_a_version_2_store_is_read_and_extended(tmp_path: Path) -> None:
+    path = tmp_path / "v2.duckdb"
+    version_2_store(path)
+    store = HistoryStore(path)
+    assert store.results("r1")["category"].to_list() == ["A", "B"]
+    assert store.results("r2", ["customer_id", "category"])["category"].to_list() == ["B", "C"]
+    assert store.customer_history("b")["category"].to_list() == ["C", "B"]
+    # a new run goes into a table of its own; a rerun of r2's month removes r2's blob
+    store.save_run(manifest("r3", "2026-02-01"), results({"a": "A", "b": "A"}))
+    assert [r.run_id for r in store.runs()] == ["r3", "r1"]
+    assert store.results("r3")["category"].to_list() == ["A", "A"]
+    con = duckdb.connect(str(path), read_only=True)
+    left = [r[0] for r in con.execute("select run_id from run_results").fetchall()]
+    version = con.execute("select value from tierkit_meta").fetchall()
+    con.close()
+    assert left == ["r1"] and version == [("3",)]
+    assert _blob_tables(path) == [f"{BLOB_TABLE}3"]
 
 
 def test_a_version_1_store_is_read_and_upgraded_by_the_next_save(tmp_path: Path) -> None:
@@ -111,7 +151,7 @@ def test_a_version_1_store_is_read_and_upgraded_by_the_next_save(tmp_path: Path)
     con = duckdb.connect(str(path), read_only=True)
     version = con.execute("select value from tierkit_meta").fetchall()
     con.close()
-    assert version == [("2",)]
+    assert version == [("3",)]
     # a rerun of March replaces the old run and drops its table
     store.save_run(manifest("r3", "2026-03-01"), results({"a": "B"}), {"category": CATEGORY})
     con = duckdb.connect(str(path), read_only=True)

@@ -21,9 +21,10 @@ from tierkit.history.errors import (
 if TYPE_CHECKING:
     import duckdb
 
-SCHEMA_VERSION = 2
-"""The version of the tables below; a store with a higher version is refused. Version 2 keeps
-each run's results as a Parquet blob in ``run_results``; version 1, as one table per run."""
+SCHEMA_VERSION = 3
+"""The version of the tables below; a store with a higher version is refused. Version 3 keeps
+each run's results as a Parquet blob in a table of its own (``run_blob_<seq>``); version 2 kept
+them all in ``run_results``; version 1, as one table of columns per run."""
 
 DDL = (
     "create table tierkit_meta (key varchar primary key, value varchar not null)",
@@ -47,7 +48,6 @@ DDL = (
         results_as_text varchar not null,
         manifest varchar not null
     )""",
-    "create table run_results (run_id varchar primary key, data blob)",
     """create table overrides (
         id bigint primary key,
         customer_id varchar not null,

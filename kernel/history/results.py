@@ -1,12 +1,16 @@
 """Where a run's results live in the store: one zstd Parquet file per run, kept in a blob.
 
-Since store version 2 a run's results frame is written as one Parquet file (zstd, the polars
-writer, no row-by-row work) into the ``run_results`` table, keyed by run id; the store stays one
-file and the results are saved in the same transaction as the run. Parquet keeps the columns'
-order, names and rows; the frame's exact polars schema is kept beside it
-(:mod:`tierkit.history.frames`) and restored when it is read. Runs saved by version 1 have one
-DuckDB table each (``runs.results_table``); they are read as before. At 1M customers writing the
-results took 1.5 s of CPU as a table and 0.8 s as a blob (docs/performance.md).
+Since store version 3 a run's results frame is written as one Parquet file (zstd, the polars
+writer, no row-by-row work) into a table of its own, ``run_blob_<seq>`` (one row, one blob),
+named in ``runs.results_table``; the store stays one file and the results are saved in the same
+transaction as the run. Parquet keeps the columns' order, names and rows; the frame's exact
+polars schema is kept beside it (:mod:`tierkit.history.frames`) and restored when it is read.
+
+A table per run keeps each save as cheap as the first: version 2 kept every run's blob in one
+table, ``run_results``, and DuckDB rewrote that table's blobs at every checkpoint, so saving a
+1M-customer run took 0.68 s into a new store and 1.5 s after eight runs (docs/performance.md).
+Runs saved by version 2 (``results_table`` empty, the blob in ``run_results``) and by version 1
+(one DuckDB table of columns per run) are read as before.
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ if TYPE_CHECKING:
     import duckdb
 
 IN_BLOB = ""
-"""``runs.results_table`` of a run whose results are a Parquet blob in ``run_results``."""
+"""``runs.results_table`` of a run saved by store version 2: its blob is in ``run_results``."""
 
-RESULTS_DDL = "create table if not exists run_results (run_id varchar primary key, data blob)"
+BLOB_TABLE = "run_blob_"
+"""How the table holding one run's Parquet blob is named (store version 3): ``run_blob_<seq>``."""
 
 
 def to_parquet(frame: pl.DataFrame) -> bytes:
@@ -37,15 +42,18 @@ def to_parquet(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def save_results(con: duckdb.DuckDBPyConnection, run_id: str, data: bytes) -> None:
-    """Store the Parquet bytes of run ``run_id`` (the store is upgraded to version 2 first)."""
-    con.execute(RESULTS_DDL)
+def save_results(con: duckdb.DuckDBPyConnection, seq: int, data: bytes) -> str:
+    """Store the Parquet bytes of the run numbered ``seq`` in a table of its own; returns the
+    table's name (the store is marked as version 3 first)."""
+    table = f"{BLOB_TABLE}{seq}"
     con.execute(
         "update tierkit_meta set value = ? "
         "where key = 'schema_version' and cast(value as integer) < ?",
         [str(SCHEMA_VERSION), SCHEMA_VERSION],
     )
-    con.execute("insert into run_results values (?, ?)", [run_id, data])
+    con.execute(f"create table {quote(table)} (data blob)")
+    con.execute(f"insert into {quote(table)} values (?)", [data])
+    return table
 
 
 def drop_results(con: duckdb.DuckDBPyConnection, run_id: str, table: str) -> None:
@@ -70,8 +78,12 @@ def load_results(
     rest: at 1M customers 0.36 s became about 0.1 s.
     """
     run_id, table, schema, as_text = str(run[0]), str(run[1]), bytes(run[2]), str(run[3])
-    if table == IN_BLOB:
-        row = first_row(con, "select data from run_results where run_id = ?", [run_id])
+    if table == IN_BLOB or table.startswith(BLOB_TABLE):
+        row = (
+            first_row(con, "select data from run_results where run_id = ?", [run_id])
+            if table == IN_BLOB
+            else first_row(con, f"select data from {quote(table)}")
+        )
         if row is None:
             raise StoreError(f"run {run_id}: its results are missing from the store")
         plan = pl.scan_parquet(io.BytesIO(bytes(row[0])))

@@ -1,8 +1,9 @@
 """The history store: runs, their results, and overrides with an audit trail, in a DuckDB file.
 
 Tables (see docs/history.md): ``runs`` (one row per run: when, as-of date, ruleset, strategy,
-engine, backend, the decisions with their outcomes, the manifest as JSON), ``run_results``
-(each run's results frame as it was, one Parquet file per run: :mod:`tierkit.history.results`),
+engine, backend, the decisions with their outcomes, the manifest as JSON), ``run_blob_<seq>``
+(each run's results frame as it was, one Parquet file in a table per run:
+:mod:`tierkit.history.results`),
 ``overrides``, ``override_audit`` and ``tierkit_meta`` (the schema version). The rows of
 ``runs``: :mod:`tierkit.history.runs`.
 
@@ -29,7 +30,7 @@ from tierkit.history.database import connect, first_row
 from tierkit.history.errors import OverrideError, StoreError, UnknownCustomer, UnknownRun
 from tierkit.history.frames import encode_portable
 from tierkit.history.overrides import OVERRIDE_SCHEMA, in_force
-from tierkit.history.results import IN_BLOB, drop_results, load_results, save_results, to_parquet
+from tierkit.history.results import drop_results, load_results, save_results, to_parquet
 from tierkit.history.runs import (
     RUN_COLUMNS,
     SUFFIXES,
@@ -148,7 +149,7 @@ class HistoryStore:
             assert row is not None
             seq = int(row[0])
             ruleset_info = given.get("ruleset") or {}
-            save_results(con, run_id, data)
+            table = save_results(con, seq, data)
             if describe is not None:
                 given = describe([r for r, _ in replaced])
                 assert not callable(given)
@@ -168,7 +169,7 @@ class HistoryStore:
                     json.dumps(
                         {n: {"hit": d.hit, "outcomes": list(d.outcomes)} for n, d in stored.items()}
                     ),
-                    IN_BLOB,
+                    table,
                     encoded.schema,
                     encoded.as_text,
                     json.dumps(with_replaced(given, replaced), default=str),
