@@ -8,7 +8,7 @@ through a float unless the column holds floats.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -175,7 +175,7 @@ NUMERIC = frozenset({ColumnType.MONEY, ColumnType.NUMBER, ColumnType.INTEGER})
 NON_NEGATIVE = frozenset({ColumnType.NUMBER, ColumnType.INTEGER})
 """Counts and scores (units, scores) must not be negative. Money may: a negative payment is a
 refund, a negative invoice amount a credit note, a negative cost a rebate; they are netted into
-the sums and counted in the data report (:func:`negative_money`)."""
+the sums and counted in the data report (:func:`negative_amounts`)."""
 
 
 def parse_columns(
@@ -218,10 +218,24 @@ def must_not_be_negative(table: str, name: str, kind: ColumnType) -> bool:
     return kind in NON_NEGATIVE and table != "customers"
 
 
-def negative_money(columns: Mapping[str, Column], present: Iterable[str]) -> list[pl.Expr]:
-    """Per money column: the number of negative values and their exact sum (ten-thousandths),
-    as ``<column>.rows`` and ``<column>.total``, for the data report."""
+def negative_amounts(
+    rows: pl.LazyFrame,
+    columns: Mapping[str, Column],
+    parse: Mapping[str, pl.Expr] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Per money column with negative amounts among ``rows`` (refunds, credit notes): their
+    number and exact total in currency units (text), for the data report.
+
+    ``rows`` hold parsed values; with ``parse`` they are a scan's stored columns, parsed by
+    those expressions, and only rows whose stored amount is below 0 are read (every parsed
+    negative amount is one): the Parquet reader skips every row group whose statistics rule
+    them out, so a file without refunds is answered from its footer."""
+    present = list(parse) if parse is not None else rows.collect_schema().names()
     names = [n for n in present if n in columns and columns[n].type == ColumnType.MONEY]
+    if not names:
+        return {}
+    if parse is not None:
+        rows = rows.filter(pl.any_horizontal(pl.col(n) < 0 for n in names)).select(**parse)
     exprs: list[pl.Expr] = []
     for name in names:
         below = pl.col(name) < 0
@@ -229,19 +243,15 @@ def negative_money(columns: Mapping[str, Column], present: Iterable[str]) -> lis
             below.sum().alias(f"{name}.rows"),
             pl.col(name).filter(below).sum().alias(f"{name}.total"),
         ]
-    return exprs
-
-
-def negative_counts(row: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The report of :func:`negative_money`: per column with negative values, the rows and their
-    total in currency units (text, exact)."""
-    found: dict[str, dict[str, Any]] = {}
-    for key, rows in row.items():
-        if key.endswith(".rows") and rows:
-            name = key.removesuffix(".rows")
-            found[name] = {"rows": int(rows), "total": shown(int(row[f"{name}.total"]),
-                                                             ColumnType.MONEY)}
-    return found
+    row = rows.select(exprs).collect().row(0, named=True)
+    return {
+        name: {
+            "rows": int(row[f"{name}.rows"]),
+            "total": shown(int(row[f"{name}.total"]), ColumnType.MONEY),
+        }
+        for name in names
+        if row[f"{name}.rows"]
+    }
 
 
 def shown(value: Any, kind: ColumnType) -> str:

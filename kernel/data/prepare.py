@@ -35,8 +35,7 @@ from tierkit.data.parse import (
     can_fail,
     largest,
     must_not_be_negative,
-    negative_counts,
-    negative_money,
+    negative_amounts,
     parse_columns,
     shown,
     too_large,
@@ -202,7 +201,9 @@ def prepare_tables(
         )
     for table, cleaned in clean.items():
         if table not in lazy:  # a scan's were counted as it was cleaned
-            report.tables[table].negative = _negatives(cleaned, needs[table])
+            report.tables[table].negative = negative_amounts(
+                cleaned, {n: c for n, (c, _) in needs[table].items()}
+            )
     return PreparedTables(clean, report)
 
 
@@ -226,17 +227,6 @@ def _as_of_warnings(
             "the as-of date right?"
         ]
     return []
-
-
-def _negatives(
-    frame: pl.LazyFrame, needs: Mapping[str, tuple[Column, list[str]]]
-) -> dict[str, dict[str, Any]]:
-    """Negative amounts among the rows used (refunds, credit notes): counted, never rejected."""
-    columns = {n: c for n, (c, _) in needs.items()}
-    exprs = negative_money(columns, frame.collect_schema().names())
-    if not exprs:
-        return {}
-    return negative_counts(frame.select(exprs).collect().row(0, named=True))
 
 
 def _in_id_order(customers: pl.DataFrame) -> pl.DataFrame:

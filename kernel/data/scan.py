@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 import polars as pl
 
@@ -42,8 +41,7 @@ from tierkit.data.parse import (
     can_fail,
     largest,
     must_not_be_negative,
-    negative_counts,
-    negative_money,
+    negative_amounts,
     shown,
 )
 from tierkit.data.report import TableReport
@@ -258,23 +256,8 @@ class LazyTable:
         if not padded and self.schema[ID] == pl.String:
             parsed[ID] = stored  # every kept id is a customer's id as it is: nothing to strip
         frame = self.frame.filter(pl.all_horizontal(keep)) if keep else self.frame
-        report.negative = self._negatives(frame, parsed)
+        report.negative = negative_amounts(frame, self.columns, parsed)
         return frame.select(**parsed), report
-
-    def _negatives(self, kept: pl.LazyFrame, parsed: Mapping[str, pl.Expr]) -> dict[str, Any]:
-        """Negative amounts among the rows ``kept`` (refunds, credit notes), for the report.
-
-        Only rows whose stored amount is below 0 can hold one (as for the checks above), and
-        the Parquet reader skips every row group whose statistics rule such rows out: a file
-        without refunds is answered from its footer instead of a pass over the column."""
-        exprs = negative_money(self.columns, parsed)
-        money = [n for n, c in self.columns.items() if c.type == ColumnType.MONEY]
-        if not exprs:
-            return {}
-        candidates = kept.filter(pl.any_horizontal(pl.col(n) < 0 for n in money))
-        return negative_counts(
-            candidates.select(**parsed).select(exprs).collect().row(0, named=True)
-        )
 
     def _misses(self, text: pl.Expr, hashed: pl.Expr) -> pl.DataFrame:
         """Per id as stored, the number of rows whose id hash is not a customer's."""

@@ -9,7 +9,7 @@ with at most ``among=`` a comparison of x itself). A ranking line becomes a line
 for ``top_share`` and ``pct_rank``, which depend on the order alone, the value of the last
 customer inside (for customers outside) or of the first customer outside (for customers
 inside); for ``cum_share``, whose total holds the customer's own value, the value solved for
-each customer (:func:`cum_share_line`). The rest of the population stays as it is.
+each customer (:func:`cum_share_lines`). The rest of the population stays as it is.
 
 With the lines known, the decision's outcome is a step function of the limiting value. For each
 customer the distance is the signed change of the value (positive: more, negative: less) to the
@@ -35,6 +35,7 @@ from typing import Any
 
 import polars as pl
 
+from tierkit.by_id import beside
 from tierkit.columns import ID
 from tierkit.evaluation.nearmiss_periods import near_miss_periods, period_ladder
 from tierkit.evaluation.shareline import Ranked, cum_share_lines
@@ -174,7 +175,7 @@ def _apart(
 
     Two ranking lines (``ahead < 0.80``, ``ahead < 0.95``) have the same cut-off when one
     customer is the last inside both (nobody is B: an all-A population); for each customer
-    they still lie apart (:func:`cum_share_line`). On the value axis they must stay two lines,
+    they still lie apart (:func:`cum_share_lines`). On the value axis they must stay two lines,
     the stricter one (the smaller share of a falling ranking) above, or the outcome between
     them would vanish. Only the order of the bounds matters there: the distances are taken
     from each line's own column.
@@ -486,10 +487,7 @@ def with_near_miss(
     near = near_miss_columns(ruleset, values, periods)
     added = [c for c in near.columns if c != ID]
     joined = results.drop(added, strict=False)
-    if joined[ID].equals(near[ID]):  # the same customers in the same order: no join needed
-        joined = joined.hstack(near.drop(ID))
-    else:
-        joined = joined.join(near, on=ID, how="left", validate="1:1", maintain_order="left")
+    joined = beside(joined, near)
     kept = [c for c in joined.columns if c not in added]
     own = [i for i, c in enumerate(kept) if c == name or c.startswith(f"{name}.")]
     at = (max(own) + 1) if own else len(kept)

@@ -37,8 +37,10 @@ class Ranked:
         if order.is_empty() or u.null_count() or not isinstance(lowest, float) or lowest < 0:
             return None
         n = len(u)
-        place = pl.repeat(n, values.height, dtype=pl.Int64, eager=True).alias("p").scatter(
-            order["__row"], pl.int_range(n, eager=True, dtype=pl.Int64)
+        place = (
+            pl.repeat(n, values.height, dtype=pl.Int64, eager=True)
+            .alias("p")
+            .scatter(order["__row"], pl.int_range(n, eager=True, dtype=pl.Int64))
         )
         return Ranked(
             u=u,
@@ -49,16 +51,11 @@ class Ranked:
         )
 
 
-def cum_share_line(ranked: Ranked | None, b: float, height: int) -> pl.Series:
-    """Per customer, the value at which ``cum_share(value) < b`` starts or stops holding for
-    that customer, the others' values as they are (missing: unknown); see
-    :func:`cum_share_lines`."""
-    return cum_share_lines(ranked, [b], height)[0]
-
-
 def cum_share_lines(ranked: Ranked | None, shares: list[float], height: int) -> list[pl.Series]:
-    """:func:`cum_share_line` for each of ``shares``, computed in one query: the searches of
-    every line side by side, then the lines."""
+    """Per customer and for each of ``shares`` (b), the value at which ``cum_share(value) < b``
+    starts or stops holding for that customer, the others' values as they are (missing:
+    unknown); computed in one query, the searches of every line side by side (see
+    :func:`_line_exprs`)."""
     if ranked is None:
         return [_missing(height) for _ in shares]
     n, total = len(ranked.u), float(ranked.prefix[len(ranked.u)])
@@ -79,10 +76,7 @@ def cum_share_lines(ranked: Ranked | None, shares: list[float], height: int) -> 
         .select(line.alias(f"l{i}") for i, (_, line) in found.items())
         .collect()
     )
-    return [
-        columns[f"l{i}"] if i in found else _missing(height)
-        for i in range(len(shares))
-    ]
+    return [columns[f"l{i}"] if i in found else _missing(height) for i in range(len(shares))]
 
 
 def _line_exprs(

@@ -13,6 +13,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from tierkit.by_id import beside
 from tierkit.contract import OpenedSource, Window
 from tierkit.data import open_source, prepare_tables
 from tierkit.data.keys import with_customer_keys
@@ -240,10 +241,7 @@ def with_value_and_policies(
         values = native.with_columns(
             pl.col("customer_id").cast(pl.String), pl.col("value").cast(pl.Float64)
         )
-    if results["customer_id"].equals(values["customer_id"]):
-        results = results.with_columns(values["value"])  # same customers in the same order
-    else:
-        results = results.join(values, on="customer_id", how="left")
+    results = beside(results, values)
     if criterion.neutral is not None:  # a rate or score stays missing
         results = results.with_columns(pl.col("value").fill_null(float(criterion.neutral)))
     primary = ruleset.primary_decision

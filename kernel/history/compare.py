@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from tierkit.by_id import beside
 from tierkit.ruleset.compiled import ThenValue
 
 ID = "customer_id"
@@ -64,10 +65,7 @@ def compare_previous(
     column, change = f"{name}.previous", f"{name}.change"
     if previous is not None and name in previous.columns:
         before = previous.select(ID, pl.col(name).cast(dtype, strict=False).alias(column))
-        if before[ID].equals(results[ID]):  # the same customers in the same order (0.3 s less)
-            joined = results.with_columns(before[column])
-        else:
-            joined = results.join(before, on=ID, how="left", validate="1:1", maintain_order="left")
+        joined = beside(results, before)
     else:
         joined = results.with_columns(pl.lit(None, dtype=dtype).alias(column))
     now, then = _rank(name, dtype, decision), _rank(column, dtype, decision)
