@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import Distribution, EntryPoint, entry_points
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -195,10 +195,22 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str, ep: EntryPoin
     except ValueError as exc:  # pluggy: a plugin name or object registered twice
         raise PluginError(name, "register", str(exc)) from exc
     if ep is not None and ep.dist is not None:
-        _DISTRIBUTIONS[id(plugin)] = (ep.dist.name, ep.dist.version)
+        _DISTRIBUTIONS[id(plugin)] = _name_and_version(ep.dist)
 
 
 _DISTRIBUTIONS: dict[int, tuple[str, str]] = {}
+_READ: dict[str, tuple[str, str]] = {}
+
+
+def _name_and_version(dist: Distribution) -> tuple[str, str]:
+    """The package's name and version, its metadata read once per installed package: every
+    ``dist.name`` and ``dist.version`` parses the package's METADATA file anew, and the
+    built-in plugins share one package."""
+    key = str(getattr(dist, "_path", id(dist)))
+    if key not in _READ:
+        metadata = dist.metadata
+        _READ[key] = (metadata["Name"], metadata["Version"])
+    return _READ[key]
 
 
 def _plugin_infos(pm: pluggy.PluginManager) -> Iterable[PluginInfo]:

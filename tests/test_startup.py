@@ -34,7 +34,14 @@ FORBIDDEN = (
 )
 """Modules that neither start-up nor ``tierkit evaluate ... --no-store`` may import."""
 
-NOT_AT_START = ("polars", "narwhals", "pydantic", "tierkit.evaluation", "tierkit.history")
+NOT_AT_START = (
+    "polars",
+    "narwhals",
+    "pydantic",
+    "rich",
+    "tierkit.evaluation",
+    "tierkit.history",
+)
 """Needed by commands that read rulesets or data, but not to build the command line."""
 
 LOADED = """
@@ -156,9 +163,10 @@ def test_the_console_entry_point_keeps_exit_codes_and_output(tmp_path: Path) -> 
     assert f"{broken}:" in bad.stdout + bad.stderr
 
 
-def test_validate_imports_no_polars_nor_narwhals(tmp_path: Path) -> None:
+def test_validate_imports_no_polars_nor_narwhals_nor_rich(tmp_path: Path) -> None:
     # loading a ruleset loads every plugin; the built-in plugins import polars and narwhals
-    # only when they compute, so `tierkit validate` needs neither
+    # only when they compute, so `tierkit validate` needs neither; it prints no table, so it
+    # needs no rich either (the commands that print tables import it when they do)
     ruleset = ROOT / "rulesets" / "abc-pareto.yaml"
     code = f"""
 from tierkit.cli import app
@@ -171,4 +179,5 @@ except SystemExit as exit:
     output, loaded = _run(code, tmp_path)
     assert "is valid" in output
     assert "polars" not in loaded and "narwhals" not in loaded, loaded
+    assert "rich" not in loaded, loaded
     assert [m for m in loaded if m in FORBIDDEN] == []

@@ -9,14 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from tierkit.cli.common import guarded
 from tierkit.cli.evaluate_cmd import print_saved, print_summary
@@ -52,6 +44,9 @@ def _parse_as_of(text: str | None) -> date:
 @contextmanager
 def _progress_bars(customers: int) -> Iterator[ProgressFn]:
     """One progress bar per table on standard error (only when it is a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from tierkit.demo import TABLES
 
     console = Console(stderr=True)
@@ -177,6 +172,8 @@ def demo(
 
     Example: tierkit demo --customers 10000 --seed 7 --as-of 2026-01-01 --out demo --format parquet
     """
+    from rich.console import Console
+
     from tierkit.demo import DemoSpec, generate_demo
     from tierkit.evaluation import evaluate
     from tierkit.evaluation.output import check_output

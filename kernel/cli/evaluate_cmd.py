@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import (
@@ -59,6 +57,8 @@ def evaluate_command(
 
     Example: tierkit evaluate vip-monthly --data ./tierkit-demo --out results.csv
     """
+    from rich.console import Console
+
     from tierkit.evaluation import evaluate
     from tierkit.evaluation.manifest import Stopwatch
 
@@ -105,6 +105,9 @@ def print_summary(
     results: pl.DataFrame | None = None,
     primary: str | None = None,
 ) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(highlight=False)
     title = (
         f"{manifest['ruleset']['name']} · strategy {manifest['strategy']} · as of "

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption
@@ -48,6 +46,9 @@ def runs_command(
 
     Example: tierkit runs --store history.duckdb --ruleset vip-monthly
     """
+    from rich.markup import escape
+    from rich.table import Table
+
     from tierkit.history import HistoryStore
 
     found = HistoryStore(store).runs(ruleset)
@@ -99,6 +100,9 @@ def history_command(
 
     Example: tierkit history C-1042 --ruleset vip-monthly
     """
+    from rich.markup import escape
+    from rich.table import Table
+
     from tierkit.history import HistoryStore
 
     frame = HistoryStore(store).customer_history(customer, ruleset)
@@ -133,6 +137,8 @@ def history_command(
 
 
 def _why(row: dict[str, Any], name: str) -> str:
+    from rich.markup import escape
+
     from tierkit.history.compare import label
 
     override = row.get(f"{name}.override")
@@ -211,6 +217,9 @@ def show_comparison(
     title: str, decision: str, matrix: pl.DataFrame, counts: dict[str, int], top: pl.DataFrame
 ) -> None:
     """Print a transition matrix, the change counts and the top movers."""
+    from rich.markup import escape
+    from rich.table import Table
+
     console = wide_console()
     console.print(escape(title))
     table = Table()

@@ -6,11 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 if TYPE_CHECKING:
     import polars as pl
+    from rich.console import Console
 
 
 RulesetOption = Annotated[
@@ -23,10 +22,14 @@ ByOption = Annotated[
 
 
 def wide_console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, width=max(Console().width, 120))
 
 
 def cell_text(value: Any) -> str:
+    from rich.markup import escape
+
     from tierkit.history.compare import label
 
     if value is None:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import JsonOption
@@ -29,6 +26,10 @@ def plugins(as_json: JsonOption = False) -> None:
 
     Example: tierkit plugins --json > plugins.json
     """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
     from tierkit.registry import get_registry
     from tierkit.ruleset.language import BUILTINS
 

@@ -7,8 +7,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption, parse_date
@@ -212,6 +210,8 @@ def list_overrides(
     Example: tierkit overrides list --all --customer C-1042
     """
     import polars as pl
+    from rich.markup import escape
+    from rich.table import Table
 
     from tierkit.history import HistoryStore
 
@@ -330,6 +330,9 @@ def audit_overrides(
 
     Example: tierkit overrides audit 12
     """
+    from rich.markup import escape
+    from rich.table import Table
+
     from tierkit.history import HistoryStore
 
     frame = HistoryStore(store).audit(override_id)

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption
@@ -58,6 +57,8 @@ def report_command(
 
     Example: tierkit report latest --store history.duckdb --out report.html
     """
+    from rich.console import Console
+
     from tierkit.report import ReportOptions, write_report
 
     options = ReportOptions(max_customers=max_customers, movers=movers)
