@@ -81,6 +81,7 @@ def _plain_and_even(path: Path, width: int) -> bool:
             infer_schema=False,
             encoding="utf8-lossy",
             new_columns=["line"],
+            glob=False,
         )
         if len(lines.collect_schema()) != 1:
             return False

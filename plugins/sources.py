@@ -66,7 +66,7 @@ def _file_problems(path: Path) -> list[DataProblem]:
         return [DataProblem(str(path), "is empty (0 bytes)")]
     if suffix == ".parquet" and not path.is_dir():
         try:
-            pl.read_parquet_schema(path)  # the footer only
+            pl.scan_parquet(path, glob=False).collect_schema()  # the footer only
         except Exception as exc:
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
             return [DataProblem(str(path), f"cannot be read as a Parquet file: {first}")]
@@ -79,10 +79,15 @@ def _read_file(path: Path) -> pl.LazyFrame:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return pl.scan_csv(
-            path, infer_schema=False, row_index_name=ROW, row_index_offset=2, encoding="utf8-lossy"
+            path,
+            infer_schema=False,
+            row_index_name=ROW,
+            row_index_offset=2,
+            encoding="utf8-lossy",
+            glob=False,  # a folder named 'sales[2025]' or 'data*' is a name, not a pattern
         )
     if suffix == ".parquet":
-        return pl.scan_parquet(path).with_row_index(ROW, offset=1)
+        return pl.scan_parquet(path, glob=False).with_row_index(ROW, offset=1)
     try:
         frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
         header = pl.read_excel(

@@ -354,3 +354,35 @@ def test_an_as_of_date_far_from_the_data_is_warned_about(registry: Registry, goo
         "every row with a paid_at is dated on or after the as-of date 2025-01-01, so none "
         "counts; is the as-of date right?"
     ]
+
+
+@pytest.mark.parametrize(("name", "sibling"), [("sales[2025]", "sales2"), ("data*", "data1")])
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_folder_named_like_a_pattern_is_read_by_its_name(
+    registry: Registry,
+    good: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    sibling: str,
+    kind: str,
+) -> None:
+    # polars read 'sales[2025]/payments.csv' as a file-name pattern: no file matched it (an
+    # internal error), and 'data*/payments.csv' matched data1's payments too (wrong sums)
+    parent = tmp_path_factory.mktemp("patterns")
+    for folder, extra in ((parent / name, ""), (parent / sibling, "C1,2026-01-07,999\n")):
+        folder.mkdir()
+        customers = pl.read_csv(good / "customers.csv", infer_schema=False)
+        text = (good / "payments.csv").read_text() + extra
+        payments = pl.read_csv(text.encode(), infer_schema=False)
+        if kind == "csv":
+            customers.write_csv(folder / "customers.csv")
+            payments.write_csv(folder / "payments.csv")
+        else:
+            customers.write_parquet(folder / "customers.parquet")
+            payments.write_parquet(folder / "payments.parquet")
+    # good's payments: C1 100.50 and 0.0001, C2 7 (C9 unknown, C1 undated, C3 on the as-of day)
+    assert _expected_payments(prepare(registry, parent / name, "payments.received")) == [
+        ("C1", date(2026, 1, 5), 1_005_000),
+        ("C1", date(2026, 2, 28), 1),
+        ("C2", date(2025, 12, 31), 70_000),
+    ]
