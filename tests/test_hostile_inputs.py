@@ -104,3 +104,25 @@ def test_a_ruleset_just_inside_the_limits_runs(engine: str, tmp_path: Path) -> N
     # 10: 7 months -> 0 points; -(-...-7) with 95 minus signs is -7, not > 5 -> C;
     # 11: 1 month -> 0 points -> C.
     assert got == {"9": "A", "10": "C", "11": "C"}
+
+
+def test_a_panic_in_polars_is_an_internal_error_without_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """pyo3's PanicException is a BaseException: it passed the CLI's error boundary and ended
+    in a Python traceback with exit status 1 (a 'finding') instead of 3."""
+    import polars as pl
+    import typer
+
+    from tierkit.cli.common import guarded
+
+    @guarded
+    def panics() -> None:
+        raise pl.exceptions.PanicException("assertion failed: range.end as u64 <= self.size")
+
+    with pytest.raises(typer.Exit) as info:
+        panics()
+    assert info.value.exit_code == 3
+    said = capsys.readouterr().err
+    assert said.startswith("internal error: PanicException: assertion failed"), said
+    assert "Traceback" not in said

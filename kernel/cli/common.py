@@ -63,11 +63,15 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(130) from None
         except Exception as exc:
             return _internal(exc)
+        except BaseException as exc:  # a panic in polars' Rust code is no Exception
+            if type(exc).__name__ != "PanicException":
+                raise
+            return _internal(exc)
 
     return wrapper
 
 
-def _internal(exc: Exception) -> NoReturn:
+def _internal(exc: BaseException) -> NoReturn:
     """An error tierkit did not expect: a bug; the traceback only with ``--debug``."""
     if state.debug:
         raise exc
