@@ -64,13 +64,56 @@ def _file_problems(path: Path) -> list[DataProblem]:
         return [DataProblem(str(path), "is a folder, expected a file")]
     if path.is_file() and path.stat().st_size == 0:
         return [DataProblem(str(path), "is empty (0 bytes)")]
-    if suffix == ".parquet" and not path.is_dir():
+    if suffix != ".parquet":
+        return []
+    parts = _parquet_parts(path)
+    if not parts:
+        return [DataProblem(str(path), "is a folder without Parquet files (*.parquet) in it")]
+    first: pl.Schema | None = None
+    for part in parts:
+        if part.stat().st_size == 0:
+            return [DataProblem(str(part), "is empty (0 bytes)")]
         try:
-            pl.scan_parquet(path, glob=False).collect_schema()  # the footer only
+            schema = pl.scan_parquet(part, glob=False).collect_schema()  # the footer only
         except Exception as exc:
-            first = (str(exc).splitlines() or [type(exc).__name__])[0]
-            return [DataProblem(str(path), f"cannot be read as a Parquet file: {first}")]
+            said = (str(exc).splitlines() or [type(exc).__name__])[0]
+            return [DataProblem(str(part), f"cannot be read as a Parquet file: {said}")]
+        if first is None:
+            first = schema
+        elif schema != first:
+            said = _difference(schema, first, parts[0].name)
+            return [
+                DataProblem(
+                    str(part), f"{said}; every part of a Parquet dataset needs the same columns"
+                )
+            ]
     return []
+
+
+def _parquet_parts(path: Path) -> list[Path]:
+    """The files a Parquet table is read from: the file itself, or the ``*.parquet`` files of
+    a dataset folder (in any depth, for Hive partitions such as ``region=North/``), leaving out
+    what Spark and Hadoop write beside them (``_SUCCESS``, ``.part-0.parquet.crc``)."""
+    if not path.is_dir():
+        return [path]
+    return sorted(
+        part
+        for part in path.rglob("*")
+        if part.suffix.lower() == ".parquet"
+        and part.is_file()
+        and not any(n.startswith((".", "_")) for n in part.relative_to(path).parts)
+    )
+
+
+def _difference(schema: pl.Schema, first: pl.Schema, name: str) -> str:
+    """The first column in which a part's ``schema`` differs from ``first``, the one of ``name``."""
+    for column, dtype in first.items():
+        if column not in schema:
+            return f"column '{column}' is missing (it is in {name})"
+        if schema[column] != dtype:
+            return f"column '{column}' holds {schema[column]}, in {name} {dtype}"
+    extra = next(column for column in schema if column not in first)
+    return f"column '{extra}' is not in {name}"
 
 
 def _read_file(path: Path) -> pl.LazyFrame:
@@ -85,6 +128,11 @@ def _read_file(path: Path) -> pl.LazyFrame:
             row_index_offset=2,
             encoding="utf8-lossy",
             glob=False,  # a folder named 'sales[2025]' or 'data*' is a name, not a pattern
+        )
+    if suffix == ".parquet" and path.is_dir():
+        parts = [str(part) for part in _parquet_parts(path)]
+        return pl.scan_parquet(parts, glob=False, hive_partitioning=True).with_row_index(
+            ROW, offset=1
         )
     if suffix == ".parquet":
         return pl.scan_parquet(path, glob=False).with_row_index(ROW, offset=1)

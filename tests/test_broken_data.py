@@ -191,6 +191,84 @@ GENERATED.update(
 )
 
 
+def _parquet_payments(path: Path, amounts: bool = True) -> None:
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    day = datetime.date(2026, 6, 15)
+    columns = {"customer_id": ["c1"], "paid_at": [day]}
+    if amounts:
+        columns["amount"] = pa.array([5], pa.decimal128(18, 2))
+    pq.write_table(pa.table(columns), path)
+
+
+def _spark_dataset(folder: Path) -> None:
+    """payments.parquet as Spark writes it: a folder with a part, its checksum and _SUCCESS."""
+    (folder / "customers.csv").write_text(CUSTOMERS)
+    parts = folder / "payments.parquet"
+    parts.mkdir()
+    _parquet_payments(parts / "part-00000-1f2e.c000.snappy.parquet")
+    (parts / ".part-00000-1f2e.c000.snappy.parquet.crc").write_bytes(b"crc\x00\x01")
+    (parts / "_SUCCESS").write_bytes(b"")
+
+
+def _dataset_parts_differ(folder: Path) -> None:
+    (folder / "customers.csv").write_text(CUSTOMERS)
+    (folder / "payments.parquet").mkdir()
+    _parquet_payments(folder / "payments.parquet" / "part-0.parquet")
+    _parquet_payments(folder / "payments.parquet" / "part-1.parquet", amounts=False)
+
+
+def _damaged_parquet(cut: bool) -> Callable[[Path], None]:
+    """A Parquet file whose footer reads but whose pages do not: overwritten with zeros, or
+    (``cut``) with half of them missing."""
+
+    def write(path: Path) -> None:
+        _parquet_payments(path)
+        data = path.read_bytes()
+        footer = int.from_bytes(data[-8:-4], "little") + 8
+        pages = data[4:-footer]
+        pages = pages[: len(pages) // 2] if cut else bytes(len(pages))
+        path.write_bytes(data[:4] + pages + data[-footer:])
+
+    return _table("payments.parquet", write)
+
+
+GENERATED.update(
+    {
+        # polars read every file of the folder: the checksum file made it an internal error
+        "parquet-dataset-from-spark": (_spark_dataset, 0, ["c1,Alpha,A,", "c2,Beta,C,"]),
+        "parquet-dataset-empty": (
+            _table("payments.parquet", lambda p: p.mkdir()),
+            2,
+            ["payments.parquet: is a folder without Parquet files (*.parquet) in it"],
+        ),
+        "parquet-dataset-parts-differ": (
+            _dataset_parts_differ,
+            2,
+            [
+                "payments.parquet/part-1.parquet: column 'amount' is missing (it is in"
+                " part-0.parquet); every part of a Parquet dataset needs the same columns"
+            ],
+        ),
+        # the footer was checked, the pages were not: an internal error, or a panic of polars
+        # that escaped as a Python traceback with exit status 1
+        "parquet-damaged-inside": (
+            _damaged_parquet(cut=False),
+            2,
+            ["payments.parquet: cannot be read as a Parquet file: parquet: File out of"],
+        ),
+        "parquet-cut-inside": (
+            _damaged_parquet(cut=True),
+            2,
+            ["payments.parquet: cannot be read as a Parquet file: "],
+        ),
+    }
+)
+
+
 def test_an_as_of_date_out_of_range(tmp_path: Path) -> None:
     """A window ending in 9999 or starting before year 1 was an internal error."""
     folder = tmp_path / "data"

@@ -17,7 +17,8 @@ Money is parsed exactly into whole ten-thousandths (:data:`~tierkit.contract.MON
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -152,25 +153,28 @@ def prepare_tables(
     lazy: dict[str, LazyTable] = {}
     for table, native in frames.items():
         origin = opened.origins.get(table, f"{location}:{table}")
-        schema = native.collect_schema()
-        present_columns = {n: c for n, (c, _) in needs[table].items() if n in schema}
-        if table != CUSTOMERS and lazy_scans and can_stay_lazy(native, schema, present_columns):
-            exprs, table_problems = parse_columns(origin, schema, present_columns)
-            if not table_problems:
-                date_column = _date_column(table, needs, set(schema.names()))
-                scan = LazyTable(table, origin, native, schema, present_columns, exprs, date_column)
-                scan = scan.with_plain_dates()
-                table_problems = scan.value_problems()
+        with _reading(origin, problems):
+            schema = native.collect_schema()
+            present_columns = {n: c for n, (c, _) in needs[table].items() if n in schema}
+            if table != CUSTOMERS and lazy_scans and can_stay_lazy(native, schema, present_columns):
+                exprs, table_problems = parse_columns(origin, schema, present_columns)
                 if not table_problems:
-                    scan, table_problems = scan.narrowed()
-                lazy[table] = scan
-            problems.extend(table_problems)
-            continue
-        parsed_frame, table_problems = _parse(table, origin, native, schema, present_columns)
-        if table_problems:
-            problems.extend(table_problems)
-        else:
-            parsed[table] = parsed_frame
+                    date_column = _date_column(table, needs, set(schema.names()))
+                    scan = LazyTable(
+                        table, origin, native, schema, present_columns, exprs, date_column
+                    )
+                    scan = scan.with_plain_dates()
+                    table_problems = scan.value_problems()
+                    if not table_problems:
+                        scan, table_problems = scan.narrowed()
+                    lazy[table] = scan
+                problems.extend(table_problems)
+                continue
+            parsed_frame, table_problems = _parse(table, origin, native, schema, present_columns)
+            if table_problems:
+                problems.extend(table_problems)
+            else:
+                parsed[table] = parsed_frame
     origin = opened.origins.get(CUSTOMERS, CUSTOMERS)
     customers = _in_id_order(parsed[CUSTOMERS].collect()) if CUSTOMERS in parsed else None
     if customers is None or not _listed_once(customers["customer_id"]):
@@ -188,7 +192,12 @@ def prepare_tables(
         if table == CUSTOMERS:
             continue
         if table in lazy:
-            clean[table], report.tables[table] = lazy[table].clean(customers["customer_id"], as_of)
+            with _reading(lazy[table].origin, problems):
+                clean[table], report.tables[table] = lazy[table].clean(
+                    customers["customer_id"], as_of
+                )
+            if table not in clean:
+                continue
             date_column = lazy[table].date_column
         else:
             origin = opened.origins.get(table, table)
@@ -199,12 +208,29 @@ def prepare_tables(
         report.tables[table].warnings = _as_of_warnings(
             report.tables[table], date_column, as_of, window
         )
+    if problems:
+        raise DataInvalid(problems)
     for table, cleaned in clean.items():
         if table not in lazy:  # a scan's were counted as it was cleaned
             report.tables[table].negative = negative_amounts(
                 cleaned, {n: c for n, (c, _) in needs[table].items()}
             )
     return PreparedTables(clean, report)
+
+
+@contextmanager
+def _reading(origin: str, problems: list[DataProblem]) -> Iterator[None]:
+    """Turn polars' error on a damaged Parquet file (a footer that reads, pages that do not:
+    a file cut short or overwritten inside) into a problem naming the file."""
+    try:
+        yield
+    except (pl.exceptions.ComputeError, pl.exceptions.PanicException) as exc:
+        if not origin.lower().endswith(".parquet"):
+            raise
+        said = (str(exc).splitlines() or [""])[0]
+        if isinstance(exc, pl.exceptions.PanicException) or not said:
+            said = "its data is damaged or cut short"
+        problems.append(DataProblem(origin, f"cannot be read as a Parquet file: {said}"))
 
 
 def _as_of_warnings(
