@@ -165,6 +165,21 @@ def test_typed_parquet_with_wrong_column_type(registry: Registry, tmp_path: Path
     )
 
 
+def test_lists_and_structs_are_not_ids_or_text(registry: Registry, tmp_path: Path) -> None:
+    # casting a list to text was an internal error ("cannot cast List type")
+    pl.DataFrame({"customer_id": ["C1"], "name": [["Alpha", "GmbH"]]}).write_parquet(
+        tmp_path / "customers.parquet"
+    )
+    pl.DataFrame(
+        {"customer_id": [{"id": "C1"}], "shipped_at": [date(2026, 1, 5)], "units": [3]}
+    ).write_parquet(tmp_path / "shipments.parquet")
+    assert invalid(registry, tmp_path, "shipments.units") == [
+        f"{tmp_path / 'customers.parquet'}: column 'name' holds List(String), expected text",
+        f"{tmp_path / 'shipments.parquet'}: column 'customer_id' holds "
+        "Struct({'id': String}), expected an identifier",
+    ]
+
+
 def test_two_files_for_one_table_are_refused(registry: Registry, good: Path) -> None:
     pl.read_csv(good / "payments.csv").write_parquet(good / "payments.parquet")
     [problem] = invalid(registry, good, "payments.received")

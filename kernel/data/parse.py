@@ -48,6 +48,8 @@ def parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr
     if kind in (ColumnType.ID, ColumnType.TEXT):
         if dtype.is_float():
             return col, f"column '{name}' holds decimal numbers, expected an identifier or text"
+        if dtype.is_nested():  # a list or a struct has no text to compare or show
+            return col, f"column '{name}' holds {dtype_name(dtype)}, expected {wanted(kind)}"
         return col.cast(pl.String).str.strip_chars(), None
     if kind == ColumnType.DATE:
         if text:
