@@ -254,6 +254,8 @@ def test_spec_refuses_nonsense() -> None:
         DemoSpec(months=0)
     with pytest.raises(ValueError, match="seed"):
         DemoSpec(seed=-1)
+    with pytest.raises(ValueError, match=r"months must be at most 1200 \(100 years\), not 1201"):
+        DemoSpec(months=1201)
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,6 +407,34 @@ def test_demo_command_refuses_a_bad_date(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "YYYY-MM-DD" in result.output
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--as-of", "0001-02-01"], "as-of date 0001-02-01 is too early (1980 or later)"),
+        (["--months", "100000"], "months must be at most 1200 (100 years), not 100000"),
+    ],
+)
+def test_demo_command_refuses_an_out_of_range_date_or_history(
+    tmp_path: Path, option: list[str], said: str
+) -> None:
+    # both were internal errors (a ValueError from DemoSpec, or from the year -6307)
+    args = ["demo", *option, "--no-evaluate", "--out", str(tmp_path)]
+    result = CliRunner().invoke(_app(), args)
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_century_of_history_keeps_order_rates_bounded() -> None:
+    # a yearly trend compounded over 50 years either side of the middle made Poisson rates of
+    # e^40: 'lam value too large', or arrays of terabytes. The growth is capped at a factor of
+    # 20 (e^3) each way, so no customer orders more than 20 x 12 (the highest base rate) x 1.x
+    # (the season) a month: under 400 a month, 480,000 over 1200 months.
+    spec = DemoSpec(customers=50, months=1200, seed=7, as_of=date(1980, 1, 1))
+    counts = demo_frames(spec)["invoices"].group_by("customer_id").len()["len"]
+    assert 0 < counts.max() < 480_000  # type: ignore[operator]
 
 
 def test_demo_command_evaluates_the_data(tmp_path: Path) -> None:

@@ -180,7 +180,10 @@ def demo(
     from tierkit.history import verify_store
     from tierkit.report import write_report
 
-    spec = DemoSpec(customers=customers, months=months, seed=seed, as_of=_parse_as_of(as_of))
+    try:
+        spec = DemoSpec(customers=customers, months=months, seed=seed, as_of=_parse_as_of(as_of))
+    except ValueError as exc:  # an as-of date or a number of months out of the demo's range
+        raise UsageError(str(exc)) from None
     _check_out(out, force)
     target = out / "results.csv"
     if run_evaluation:  # before the data is generated: a wrong folder or store costs nothing

@@ -64,6 +64,12 @@ class Payments:
     amount_cents: IntArray
 
 
+GROWTH = 3.0
+"""The largest log change of a customer's order rate from the middle of the window (a factor of
+20): a trend of +20% a year compounded over a history of a century made rates beyond what
+Poisson draws (and memory) take; over the default 24 months no rate comes near it."""
+
+
 def draw_orders(rng: np.random.Generator, prof: Profiles, window: ActivityMonths) -> Orders:
     """Orders per customer and month: Poisson at the customer's seasonal, trending rate."""
     count, months = len(prof), window.months
@@ -76,7 +82,7 @@ def draw_orders(rng: np.random.Generator, prof: Profiles, window: ActivityMonths
     rate = (
         prof.order_rate[:, None]
         * SEASON[window.month_of_year - 1][None, :]
-        * np.exp(prof.trend[:, None] * years[None, :])
+        * np.exp(np.clip(prof.trend[:, None] * years[None, :], -GROWTH, GROWTH))
         * (covered / month_days[None, :])
     )
     per_cell = rng.poisson(rate).ravel()

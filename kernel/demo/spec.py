@@ -17,6 +17,8 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 EPOCH = date(1970, 1, 1)
+MOST_MONTHS = 1200
+"""The longest history the demo writes (100 years)."""
 
 CHUNK_SIZE = 25_000
 """Customers generated and written together. A constant on purpose: every chunk draws from its
@@ -106,6 +108,8 @@ class DemoSpec:
             raise ValueError(f"seed must be zero or positive, not {self.seed}")
         if self.as_of.year < 1980:
             raise ValueError(f"as-of date {self.as_of} is too early (1980 or later)")
+        if self.months > MOST_MONTHS:
+            raise ValueError(f"months must be at most {MOST_MONTHS} (100 years), not {self.months}")
 
     @property
     def id_width(self) -> int:
