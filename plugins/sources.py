@@ -6,7 +6,6 @@ whatever the backend; every frame carries ``_row``, the row number a user sees i
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -215,6 +214,8 @@ def _open_duckdb(location: str) -> OpenedSource:
 
 
 def _open_sqlite(location: str) -> OpenedSource:
+    import sqlite3
+
     import polars as pl
 
     with sqlite3.connect(f"file:{location}?mode=ro", uri=True) as con:
