@@ -893,3 +893,41 @@ def test_the_previous_run_in_the_same_order_compares_like_one_in_any_order() -> 
     assert same_order.equals(shuffled)
     assert same_order["category.previous"].to_list() == ["B", "B", "A", None]
     assert same_order["category.change"].to_list() == ["up", "same", "down", "new"]
+
+
+def test_the_last_manifest_is_stored_and_told_the_runs_replaced(store: HistoryStore) -> None:
+    store.save_run(manifest("r1", "2026-04-01"), results({"a": "A"}), DECISIONS)
+    told: list[list[str]] = []
+
+    def last(replaced: list[str]) -> dict[str, Any]:
+        told.append(replaced)
+        return {**manifest("r2", "2026-04-01"), "replaces": replaced, "note": "timed"}
+
+    store.save_run(manifest("r2", "2026-04-01"), results({"a": "B"}), DECISIONS, last=last)
+    assert told == [["r1"]]  # called once, at the end, with the rerun's predecessor
+    assert [r.run_id for r in store.runs()] == ["r2"]
+    assert store.run("r2")["note"] == "timed"
+
+
+def test_a_failing_last_step_stores_nothing(store: HistoryStore) -> None:
+    # the evaluation waits for its results file's flush in `last`: a full disk there must
+    # leave the store as it was, the earlier run included
+    store.save_run(manifest("r1", "2026-04-01"), results({"a": "A"}), DECISIONS)
+
+    def last(replaced: list[str]) -> dict[str, Any]:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        store.save_run(manifest("r2", "2026-04-01"), results({"a": "B"}), DECISIONS, last=last)
+    assert [r.run_id for r in store.runs()] == ["r1"]
+    assert store.results("r1")["category"].to_list() == ["A"]
+
+
+def test_a_last_manifest_of_another_run_is_refused(store: HistoryStore) -> None:
+    with pytest.raises(StoreError, match="its last manifest is another's"):
+        store.save_run(
+            manifest("r1", "2026-04-01"),
+            results({"a": "A"}),
+            last=lambda _: manifest("r9", "2026-04-01"),
+        )
+    assert store.runs() == []

@@ -110,15 +110,19 @@ class HistoryStore:
 
     def save_run(
         self,
-        manifest: Mapping[str, Any] | Callable[[list[str]], Mapping[str, Any]],
+        manifest: Mapping[str, Any],
         results: pl.DataFrame,
         decisions: Mapping[str, Decision] | None = None,
+        *,
+        last: Callable[[list[str]], Mapping[str, Any]] | None = None,
     ) -> str:
         """Store a run's manifest and results in one transaction; returns the run id.
 
-        ``manifest`` may be a function of the ids of the runs this one replaces, giving the
-        manifest: it is called last, just before the transaction ends, so that the manifest
-        can time the saving too.
+        ``last``, when given, is called with the ids of the runs this one replaces just before
+        the transaction ends, and the manifest it returns is the one stored (of the same run:
+        ``manifest`` names the run, its as-of date and ruleset); so the manifest can time the
+        saving too, and anything that must succeed before the run is stored (the results
+        file's flush) can run beside the saving and be waited for there.
 
         ``decisions`` (the compiled ruleset's decisions) records each decision's outcomes in
         order, which ``tierkit diff`` needs to tell up from down; without it they are taken
@@ -129,9 +133,7 @@ class HistoryStore:
         their ids under ``replaces`` (only when there were any). One run per ruleset, month
         and strategy stays, so "previous" always names one run.
         """
-        describe = manifest if callable(manifest) else None
-        given = describe([]) if describe is not None else manifest
-        assert not callable(given)
+        given = manifest
         run_id, as_of, ruleset = identity(given)
         if ID not in results.columns:
             raise StoreError(f"{self.path}: run {run_id}: the results have no '{ID}' column")
@@ -150,9 +152,10 @@ class HistoryStore:
             seq = int(row[0])
             ruleset_info = given.get("ruleset") or {}
             table = save_results(con, seq, data)
-            if describe is not None:
-                given = describe([r for r, _ in replaced])
-                assert not callable(given)
+            if last is not None:
+                given = last([r for r, _ in replaced])
+                if identity(given) != (run_id, as_of, ruleset):
+                    raise StoreError(f"{self.path}: run {run_id}: its last manifest is another's")
             con.execute(
                 "insert into runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
