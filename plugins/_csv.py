@@ -88,6 +88,8 @@ def _plain_and_even(path: Path, width: int) -> bool:
         line = pl.col("line").str.strip_chars_end("\r")
         if lines.select(line.str.contains("\r", literal=True).any()).collect().item():
             return False  # a line ended by a bare \r (an old Mac export): located by _rows
+        if lines.select(line.str.contains(NOT_UTF8, literal=True).any()).collect().item():
+            return False  # bytes that are not UTF-8 (a Latin-1 export): located by _rows
         blank = line.str.strip_chars().fill_null("") == ""
         commas = line.str.count_matches(",", literal=True)
         found = (
@@ -112,6 +114,8 @@ def _rows(origin: str, text: TextIO) -> list[DataProblem]:
         return [_unreadable(origin, 1, str(exc))]
     except StopIteration:
         return [DataProblem(origin, "has no header line")]
+    if any(NOT_UTF8 in name for name in header):
+        return [_not_utf8(origin, 1, header, header)]
     problems = _header(origin, header)
     if problems:
         return problems
@@ -121,6 +125,8 @@ def _rows(origin: str, text: TextIO) -> list[DataProblem]:
     start = reader.line_num + 1
     try:
         for row in reader:
+            if any(NOT_UTF8 in cell for cell in row):
+                return [_not_utf8(origin, start, header, row)]
             if row and len(row) != width and not (len(row) == 1 and not row[0].strip()):
                 count += 1
                 if len(wrong) < EXAMPLES:
@@ -154,6 +160,25 @@ def _rows(origin: str, text: TextIO) -> list[DataProblem]:
             )
         )
     return problems
+
+
+NOT_UTF8 = "\ufffd"
+"""What a byte that is not UTF-8 is read as (the file is opened with ``errors="replace"``)."""
+
+
+def _not_utf8(origin: str, line: int, header: list[str], row: list[str]) -> DataProblem:
+    """The first cell holding bytes that are not UTF-8. Read anyway, ``Kä`` in a Latin-1
+    payments file would not be the customer ``Kä`` of a UTF-8 customers file, and two ids
+    differing in one such letter would be one customer."""
+    place = next(i for i, cell in enumerate(row) if NOT_UTF8 in cell)
+    column = header[place].strip() if place < len(header) else f"field {place + 1}"
+    return DataProblem(
+        origin,
+        f"line {line}, column '{column}': {_excerpt(row[place])} holds bytes that are not "
+        "UTF-8 (a Latin-1 or Windows-1252 export?); tierkit reads UTF-8: save it as "
+        "'CSV UTF-8 (comma delimited)'",
+        column=column,
+    )
 
 
 def _unreadable(origin: str, line: int, message: str) -> DataProblem:

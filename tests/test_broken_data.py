@@ -42,6 +42,15 @@ GENERATED: dict[str, tuple[Callable[[Path], None], int, list[str]]] = {
                ["payments.csv: is UTF-16", "save it as 'CSV UTF-8 (comma delimited)'"]),
     "utf-16-no-bom": (_payments(lambda p: p.write_bytes(PAYMENTS.encode("utf-16-le"))), 2,
                       ["payments.csv: is UTF-16"]),
+    # read with the bytes replaced, 'Kä' would not be the customer 'Kä' of customers.csv:
+    # its payments would be dropped as of an unknown customer
+    "latin-1-id": (_payments(lambda p: p.write_bytes(
+        b"customer_id,paid_at,amount\nc1,2026-06-15,5\nK\xe4,2026-06-15,7\n")), 2,
+        ["payments.csv: line 3, column 'customer_id': 'K\ufffd' holds bytes that are not UTF-8",
+         "save it as 'CSV UTF-8 (comma delimited)'"]),
+    "cp1252-quoted-text": (_payments(lambda p: p.write_bytes(
+        b'customer_id,paid_at,amount,note\nc1,2026-06-15,5,"\x80 5, paid"\n')), 2,
+        ["payments.csv: line 2, column 'note': '\ufffd 5, paid' holds bytes that are not UTF-8"]),
 }
 
 
