@@ -62,7 +62,53 @@ def csv_problems(path: Path) -> list[DataProblem]:
         return []
     # lines end at \n (polars reads no other line end): a bare \r is found by the csv reader
     with path.open(encoding="utf-8-sig", errors="replace", newline="\n") as text:
-        return _rows(origin, text)
+        problems, quotes = _rows(origin, text)
+    if quotes and not problems:  # a value holds a quote: read again, looking at the rows
+        with path.open(encoding="utf-8-sig", errors="replace", newline="\n") as text:
+            problems, _ = _rows(origin, _Lines(text))
+    return problems
+
+
+class _Lines:
+    """The lines of ``text``, keeping those of the row the ``csv`` reader read last: polars
+    refuses a quote inside a value that is not quoted (``Bob 5" Tools``), which the reader
+    accepts, so a row holding a quote is looked at as written (:func:`_stray_quote`)."""
+
+    def __init__(self, text: TextIO) -> None:
+        self.text = text
+        self.read: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.text)
+        self.read.append(line)
+        return line
+
+    def row(self) -> str:
+        """The text of the row read last, and forget it."""
+        written = "".join(self.read)
+        self.read.clear()
+        return written
+
+
+def _stray_quote(written: str) -> int | None:
+    """The place (from 0) of the first field of the row ``written`` that holds a quote but does
+    not start with one, or None."""
+    field, quoted, inside, start = 0, False, False, True
+    for char in written.rstrip("\r\n"):
+        if start:
+            quoted, inside, start = char == '"', char == '"', False
+            if quoted:
+                continue
+        if char == '"':
+            if not quoted:
+                return field
+            inside = not inside
+        elif char == "," and not inside:
+            field, start = field + 1, True
+    return None
 
 
 def _plain_and_even(path: Path, width: int) -> bool:
@@ -106,27 +152,44 @@ def _plain_and_even(path: Path, width: int) -> bool:
     return not found["quoted"] and not found["uneven"]
 
 
-def _rows(origin: str, text: TextIO) -> list[DataProblem]:
+def _rows(origin: str, text: TextIO | _Lines) -> tuple[list[DataProblem], bool]:
+    """The problems of the rows of ``text``, and whether a value holds a quote. Only read as
+    :class:`_Lines` (slower) are those quotes looked at as written."""
     reader = csv.reader(text, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
-        return [_unreadable(origin, 1, str(exc))]
+        return [_unreadable(origin, 1, str(exc))], False
     except StopIteration:
-        return [DataProblem(origin, "has no header line")]
+        return [DataProblem(origin, "has no header line")], False
+    if not any(name.strip() for name in header):
+        blank = "line 1: is blank; expected the header line (customer_id,...)"
+        return [DataProblem(origin, blank)], False
+    lines = text if isinstance(text, _Lines) else None
+    if lines:
+        lines.row()
     if any(NOT_UTF8 in name for name in header):
-        return [_not_utf8(origin, 1, header, header)]
+        return [_not_utf8(origin, 1, header, header)], False
     problems = _header(origin, header)
     if problems:
-        return problems
+        return problems, False
+    quotes = False
     width = len(header)
     wrong: list[str] = []
     count = 0
     start = reader.line_num + 1
     try:
         for row in reader:
-            if any(NOT_UTF8 in cell for cell in row):
-                return [_not_utf8(origin, start, header, row)]
+            joined = ",".join(row)
+            if NOT_UTF8 in joined:
+                return [_not_utf8(origin, start, header, row)], False
+            if lines:
+                written = lines.row()
+                stray = _stray_quote(written) if '"' in joined else None
+                if stray is not None:
+                    return [_quote_inside(origin, start, header, row, stray)], True
+            elif '"' in joined:
+                quotes = True
             if row and len(row) != width and not (len(row) == 1 and not row[0].strip()):
                 count += 1
                 if len(wrong) < EXAMPLES:
@@ -141,8 +204,8 @@ def _rows(origin: str, text: TextIO) -> list[DataProblem]:
                     f"line {start}: a quoted value starts on this line and "
                     'its closing quote (") is missing',
                 )
-            ]
-        return [_unreadable(origin, start, message)]
+            ], False
+        return [_unreadable(origin, start, message)], False
     if count:
         plural = "s have" if count != 1 else " has"
         hint = ""
@@ -159,7 +222,7 @@ def _rows(origin: str, text: TextIO) -> list[DataProblem]:
                 examples=wrong,
             )
         )
-    return problems
+    return problems, quotes
 
 
 NOT_UTF8 = "\ufffd"
@@ -177,6 +240,19 @@ def _not_utf8(origin: str, line: int, header: list[str], row: list[str]) -> Data
         f"line {line}, column '{column}': {_excerpt(row[place])} holds bytes that are not "
         "UTF-8 (a Latin-1 or Windows-1252 export?); tierkit reads UTF-8: save it as "
         "'CSV UTF-8 (comma delimited)'",
+        column=column,
+    )
+
+
+def _quote_inside(
+    origin: str, line: int, header: list[str], row: list[str], place: int
+) -> DataProblem:
+    column = header[place].strip() if place < len(header) else f"field {place + 1}"
+    value = row[place] if place < len(row) else ""
+    return DataProblem(
+        origin,
+        f"line {line}, column '{column}': {_excerpt(value)} holds a quote (\") but is not "
+        'quoted; write the whole value in quotes with the quote doubled ("5"" Tools")',
         column=column,
     )
 

@@ -48,6 +48,14 @@ GENERATED: dict[str, tuple[Callable[[Path], None], int, list[str]]] = {
         b"customer_id,paid_at,amount\nc1,2026-06-15,5\nK\xe4,2026-06-15,7\n")), 2,
         ["payments.csv: line 3, column 'customer_id': 'K\ufffd' holds bytes that are not UTF-8",
          "save it as 'CSV UTF-8 (comma delimited)'"]),
+    # polars stopped with an internal error on both
+    "bom-and-blank-line": (_payments(lambda p: p.write_bytes(b"\xef\xbb\xbf\r\n")), 2,
+                           ["payments.csv: line 1: is blank; expected the header line"]),
+    "quote-inside-unquoted-value": (_payments(lambda p: p.write_bytes(
+        b'customer_id,paid_at,amount,note\nc1,2026-06-15,5,"a, ""b"""\nc1,2026-06-15,5,'
+        b'Bob 5" Tools\n')), 2,
+        ["payments.csv: line 3, column 'note': 'Bob 5\" Tools' holds a quote (\") but is not "
+         'quoted; write the whole value in quotes with the quote doubled ("5"" Tools")']),
     "cp1252-quoted-text": (_payments(lambda p: p.write_bytes(
         b'customer_id,paid_at,amount,note\nc1,2026-06-15,5,"\x80 5, paid"\n')), 2,
         ["payments.csv: line 2, column 'note': '\ufffd 5, paid' holds bytes that are not UTF-8"]),
