@@ -13,6 +13,7 @@ from tierkit.contract import OpenedSource, Source
 from tierkit.errors import DataInvalid, DataProblem
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._csv import csv_problems
+from tierkit.plugins._xlsx_errors import with_error_text
 
 if TYPE_CHECKING:  # polars is imported by the functions that read or write
     import narwhals.stable.v2 as nw
@@ -177,7 +178,7 @@ def _read_file(path: Path) -> pl.LazyFrame:
                 for n in twice
             ]
         )
-    return frame.with_row_index(ROW, offset=2).lazy()
+    return with_error_text(frame, path).with_row_index(ROW, offset=2).lazy()
 
 
 def _magic(location: str) -> bytes:

@@ -78,7 +78,20 @@ def _excel_with_a_column_twice(path: Path) -> None:
     book.save(path)
 
 
+def _excel_with_error_cells(path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["customer_id", "paid_at", "amount", "note"])
+    book.active.append(["c1", "2026-06-15", 5, "#REF!"])  # a column no criterion reads
+    book.active.append(["c1", "2026-06-16", "#N/A", "ok"])  # written as error cells
+    book.save(path)
+
+
 GENERATED.update({
+    # calamine reads an error cell as empty: the #N/A payment added nothing, silently
+    "excel-error-cell": (_table("payments.xlsx", _excel_with_error_cells), 2,
+                         ["payments.xlsx: column 'amount': 1 value cannot be read as an amount",
+                          "row 3: amount = '#N/A'"]),
     "empty-parquet": (_table("payments.parquet", lambda p: p.write_bytes(b"")), 2,
                       ["payments.parquet: is empty (0 bytes)"]),
     "not-parquet": (_table("payments.parquet", lambda p: p.write_bytes(b"PAR1 not really")), 2,
