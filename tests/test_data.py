@@ -130,6 +130,27 @@ C2,2026-01-01,1.2.3
     ]  # the refund of row 5 (-3) is not a problem
 
 
+def test_a_column_named_in_another_case_is_named_not_ignored(
+    registry: Registry, tmp_path: Path
+) -> None:
+    # an optional column so named was read as absent: every contract open, none terminated
+    write(tmp_path, "customers.csv", "customer_id,name\nC1,A")
+    write(tmp_path, "payments.csv", "Customer_ID ,paid_at,amount\nC1,2026-01-05,3")
+    write(
+        tmp_path,
+        "contracts.csv",
+        "customer_id,contract_id,started_at,ended_at,Terminated_At\nC1,K1,2025-01-01,,2026-01-02",
+    )
+    found = invalid(registry, tmp_path, "payments.received", "contracts.terminated")
+    exactly = "(column names are matched exactly, case and spaces included): rename it"
+    assert found == [
+        f"{tmp_path / 'payments.csv'}: column 'customer_id' is missing (needed by "
+        f"payments.received); found 'Customer_ID ' {exactly}",
+        f"{tmp_path / 'contracts.csv'}: column 'terminated_at' is missing (needed by "
+        f"contracts.terminated); found 'Terminated_At' {exactly}",
+    ]
+
+
 def test_missing_tables_and_columns_name_the_criteria(registry: Registry, tmp_path: Path) -> None:
     write(tmp_path, "customers.csv", "customer_id,name\nC1,A")
     write(tmp_path, "payments.csv", "customer_id,amount\nC1,3")

@@ -132,14 +132,26 @@ def prepare_tables(
         origin = opened.origins.get(table, f"{location}:{table}")
         native = _to_polars(frame)
         present = set(native.collect_schema().names())
+        # 'Customer_ID ' is meant as customer_id: said so, and an optional column so named
+        # (Terminated_At) is refused rather than read as absent
+        near = {n.strip().casefold(): n for n in present}
         missing = [
-            (n, c, us) for n, (c, us) in columns.items() if n not in present and not c.optional
+            (n, c, us)
+            for n, (c, us) in columns.items()
+            if n not in present and (not c.optional or n.casefold() in near)
         ]
         for name, _, users in missing:
+            found = near.get(name.casefold())
+            hint = (
+                f"; found '{found}' (column names are matched exactly, case and spaces "
+                "included): rename it"
+                if found is not None
+                else ""
+            )
             problems.append(
                 DataProblem(
                     origin,
-                    f"column '{name}' is missing (needed by {', '.join(users)})",
+                    f"column '{name}' is missing (needed by {', '.join(users)}){hint}",
                     column=name,
                 )
             )
