@@ -156,14 +156,19 @@ def _read_file(path: Path) -> pl.LazyFrame:
             ]
         ) from exc
     except Exception as exc:
+        said = (str(exc).splitlines() or [type(exc).__name__])[0]
+        if "empty Excel sheet" in said:  # the data may be on another sheet, never read
+            raise DataInvalid(
+                [
+                    DataProblem(
+                        str(path),
+                        "its first sheet is empty; tierkit reads the first sheet only, with "
+                        "the column names in its first row: move the table there",
+                    )
+                ]
+            ) from exc
         raise DataInvalid(
-            [
-                DataProblem(
-                    str(path),
-                    "cannot be read as an Excel workbook: "
-                    + (str(exc).splitlines() or [type(exc).__name__])[0],
-                )
-            ]
+            [DataProblem(str(path), "cannot be read as an Excel workbook: " + said)]
         ) from exc
     names = [str(v).strip() for v in header.row(0) if v is not None] if header.height else []
     twice = sorted({n for n in names if names.count(n) > 1})

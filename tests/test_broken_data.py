@@ -87,7 +87,17 @@ def _excel_with_error_cells(path: Path) -> None:
     book.save(path)
 
 
+def _excel_with_the_table_on_sheet_two(path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.create_sheet("payments").append(["customer_id", "paid_at", "amount"])
+    book.save(path)
+
+
 GENERATED.update({
+    "excel-first-sheet-empty": (_table("payments.xlsx", _excel_with_the_table_on_sheet_two), 2,
+                                ["payments.xlsx: its first sheet is empty; tierkit reads the "
+                                 "first sheet only"]),
     # calamine reads an error cell as empty: the #N/A payment added nothing, silently
     "excel-error-cell": (_table("payments.xlsx", _excel_with_error_cells), 2,
                          ["payments.xlsx: column 'amount': 1 value cannot be read as an amount",
