@@ -56,6 +56,12 @@ GENERATED: dict[str, tuple[Callable[[Path], None], int, list[str]]] = {
         b'Bob 5" Tools\n')), 2,
         ["payments.csv: line 3, column 'note': 'Bob 5\" Tools' holds a quote (\") but is not "
          'quoted; write the whole value in quotes with the quote doubled ("5"" Tools")']),
+    "excel-separator-hint": (_payments(lambda p: p.write_bytes(b"sep=,\r\n" + PAYMENTS.encode())),
+                             2, ["payments.csv: line 1: 'sep=,' is a separator hint"]),
+    # the csv reader took \r\r\n as one line end, polars read the header's last name as 'amount\r'
+    "cr-cr-lf": (_payments(lambda p: p.write_bytes(PAYMENTS.replace("\n", "\r\r\n").encode())),
+                 2, ["payments.csv: line 1: cannot be read as CSV: a line ends with a carriage "
+                     "return alone"]),
     "cp1252-quoted-text": (_payments(lambda p: p.write_bytes(
         b'customer_id,paid_at,amount,note\nc1,2026-06-15,5,"\x80 5, paid"\n')), 2,
         ["payments.csv: line 2, column 'note': '\ufffd 5, paid' holds bytes that are not UTF-8"]),
