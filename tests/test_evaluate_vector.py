@@ -288,6 +288,32 @@ decisions:
     assert result["c"].to_list() == ["B", "B", "A"]
 
 
+def test_round_with_digits_beyond_a_float(registry: Registry) -> None:
+    """10**400 is infinite and 10**-1000 is 0: the number stays as it is, or rounds to 0."""
+    body = """
+criteria:
+  v: {use: fact.value}
+derive:
+  many: round(v, 400)
+  huge: round(v, 1e30)
+  zero: round(v, -1000)
+  big: round(v, 20)
+decisions:
+  c: {rules: [{when: many > 1, then: A}], default: {then: B}}
+"""
+    facts = {
+        "customer_id": ["a", "b", "c", "d"],
+        "period": [-1, -1, -1, -1],
+        "value": [0.0, 1.25, -3e200, 1e300],
+    }
+    result = run(registry, body, facts, ["a", "b", "c", "d"])
+    assert result["many"].to_list() == [0.0, 1.25, -3e200, 1e300]
+    assert result["huge"].to_list() == [0.0, 1.25, -3e200, 1e300]
+    assert result["zero"].to_list() == [0.0, 0.0, 0.0, 0.0]
+    assert result["big"].to_list() == [0.0, 1.25, -3e200, 1e300]
+    assert result["c"].to_list() == ["B", "A", "B", "A"]
+
+
 def test_collect_default_applies_when_nothing_matches(registry: Registry) -> None:
     body = """
 criteria:
