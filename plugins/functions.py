@@ -15,12 +15,24 @@ else:  # imported on first use: loading a plugin computes nothing
 N = ValueType.NUMBER
 
 
+# 10**308 is the largest power of ten a float holds: more digits keep every number as it is,
+# fewer than -308 round every number to 0 (10**400 is infinite and 0 * inf is NaN, which
+# compares greater than any number).
+_DIGITS_LIMIT = 308
+# From 2**52 on a float has no fractional part: scaling it further could only overflow.
+_WHOLE = float(2**52)
+
+
 def _round(x: Any, digits: Any = None) -> Any:
     """Half away from zero, to ``digits`` decimals (an expression: scale, round, unscale)."""
     if digits is None:
         return x.round(0)
+    digits = (nw.lit(digits) if isinstance(digits, int | float) else digits).clip(
+        -_DIGITS_LIMIT, _DIGITS_LIMIT
+    )
     scale = nw.lit(10.0) ** digits
-    return (x * scale).round(0) / scale
+    scaled = x * scale
+    return nw.when(scaled.abs() >= _WHOLE).then(x).otherwise(scaled.round(0) / scale)
 
 
 def _both(x: Any, y: Any, pick: Any) -> Any:

@@ -288,6 +288,54 @@ decisions:
     assert result["c"].to_list() == ["B", "B", "A"]
 
 
+def test_round_with_digits_beyond_a_float(registry: Registry) -> None:
+    """10**400 is infinite and 10**-1000 is 0: the number stays as it is, or rounds to 0."""
+    body = """
+criteria:
+  v: {use: fact.value}
+derive:
+  many: round(v, 400)
+  huge: round(v, 1e30)
+  zero: round(v, -1000)
+  big: round(v, 20)
+decisions:
+  c: {rules: [{when: many > 1, then: A}], default: {then: B}}
+"""
+    facts = {
+        "customer_id": ["a", "b", "c", "d"],
+        "period": [-1, -1, -1, -1],
+        "value": [0.0, 1.25, -3e200, 1e300],
+    }
+    result = run(registry, body, facts, ["a", "b", "c", "d"])
+    assert result["many"].to_list() == [0.0, 1.25, -3e200, 1e300]
+    assert result["huge"].to_list() == [0.0, 1.25, -3e200, 1e300]
+    assert result["zero"].to_list() == [0.0, 0.0, 0.0, 0.0]
+    assert result["big"].to_list() == [0.0, 1.25, -3e200, 1e300]
+    assert result["c"].to_list() == ["B", "A", "B", "A"]
+
+
+def test_hundreds_of_rules_do_not_nest(registry: Registry) -> None:
+    """400 rules were a when/otherwise chain 400 deep: a RecursionError, exit 3."""
+    rules = "".join(
+        f"      - {{when: v > {i}, then: R{i}, because: over {i}}}\n" for i in range(399, -1, -1)
+    )
+    body = (
+        "criteria:\n  v: {use: fact.value}\n"
+        "decisions:\n  c:\n    hit: first\n    rules:\n"
+        + rules
+        + "    default: {then: low, because: nothing}\n"
+    )
+    facts = {
+        "customer_id": ["a", "b", "c", "d"],
+        "period": [-1, -1, -1, -1],
+        "value": [5.0, 250.0, 1000.0, -1.0],
+    }
+    result = run(registry, body, facts, ["a", "b", "c", "d"])
+    assert result["c"].to_list() == ["R4", "R249", "R399", "low"]
+    assert result["c.rule"].to_list() == [396, 151, 1, 0]
+    assert result["c.because"].to_list() == ["over 4", "over 249", "over 399", "nothing"]
+
+
 def test_collect_default_applies_when_nothing_matches(registry: Registry) -> None:
     body = """
 criteria:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -161,6 +162,8 @@ def example_value_problem(value: Any, wanted: Type) -> str | None:
     for item in items:
         if item is None:
             continue
+        if scalar.base == "number" and isinstance(item, float) and not math.isfinite(item):
+            return f"expected a number, found {literal(item)}: write null for a missing value"
         ok = {
             "number": isinstance(item, int | float) and not isinstance(item, bool),
             "boolean": isinstance(item, bool),

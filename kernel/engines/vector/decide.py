@@ -15,7 +15,6 @@ them with the very same expressions (:mod:`tierkit.engines.durable_columns`).
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import reduce
 from typing import Any
 
 import narwhals.stable.v2 as nw
@@ -54,20 +53,48 @@ def _single(
     decision: CompiledDecision, pairs: list[tuple[CompiledRule, nw.Expr]]
 ) -> list[tuple[str, nw.Expr]]:
     """The first of ``pairs`` that matches decides (the default when none does)."""
+    # Side by side, not nested: a chain of when/otherwise one level deep per rule ended in a
+    # RecursionError with thousands of rules. The number of the first matching rule comes
+    # first; the value and the reason are then looked up by that number.
     default = decision.default
-    value: nw.Expr = nw.lit(default.then if default else None)
-    rule: nw.Expr = nw.lit(0 if default else None)
-    because: nw.Expr = nw.lit(default.because if default else None)
-    for compiled_rule, condition in reversed(pairs):
-        value = nw.when(condition).then(nw.lit(compiled_rule.then)).otherwise(value)
-        rule = nw.when(condition).then(nw.lit(compiled_rule.index)).otherwise(rule)
-        because = nw.when(condition).then(nw.lit(compiled_rule.because)).otherwise(because)
+    rule = nw.coalesce(
+        *[nw.when(condition).then(nw.lit(r.index, nw.Int64)) for r, condition in pairs],
+        nw.lit(0 if default else None, nw.Int64),
+    )
+    chosen = [(r.index, r.then, r.because) for r, _ in pairs]
+    if default is not None:
+        chosen.append((0, default.then, default.because))
+    value = _by_rule(rule, [(index, then) for index, then, _ in chosen])
+    because = _by_rule(rule, [(index, why) for index, _, why in chosen])
     name = decision.name
     return [
         (name, value),
         (name + RULE, rule.cast(nw.Int64)),
         (name + BECAUSE, because.cast(nw.String)),
     ]
+
+
+def _by_rule(rule: nw.Expr, values: list[tuple[int, Any]]) -> nw.Expr:
+    """The value given for the rule whose number ``rule`` holds (missing when none)."""
+    known = [(index, value) for index, value in values if value is not None]
+    if not known:
+        return nw.lit(None)
+    kept = [value for _, value in known]
+    dtype: Any = None
+    if all(isinstance(v, bool) for v in kept):
+        dtype = nw.Boolean
+    elif all(isinstance(v, str) for v in kept):
+        dtype = nw.String
+    elif all(isinstance(v, int | float) for v in kept):
+        # as nw.lit types them: Int32 when every whole number fits
+        small = all(isinstance(v, int) and -(2**31) <= v < 2**31 for v in kept)
+        dtype = nw.Float64
+        if all(isinstance(v, int) for v in kept):
+            dtype = nw.Int32 if small else nw.Int64
+        kept = [float(v) for v in kept] if dtype == nw.Float64 else kept
+    return rule.replace_strict(
+        [index for index, _ in known], kept, default=None, return_dtype=dtype
+    )
 
 
 def _in_priority(
@@ -81,7 +108,19 @@ def _in_priority(
 
 
 def _nothing(conditions: list[nw.Expr]) -> nw.Expr:
-    return reduce(lambda a, b: a & ~b, conditions, nw.lit(True))
+    return ~_any(conditions)
+
+
+def _any(conditions: list[nw.Expr]) -> nw.Expr:
+    """True where one of ``conditions`` holds (flat: thousands of rules nest no deeper)."""
+    return nw.any_horizontal(*conditions, ignore_nulls=True) if conditions else nw.lit(False)
+
+
+def _count(flags: list[nw.Expr]) -> nw.Expr:
+    """How many of ``flags`` hold, as a whole number."""
+    if not flags:
+        return nw.lit(0, nw.Int64)
+    return nw.sum_horizontal(*[flag.cast(nw.Int64) for flag in flags]).cast(nw.Int64)
 
 
 def _listed(
@@ -94,12 +133,10 @@ def _listed(
     columns: list[tuple[str, nw.Expr]] = []
     flags: dict[str, nw.Expr] = {}
     for outcome in decision.outcomes:
-        flag: nw.Expr = nw.lit(False)
-        for rule, condition in pairs:
-            if _key(rule.then) == _key(outcome):
-                flag = flag | condition
+        same = [condition for rule, condition in pairs if _key(rule.then) == _key(outcome)]
         if default is not None and _key(outcome) == _key(default.then):
-            flag = flag | nothing
+            same.append(nothing)
+        flag = _any(same)
         flags[_key(outcome)] = flag
         columns.append((f"{name}::{outcome}", flag))
     parts: list[nw.Expr]
@@ -129,9 +166,7 @@ def _aggregate(
     default = decision.default
     value: nw.Expr
     if decision.aggregate == "count":
-        value = reduce(
-            lambda a, b: a + b, [c.cast(nw.Int64) for c in conditions], nw.lit(0, nw.Int64)
-        ).cast(nw.Float64)
+        value = _count(conditions).cast(nw.Float64)
     elif decision.aggregate == "sum":
         scale = 10 ** max((_decimals(r.then) for r, _ in pairs), default=0)
         exact = sum(abs(_decimal(r.then)) * scale for r, _ in pairs) < 2**63
@@ -139,7 +174,7 @@ def _aggregate(
             scale = 1
         zero = nw.lit(0, nw.Int64 if exact else nw.Float64)
         terms = [nw.when(c).then(_units(r.then, scale, exact)).otherwise(zero) for r, c in pairs]
-        total = reduce(lambda a, b: a + b, terms, zero)
+        total = nw.sum_horizontal(*terms) if terms else zero
         value = nw.when(~nothing).then(total.cast(nw.Float64) / scale)
     else:
         picked = [nw.when(c).then(nw.lit(float(_decimal(r.then)), nw.Float64)) for r, c in pairs]
@@ -174,14 +209,12 @@ def _overlap(decision: CompiledDecision, pairs: list[tuple[CompiledRule, nw.Expr
         ignore_nulls=True,
     )
     if decision.policy == "unique":
-        counted = [c.cast(nw.Int64) for _, c in pairs]
+        matches = _count([c for _, c in pairs])
     else:
-        by_value: dict[str, nw.Expr] = {}
+        by_value: dict[str, list[nw.Expr]] = {}
         for rule, condition in pairs:
-            key = _key(rule.then)
-            by_value[key] = by_value.get(key, nw.lit(False)) | condition
-        counted = [flag.cast(nw.Int64) for flag in by_value.values()]
-    matches = reduce(lambda a, b: a + b, counted, nw.lit(0, nw.Int64))
+            by_value.setdefault(_key(rule.then), []).append(condition)
+        matches = _count([_any(same) for same in by_value.values()])
     return nw.when(matches > 1).then(listing).cast(nw.String)
 
 
