@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from tierkit.errors import UsageError
 from tierkit.evaluation import stages
 from tierkit.evaluation.manifest import RunManifest, Stopwatch
 from tierkit.evaluation.nearmiss import with_near_miss
@@ -78,7 +79,13 @@ def evaluate(
     registry = registry or get_registry()
     target = None if out is None else check_output(out, registry)  # before any work
     if store is not None and save:
-        verify_store(store.path if isinstance(store, HistoryStore) else Path(store))
+        store_path = store.path if isinstance(store, HistoryStore) else Path(store)
+        if target is not None and target.resolve() == store_path.resolve():
+            raise UsageError(
+                f"{target}: --out and --store name the same file; the results and the history "
+                "store need a file each"
+            )
+        verify_store(store_path)
     day = stages.check_options(engine, backend, as_of, date.today())
     say("loading the ruleset")
     compiled = stages.load(ruleset, registry, strategy)

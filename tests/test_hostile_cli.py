@@ -1,0 +1,54 @@
+"""Odd history stores and option combinations: each ends in a located usage error."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_history import manifest, results
+
+from tierkit.errors import UsageError
+from tierkit.evaluation import evaluate
+from tierkit.history import HistoryStore, NotAStore
+
+RULESET = Path(__file__).parent.parent / "rulesets" / "abc-pareto.yaml"
+
+
+def _sqlite(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.execute("create table runs (a integer)")
+    con.commit()
+    con.close()
+
+
+def _csv(path: Path) -> None:
+    path.write_text("customer_id,name\nC1,One\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "kind"),
+    [
+        ("history.duckdb", _sqlite, "a SQLite database"),  # DuckDB would fetch an extension
+        ("results.csv", _csv, "not a DuckDB database file"),  # DuckDB would read it as a view
+    ],
+)
+def test_a_foreign_file_as_store_is_named_and_left_alone(
+    tmp_path: Path, name: str, make: object, kind: str
+) -> None:
+    path = tmp_path / name
+    make(path)  # type: ignore[operator]
+    before = path.read_bytes()
+    message = f"{name}: is not a tierkit history store \\({kind}\\)"
+    with pytest.raises(NotAStore, match=message):
+        HistoryStore(path).runs()
+    with pytest.raises(NotAStore, match=message):
+        HistoryStore(path).save_run(manifest("r1", "2026-03-01"), results({"a": "A"}))
+    assert path.read_bytes() == before
+
+
+def test_out_and_store_on_one_file_is_refused_before_any_work(tmp_path: Path) -> None:
+    same = tmp_path / "o.csv"
+    with pytest.raises(UsageError, match=r"o\.csv: --out and --store name the same file"):
+        evaluate(RULESET, tmp_path / "no-data", as_of="2026-01-01", store=same, out=same)
+    assert list(tmp_path.iterdir()) == []
