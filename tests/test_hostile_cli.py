@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,7 @@ from test_history import manifest, results
 
 from tierkit.errors import UsageError
 from tierkit.evaluation import evaluate
-from tierkit.history import HistoryStore, NotAStore
+from tierkit.history import HistoryStore, NotAStore, OverrideError
 
 RULESET = Path(__file__).parent.parent / "rulesets" / "abc-pareto.yaml"
 
@@ -52,3 +55,31 @@ def test_out_and_store_on_one_file_is_refused_before_any_work(tmp_path: Path) ->
     with pytest.raises(UsageError, match=r"o\.csv: --out and --store name the same file"):
         evaluate(RULESET, tmp_path / "no-data", as_of="2026-01-01", store=same, out=same)
     assert list(tmp_path.iterdir()) == []
+
+
+def _tierkit(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "tierkit", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_the_audit_of_an_unknown_override_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "history.duckdb"
+    store = HistoryStore(path)
+    store.add_override("a", "category", "A", reason="r", approved_by="x", valid_until=date.max)
+    assert store.audit(1)["action"].to_list() == ["add"]
+    with pytest.raises(OverrideError, match=r"history\.duckdb: no override #2"):
+        store.audit(2)  # was an empty trail, as if #2 had never been touched
+    done = _tierkit("overrides", "audit", "2", "--store", path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "history.duckdb: no override #2" in done.stderr
+    fresh = tmp_path / "fresh.duckdb"
+    done = _tierkit("overrides", "audit", "1", "--store", fresh)
+    assert done.returncode == 2 and "fresh.duckdb: no override #1" in done.stderr
+    assert not fresh.exists()
+
+
+@pytest.mark.parametrize("command", [("runs",), ("diff", "latest", "previous")])
+def test_a_negative_limit_is_a_usage_error(tmp_path: Path, command: tuple[str, ...]) -> None:
+    done = _tierkit(*command, "--limit", "-1", "--store", tmp_path / "h.duckdb")
+    assert done.returncode == 2 and "'--limit'" in done.stderr  # was taken as 0: all
+    assert "Traceback" not in done.stderr
