@@ -78,6 +78,9 @@ def _check_out(out: Path, force: bool) -> None:
     """Refuse to write into a folder holding anything but an earlier demo's files."""
     from tierkit.demo import TABLES
 
+    for part in reversed([out, *out.parents]):
+        if part.exists() and not part.is_dir():  # a file or a device (/dev/null) on the way
+            raise UsageError(f"--out {out}: {part} is not a folder; give a folder for the tables")
     if force or not out.is_dir():
         return
     ours = set(DEMO_FILES | SYSTEM_FILES)
