@@ -83,3 +83,19 @@ def test_a_negative_limit_is_a_usage_error(tmp_path: Path, command: tuple[str, .
     done = _tierkit(*command, "--limit", "-1", "--store", tmp_path / "h.duckdb")
     assert done.returncode == 2 and "'--limit'" in done.stderr  # was taken as 0: all
     assert "Traceback" not in done.stderr
+
+
+def test_out_onto_a_table_of_the_data_folder_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    customers = "customer_id,name\nC1,One\nC2,Two\n"
+    (data / "customers.csv").write_text(customers)
+    (data / "payments.csv").write_text("customer_id,paid_at,amount\nC1,2025-12-01,10\n")
+    for name in ("customers.csv", "Payments.parquet"):  # replaced, or a second payments table
+        with pytest.raises(UsageError, match=rf"{name}: --out would write the results over"):
+            evaluate(RULESET, data, as_of="2026-01-01", out=data / name)
+    assert (data / "customers.csv").read_text() == customers
+    assert sorted(p.name for p in data.iterdir()) == ["customers.csv", "payments.csv"]
+    run = evaluate(RULESET, data, as_of="2026-01-01", out=data / "results.csv")
+    assert run.results["customer_id"].to_list() == ["C1", "C2"]
+    assert (data / "results.csv").exists()

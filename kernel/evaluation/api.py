@@ -6,7 +6,7 @@ the typed run manifest (:class:`~tierkit.evaluation.manifest.RunManifest`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date
@@ -97,6 +97,8 @@ def evaluate(
     watch.lap("read")
     prepared = stages.prepare(compiled, registry, opened, data, day, backend)
     manifest.data = prepared.report
+    if target is not None:
+        _refuse_a_table_as_out(target, data, prepared.tables)
     watch.lap("prepare")
     history = store if isinstance(store, HistoryStore) or store is None else HistoryStore(store)
     found = stages.earlier(history, compiled, day)
@@ -132,6 +134,24 @@ def evaluate(
     as_json = manifest.as_dict()
     registry.emit("tierkit_run_finished", manifest=as_json, results=results)
     return Run(results, evaluated.values, as_json, compiled, manifest)
+
+
+def _refuse_a_table_as_out(target: Path, data: str | Path, tables: Iterable[str]) -> None:
+    """A usage error when ``--out`` would replace (or double) a table file of the data folder.
+
+    Written there, the results would silently become the next run's ``customers`` table, or
+    stand beside ``customers.csv`` as a second one.
+    """
+    folder = Path(data)
+    if not folder.is_dir() or target.resolve().parent != folder.resolve():
+        return
+    stem = target.name.split(".")[0].casefold()
+    for table in tables:
+        if stem == table.casefold():
+            raise UsageError(
+                f"{target}: --out would write the results over the table '{table}' of the "
+                f"data folder {folder}; give another file name, e.g. {folder / 'results.csv'}"
+            )
 
 
 def _save(
