@@ -99,3 +99,18 @@ def test_out_onto_a_table_of_the_data_folder_is_refused(tmp_path: Path) -> None:
     run = evaluate(RULESET, data, as_of="2026-01-01", out=data / "results.csv")
     assert run.results["customer_id"].to_list() == ["C1", "C2"]
     assert (data / "results.csv").exists()
+
+
+def test_a_report_onto_the_store_or_under_a_file_is_refused(tmp_path: Path) -> None:
+    from tierkit.report import write_report
+
+    store = HistoryStore(tmp_path / "history.duckdb")
+    store.save_run(manifest("r1", "2026-03-01"), results({"a": "A"}))
+    before = store.path.read_bytes()
+    with pytest.raises(UsageError, match=r"history\.duckdb: is the history store itself"):
+        write_report(store, "latest", tmp_path / "." / "history.duckdb")  # was overwritten
+    assert store.path.read_bytes() == before
+    assert len(store.runs()) == 1  # still a readable store
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(UsageError, match=r"notes\.txt is a file, not a folder"):
+        write_report(store, "latest", tmp_path / "notes.txt" / "r.html")  # was FileExistsError
