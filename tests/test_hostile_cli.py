@@ -114,3 +114,18 @@ def test_a_report_onto_the_store_or_under_a_file_is_refused(tmp_path: Path) -> N
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(UsageError, match=r"notes\.txt is a file, not a folder"):
         write_report(store, "latest", tmp_path / "notes.txt" / "r.html")  # was FileExistsError
+
+
+def test_export_refuses_its_own_ruleset_a_folder_and_a_path_under_a_file(tmp_path: Path) -> None:
+    ruleset = tmp_path / "rules.yaml"
+    ruleset.write_bytes(RULESET.read_bytes())
+    (tmp_path / "notes.txt").write_text("x")
+    for out, said in [
+        (ruleset, "rules.yaml: --out is the input file itself"),  # was replaced by the DMN
+        (tmp_path, "is a folder; --out names the file to write"),  # was IsADirectoryError
+        (tmp_path / "notes.txt" / "m.dmn", "notes.txt is a file, not a folder"),  # FileExists
+    ]:
+        done = _tierkit("export", ruleset, "--out", out)
+        assert done.returncode == 2 and said in done.stderr, done.stderr
+    assert ruleset.read_bytes() == RULESET.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "rules.yaml"]

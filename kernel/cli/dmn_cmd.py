@@ -21,9 +21,22 @@ def register(app: typer.Typer) -> None:
     app.command("dmn-tck")(dmn_tck)
 
 
-def write_atomically(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a temporary file: never a half-written file."""
+def write_atomically(target: Path, text: str, source: Path | None = None) -> None:
+    """Write ``text`` to ``target`` through a temporary file: never a half-written file.
+
+    A folder, a path under a file, and the command's own input file (``source``, which the
+    output would replace) are usage errors naming the path.
+    """
+    from tierkit.errors import UsageError
+
     refuse_special_file(target)
+    if target.is_dir():
+        raise UsageError(f"{target}: is a folder; --out names the file to write")
+    for part in reversed(target.parents):
+        if part.exists() and not part.is_dir():
+            raise UsageError(f"{target}: {part} is a file, not a folder")
+    if source is not None and target.resolve() == source.resolve():
+        raise UsageError(f"{target}: --out is the input file itself; give another file name")
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
@@ -71,7 +84,7 @@ def import_dmn(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        write_atomically(out, text)
+        write_atomically(out, text, source=model)
         decisions = len(imported.ruleset.get("decisions", {}))
         typer.echo(f"{out}: ruleset with {len(imported.inputs)} input(s), {decisions} decision(s)")
     _check_loads(text, str(out or model))
@@ -133,7 +146,7 @@ def export_dmn(
     if out is None:
         typer.echo(text, nl=False)
         return
-    write_atomically(out, text)
+    write_atomically(out, text, source=paths[0])
     typer.echo(f"{out}: DMN 1.5 model written")
 
 
