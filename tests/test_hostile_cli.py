@@ -129,3 +129,17 @@ def test_export_refuses_its_own_ruleset_a_folder_and_a_path_under_a_file(tmp_pat
         assert done.returncode == 2 and said in done.stderr, done.stderr
     assert ruleset.read_bytes() == RULESET.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "rules.yaml"]
+
+
+def test_workbook_export_and_import_refuse_a_folder_and_their_own_input(tmp_path: Path) -> None:
+    ruleset = tmp_path / "rules.yaml"
+    ruleset.write_bytes(RULESET.read_bytes())
+    (tmp_path / "folder.xlsx").mkdir()
+    done = _tierkit("export", ruleset, "--out", tmp_path / "folder.xlsx")  # IsADirectoryError
+    assert done.returncode == 2 and "folder.xlsx: is a folder" in done.stderr, done.stderr
+    book = tmp_path / "rules.xlsx"
+    assert _tierkit("export", ruleset, "--out", book).returncode == 0
+    written = book.read_bytes()
+    done = _tierkit("import", book, "--out", book)  # the YAML replaced the workbook, exit 0
+    assert done.returncode == 2 and "rules.xlsx: --out is the input file itself" in done.stderr
+    assert book.read_bytes() == written

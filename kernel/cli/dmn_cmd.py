@@ -12,7 +12,7 @@ import typer
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import JsonOption
 from tierkit.exitcodes import ExitCode
-from tierkit.special_files import refuse_special_file
+from tierkit.special_files import refuse_output_target
 
 
 def register(app: typer.Typer) -> None:
@@ -27,16 +27,7 @@ def write_atomically(target: Path, text: str, source: Path | None = None) -> Non
     A folder, a path under a file, and the command's own input file (``source``, which the
     output would replace) are usage errors naming the path.
     """
-    from tierkit.errors import UsageError
-
-    refuse_special_file(target)
-    if target.is_dir():
-        raise UsageError(f"{target}: is a folder; --out names the file to write")
-    for part in reversed(target.parents):
-        if part.exists() and not part.is_dir():
-            raise UsageError(f"{target}: {part} is a file, not a folder")
-    if source is not None and target.resolve() == source.resolve():
-        raise UsageError(f"{target}: --out is the input file itself; give another file name")
+    refuse_output_target(target, source)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
@@ -68,6 +59,8 @@ def import_dmn(
 
     Example: tierkit import model.dmn --out ruleset.yaml
     """
+    if out is not None:  # before the model is read: a wrong target costs nothing
+        refuse_output_target(out, model)
     if model.suffix.lower() == ".xlsx":
         from tierkit.workbook.cli import import_xlsx
 
@@ -140,6 +133,8 @@ def export_dmn(
         raise UsageError(f"'{ruleset}' names {len(paths)} rulesets; export one at a time")
     if out is not None and out.suffix.lower() == ".xlsx":
         from tierkit.workbook.cli import export_xlsx
+
+        refuse_output_target(out, paths[0])
 
         return export_xlsx(paths[0], out)
     text = write_model(load_ruleset(paths[0]))
