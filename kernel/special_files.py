@@ -25,3 +25,16 @@ def refuse_special_file(target: Path) -> None:
             f"{target}: is a device, pipe or socket, not a file; tierkit writes its output to a"
             " file (atomically), so give a file name"
         )
+
+
+def refuse_output_target(target: Path, source: Path | None = None) -> None:
+    """A usage error naming ``target`` when a file cannot or must not be written there: a
+    device, a folder, a path under a file, or the command's own input ``source``."""
+    refuse_special_file(target)
+    if target.is_dir():
+        raise UsageError(f"{target}: is a folder; --out names the file to write")
+    for part in reversed(target.parents):
+        if part.exists() and not part.is_dir():
+            raise UsageError(f"{target}: {part} is a file, not a folder")
+    if source is not None and target.resolve() == source.resolve():
+        raise UsageError(f"{target}: --out is the input file itself; give another file name")

@@ -427,6 +427,37 @@ def test_demo_command_refuses_an_out_of_range_date_or_history(
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("name", ["report.html", "results.csv"])
+def test_demo_command_refuses_a_store_on_a_file_it_writes(tmp_path: Path, name: str) -> None:
+    # the data was generated and the run saved, then the report replaced the store (or exit 2)
+    store = tmp_path / "demo" / name
+    args = ["demo", "--customers", "5", "--out", str(tmp_path / "demo"), "--store", str(store)]
+    result = CliRunner().invoke(_app(), args)
+    assert result.exit_code == 2, result.output
+    assert f"the demo writes {store} there" in " ".join(result.output.split())
+    assert not store.exists() and not list((tmp_path / "demo").glob("*.csv"))
+
+
+def test_a_petabyte_of_demo_customers_is_refused() -> None:
+    # 10^12 customers were written (2.3 GB of CSV per million) until the disk was full
+    with pytest.raises(ValueError, match="at most 100,000,000, not 1,000,000,000,000"):
+        DemoSpec(customers=10**12)
+    assert DemoSpec(customers=100_000_000).customers == 100_000_000
+
+
+@pytest.mark.parametrize("out", ["/dev/null", "file.txt/demo"])
+def test_demo_command_refuses_an_out_that_is_no_folder(tmp_path: Path, out: str) -> None:
+    (tmp_path / "file.txt").write_text("x")
+    target = out if out.startswith("/") else str(tmp_path / out)
+    not_folder = "/dev/null" if out.startswith("/") else str(tmp_path / "file.txt")
+    result = CliRunner().invoke(
+        _app(), ["demo", "--customers", "5", "--no-evaluate", "--out", target]
+    )
+    assert result.exit_code == 2, result.output  # were internal errors: FileExistsError, ...
+    assert f"--out {target}: {not_folder} is not a folder" in " ".join(result.output.split())
+    assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
+
+
 def test_a_century_of_history_keeps_order_rates_bounded() -> None:
     # a yearly trend compounded over 50 years either side of the middle made Poisson rates of
     # e^40: 'lam value too large', or arrays of terabytes. The growth is capped at a factor of

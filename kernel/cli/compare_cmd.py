@@ -56,7 +56,7 @@ def compare(
         typer.Option("--decision", help="The decision to compare (default: the main decision)."),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", help="How many movers to show (0: all).")
+        int, typer.Option("--limit", "-n", min=0, help="How many movers to show (0: all).")
     ] = 10,
     store: StoreOption = DEFAULT_STORE_PATH,
     no_store: NoStoreOption = False,

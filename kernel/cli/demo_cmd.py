@@ -78,6 +78,9 @@ def _check_out(out: Path, force: bool) -> None:
     """Refuse to write into a folder holding anything but an earlier demo's files."""
     from tierkit.demo import TABLES
 
+    for part in reversed([out, *out.parents]):
+        if part.exists() and not part.is_dir():  # a file or a device (/dev/null) on the way
+            raise UsageError(f"--out {out}: {part} is not a folder; give a folder for the tables")
     if force or not out.is_dir():
         return
     ours = set(DEMO_FILES | SYSTEM_FILES)
@@ -188,6 +191,11 @@ def demo(
     target = out / "results.csv"
     if run_evaluation:  # before the data is generated: a wrong folder or store costs nothing
         check_output(target)
+        for kept in (target, out / "report.html"):
+            if kept.resolve() == store.resolve():
+                raise UsageError(
+                    f"--store {store}: the demo writes {kept} there; give another file"
+                )
         verify_store(store)
     with _progress_bars(customers) as progress:
         written = generate_demo(spec, out, fmt, progress)

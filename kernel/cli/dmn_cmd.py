@@ -12,7 +12,7 @@ import typer
 from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import JsonOption
 from tierkit.exitcodes import ExitCode
-from tierkit.special_files import refuse_special_file
+from tierkit.special_files import refuse_output_target
 
 
 def register(app: typer.Typer) -> None:
@@ -21,9 +21,13 @@ def register(app: typer.Typer) -> None:
     app.command("dmn-tck")(dmn_tck)
 
 
-def write_atomically(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a temporary file: never a half-written file."""
-    refuse_special_file(target)
+def write_atomically(target: Path, text: str, source: Path | None = None) -> None:
+    """Write ``text`` to ``target`` through a temporary file: never a half-written file.
+
+    A folder, a path under a file, and the command's own input file (``source``, which the
+    output would replace) are usage errors naming the path.
+    """
+    refuse_output_target(target, source)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
@@ -55,6 +59,8 @@ def import_dmn(
 
     Example: tierkit import model.dmn --out ruleset.yaml
     """
+    if out is not None:  # before the model is read: a wrong target costs nothing
+        refuse_output_target(out, model)
     if model.suffix.lower() == ".xlsx":
         from tierkit.workbook.cli import import_xlsx
 
@@ -71,7 +77,7 @@ def import_dmn(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        write_atomically(out, text)
+        write_atomically(out, text, source=model)
         decisions = len(imported.ruleset.get("decisions", {}))
         typer.echo(f"{out}: ruleset with {len(imported.inputs)} input(s), {decisions} decision(s)")
     _check_loads(text, str(out or model))
@@ -128,12 +134,14 @@ def export_dmn(
     if out is not None and out.suffix.lower() == ".xlsx":
         from tierkit.workbook.cli import export_xlsx
 
+        refuse_output_target(out, paths[0])
+
         return export_xlsx(paths[0], out)
     text = write_model(load_ruleset(paths[0]))
     if out is None:
         typer.echo(text, nl=False)
         return
-    write_atomically(out, text)
+    write_atomically(out, text, source=paths[0])
     typer.echo(f"{out}: DMN 1.5 model written")
 
 

@@ -36,7 +36,7 @@ def runs_command(
     store: StoreOption = DEFAULT_STORE_PATH,
     ruleset: RulesetOption = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", help="Show at most this many runs (0: all).")
+        int, typer.Option("--limit", "-n", min=0, help="Show at most this many runs (0: all).")
     ] = 20,
     as_json: JsonOption = False,
 ) -> None:
@@ -174,7 +174,7 @@ def diff_command(
         typer.Option("--ruleset", help="Find 'latest' and 'previous' among this ruleset's runs."),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", help="Show this many top movers (0: all).")
+        int, typer.Option("--limit", "-n", min=0, help="Show this many top movers (0: all).")
     ] = 10,
     as_json: JsonOption = False,
 ) -> None:

@@ -19,6 +19,8 @@ BoolArray = npt.NDArray[np.bool_]
 EPOCH = date(1970, 1, 1)
 MOST_MONTHS = 1200
 """The longest history the demo writes (100 years)."""
+MOST_CUSTOMERS = 100_000_000
+"""The most customers the demo writes: about 230 GB of CSV (docs/demo-data.md); more is a slip."""
 
 CHUNK_SIZE = 25_000
 """Customers generated and written together. A constant on purpose: every chunk draws from its
@@ -102,6 +104,10 @@ class DemoSpec:
     def __post_init__(self) -> None:
         if self.customers < 1:
             raise ValueError(f"customers must be at least 1, not {self.customers}")
+        if self.customers > MOST_CUSTOMERS:
+            raise ValueError(
+                f"customers must be at most {MOST_CUSTOMERS:,}, not {self.customers:,}"
+            )
         if self.months < 1:
             raise ValueError(f"months must be at least 1, not {self.months}")
         if self.seed < 0:

@@ -6,7 +6,7 @@ the typed run manifest (:class:`~tierkit.evaluation.manifest.RunManifest`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from tierkit.errors import UsageError
 from tierkit.evaluation import stages
 from tierkit.evaluation.manifest import RunManifest, Stopwatch
 from tierkit.evaluation.nearmiss import with_near_miss
@@ -78,7 +79,13 @@ def evaluate(
     registry = registry or get_registry()
     target = None if out is None else check_output(out, registry)  # before any work
     if store is not None and save:
-        verify_store(store.path if isinstance(store, HistoryStore) else Path(store))
+        store_path = store.path if isinstance(store, HistoryStore) else Path(store)
+        if target is not None and target.resolve() == store_path.resolve():
+            raise UsageError(
+                f"{target}: --out and --store name the same file; the results and the history "
+                "store need a file each"
+            )
+        verify_store(store_path)
     day = stages.check_options(engine, backend, as_of, date.today())
     say("loading the ruleset")
     compiled = stages.load(ruleset, registry, strategy)
@@ -90,6 +97,8 @@ def evaluate(
     watch.lap("read")
     prepared = stages.prepare(compiled, registry, opened, data, day, backend)
     manifest.data = prepared.report
+    if target is not None:
+        _refuse_a_table_as_out(target, data, prepared.tables)
     watch.lap("prepare")
     history = store if isinstance(store, HistoryStore) or store is None else HistoryStore(store)
     found = stages.earlier(history, compiled, day)
@@ -125,6 +134,24 @@ def evaluate(
     as_json = manifest.as_dict()
     registry.emit("tierkit_run_finished", manifest=as_json, results=results)
     return Run(results, evaluated.values, as_json, compiled, manifest)
+
+
+def _refuse_a_table_as_out(target: Path, data: str | Path, tables: Iterable[str]) -> None:
+    """A usage error when ``--out`` would replace (or double) a table file of the data folder.
+
+    Written there, the results would silently become the next run's ``customers`` table, or
+    stand beside ``customers.csv`` as a second one.
+    """
+    folder = Path(data)
+    if not folder.is_dir() or target.resolve().parent != folder.resolve():
+        return
+    stem = target.name.split(".")[0].casefold()
+    for table in tables:
+        if stem == table.casefold():
+            raise UsageError(
+                f"{target}: --out would write the results over the table '{table}' of the "
+                f"data folder {folder}; give another file name, e.g. {folder / 'results.csv'}"
+            )
 
 
 def _save(

@@ -229,6 +229,7 @@ def first_row(
 def _open(path: Path, write: bool, timeout: float) -> duckdb.DuckDBPyConnection:
     import duckdb  # only when a store is opened: importing it takes about 0.1 s
 
+    _refuse_foreign(path)
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -252,6 +253,29 @@ def _open(path: Path, write: bool, timeout: float) -> duckdb.DuckDBPyConnection:
             raise StoreUnreadable(
                 f"{path}: DuckDB cannot open the history store: {message.splitlines()[0]}"
             ) from None
+
+
+def _refuse_foreign(path: Path) -> None:
+    """:class:`NotAStore` for an existing file without DuckDB's mark (``DUCK`` at byte 8).
+
+    DuckDB itself would open a SQLite file through an extension it downloads, and a CSV or
+    Parquet file as a view in a new in-memory database, with messages about neither.
+    """
+    try:
+        with path.open("rb") as file:
+            head = file.read(16)
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # DuckDB says why, below
+    if head[8:12] == b"DUCK":
+        return
+    sqlite = head.startswith(b"SQLite format 3\0")
+    kind = "a SQLite database" if sqlite else "not a DuckDB database file"
+    raise NotAStore(
+        f"{path}: is not a tierkit history store ({kind}); "
+        "give --store a store written by tierkit, or a new file name"
+    )
 
 
 def _check(con: duckdb.DuckDBPyConnection, path: Path, write: bool) -> bool:

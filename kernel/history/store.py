@@ -473,6 +473,8 @@ class HistoryStore:
         frame = self._select("select * from override_audit order by id", schema)
         if override_id is not None:
             frame = frame.filter(pl.col("override_id") == override_id)
+            if frame.is_empty():  # every override added has an entry
+                raise OverrideError(f"{self.path}: no override #{override_id}")
         return frame
 
     def _select(self, sql: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:

@@ -72,6 +72,12 @@ def write_report(
     refuse_special_file(target)
     if target.is_dir():
         raise UsageError(f"{target}: is a folder; give the report's file name, e.g. report.html")
+    store_path = store.path if isinstance(store, HistoryStore) else Path(store)
+    if target.resolve() == store_path.resolve():  # the page would replace the history
+        raise UsageError(f"{target}: is the history store itself; give the report another file")
+    for part in reversed(target.parents):
+        if part.exists() and not part.is_dir():
+            raise UsageError(f"{target}: {part} is a file, not a folder")
     html, data = render_report(store, ref, ruleset=ruleset, options=options)
     encoded = html.encode("utf-8")
     target.parent.mkdir(parents=True, exist_ok=True)

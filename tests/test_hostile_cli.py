@@ -1,0 +1,145 @@
+"""Odd history stores and option combinations: each ends in a located usage error."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from test_history import manifest, results
+
+from tierkit.errors import UsageError
+from tierkit.evaluation import evaluate
+from tierkit.history import HistoryStore, NotAStore, OverrideError
+
+RULESET = Path(__file__).parent.parent / "rulesets" / "abc-pareto.yaml"
+
+
+def _sqlite(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.execute("create table runs (a integer)")
+    con.commit()
+    con.close()
+
+
+def _csv(path: Path) -> None:
+    path.write_text("customer_id,name\nC1,One\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "kind"),
+    [
+        ("history.duckdb", _sqlite, "a SQLite database"),  # DuckDB would fetch an extension
+        ("results.csv", _csv, "not a DuckDB database file"),  # DuckDB would read it as a view
+    ],
+)
+def test_a_foreign_file_as_store_is_named_and_left_alone(
+    tmp_path: Path, name: str, make: object, kind: str
+) -> None:
+    path = tmp_path / name
+    make(path)  # type: ignore[operator]
+    before = path.read_bytes()
+    message = f"{name}: is not a tierkit history store \\({kind}\\)"
+    with pytest.raises(NotAStore, match=message):
+        HistoryStore(path).runs()
+    with pytest.raises(NotAStore, match=message):
+        HistoryStore(path).save_run(manifest("r1", "2026-03-01"), results({"a": "A"}))
+    assert path.read_bytes() == before
+
+
+def test_out_and_store_on_one_file_is_refused_before_any_work(tmp_path: Path) -> None:
+    same = tmp_path / "o.csv"
+    with pytest.raises(UsageError, match=r"o\.csv: --out and --store name the same file"):
+        evaluate(RULESET, tmp_path / "no-data", as_of="2026-01-01", store=same, out=same)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _tierkit(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "tierkit", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_the_audit_of_an_unknown_override_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "history.duckdb"
+    store = HistoryStore(path)
+    store.add_override("a", "category", "A", reason="r", approved_by="x", valid_until=date.max)
+    assert store.audit(1)["action"].to_list() == ["add"]
+    with pytest.raises(OverrideError, match=r"history\.duckdb: no override #2"):
+        store.audit(2)  # was an empty trail, as if #2 had never been touched
+    done = _tierkit("overrides", "audit", "2", "--store", path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "history.duckdb: no override #2" in done.stderr
+    fresh = tmp_path / "fresh.duckdb"
+    done = _tierkit("overrides", "audit", "1", "--store", fresh)
+    assert done.returncode == 2 and "fresh.duckdb: no override #1" in done.stderr
+    assert not fresh.exists()
+
+
+@pytest.mark.parametrize("command", [("runs",), ("diff", "latest", "previous")])
+def test_a_negative_limit_is_a_usage_error(tmp_path: Path, command: tuple[str, ...]) -> None:
+    done = _tierkit(*command, "--limit", "-1", "--store", tmp_path / "h.duckdb")
+    assert done.returncode == 2 and "'--limit'" in done.stderr  # was taken as 0: all
+    assert "Traceback" not in done.stderr
+
+
+def test_out_onto_a_table_of_the_data_folder_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    customers = "customer_id,name\nC1,One\nC2,Two\n"
+    (data / "customers.csv").write_text(customers)
+    (data / "payments.csv").write_text("customer_id,paid_at,amount\nC1,2025-12-01,10\n")
+    for name in ("customers.csv", "Payments.parquet"):  # replaced, or a second payments table
+        with pytest.raises(UsageError, match=rf"{name}: --out would write the results over"):
+            evaluate(RULESET, data, as_of="2026-01-01", out=data / name)
+    assert (data / "customers.csv").read_text() == customers
+    assert sorted(p.name for p in data.iterdir()) == ["customers.csv", "payments.csv"]
+    run = evaluate(RULESET, data, as_of="2026-01-01", out=data / "results.csv")
+    assert run.results["customer_id"].to_list() == ["C1", "C2"]
+    assert (data / "results.csv").exists()
+
+
+def test_a_report_onto_the_store_or_under_a_file_is_refused(tmp_path: Path) -> None:
+    from tierkit.report import write_report
+
+    store = HistoryStore(tmp_path / "history.duckdb")
+    store.save_run(manifest("r1", "2026-03-01"), results({"a": "A"}))
+    before = store.path.read_bytes()
+    with pytest.raises(UsageError, match=r"history\.duckdb: is the history store itself"):
+        write_report(store, "latest", tmp_path / "." / "history.duckdb")  # was overwritten
+    assert store.path.read_bytes() == before
+    assert len(store.runs()) == 1  # still a readable store
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(UsageError, match=r"notes\.txt is a file, not a folder"):
+        write_report(store, "latest", tmp_path / "notes.txt" / "r.html")  # was FileExistsError
+
+
+def test_export_refuses_its_own_ruleset_a_folder_and_a_path_under_a_file(tmp_path: Path) -> None:
+    ruleset = tmp_path / "rules.yaml"
+    ruleset.write_bytes(RULESET.read_bytes())
+    (tmp_path / "notes.txt").write_text("x")
+    for out, said in [
+        (ruleset, "rules.yaml: --out is the input file itself"),  # was replaced by the DMN
+        (tmp_path, "is a folder; --out names the file to write"),  # was IsADirectoryError
+        (tmp_path / "notes.txt" / "m.dmn", "notes.txt is a file, not a folder"),  # FileExists
+    ]:
+        done = _tierkit("export", ruleset, "--out", out)
+        assert done.returncode == 2 and said in done.stderr, done.stderr
+    assert ruleset.read_bytes() == RULESET.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "rules.yaml"]
+
+
+def test_workbook_export_and_import_refuse_a_folder_and_their_own_input(tmp_path: Path) -> None:
+    ruleset = tmp_path / "rules.yaml"
+    ruleset.write_bytes(RULESET.read_bytes())
+    (tmp_path / "folder.xlsx").mkdir()
+    done = _tierkit("export", ruleset, "--out", tmp_path / "folder.xlsx")  # IsADirectoryError
+    assert done.returncode == 2 and "folder.xlsx: is a folder" in done.stderr, done.stderr
+    book = tmp_path / "rules.xlsx"
+    assert _tierkit("export", ruleset, "--out", book).returncode == 0
+    written = book.read_bytes()
+    done = _tierkit("import", book, "--out", book)  # the YAML replaced the workbook, exit 0
+    assert done.returncode == 2 and "rules.xlsx: --out is the input file itself" in done.stderr
+    assert book.read_bytes() == written
