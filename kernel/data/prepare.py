@@ -17,8 +17,7 @@ Money is parsed exactly into whole ten-thousandths (:data:`~tierkit.contract.MON
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +27,7 @@ import polars as pl
 
 from tierkit.columns import ORDER as ORDER
 from tierkit.contract import Column, ColumnType, Criterion, OpenedSource, Window
+from tierkit.data.damaged import reading_parquet
 from tierkit.data.keys import keys_of
 from tierkit.data.magnitude import money_types
 from tierkit.data.parse import (
@@ -165,7 +165,7 @@ def prepare_tables(
     lazy: dict[str, LazyTable] = {}
     for table, native in frames.items():
         origin = opened.origins.get(table, f"{location}:{table}")
-        with _reading(origin, problems):
+        with reading_parquet(origin, problems):
             schema = native.collect_schema()
             present_columns = {n: c for n, (c, _) in needs[table].items() if n in schema}
             if table != CUSTOMERS and lazy_scans and can_stay_lazy(native, schema, present_columns):
@@ -204,7 +204,7 @@ def prepare_tables(
         if table == CUSTOMERS:
             continue
         if table in lazy:
-            with _reading(lazy[table].origin, problems):
+            with reading_parquet(lazy[table].origin, problems):
                 clean[table], report.tables[table] = lazy[table].clean(
                     customers["customer_id"], as_of
                 )
@@ -228,21 +228,6 @@ def prepare_tables(
                 cleaned, {n: c for n, (c, _) in needs[table].items()}
             )
     return PreparedTables(clean, report)
-
-
-@contextmanager
-def _reading(origin: str, problems: list[DataProblem]) -> Iterator[None]:
-    """Turn polars' error on a damaged Parquet file (a footer that reads, pages that do not:
-    a file cut short or overwritten inside) into a problem naming the file."""
-    try:
-        yield
-    except (pl.exceptions.ComputeError, pl.exceptions.PanicException) as exc:
-        if not origin.lower().endswith(".parquet"):
-            raise
-        said = (str(exc).splitlines() or [""])[0]
-        if isinstance(exc, pl.exceptions.PanicException) or not said:
-            said = "its data is damaged or cut short"
-        problems.append(DataProblem(origin, f"cannot be read as a Parquet file: {said}"))
 
 
 def _as_of_warnings(
