@@ -16,7 +16,7 @@ from tierkit.history import HistoryStore
 from tierkit.report.data import MAX_CUSTOMERS, MOVERS, ReportOptions, build_report_data
 from tierkit.report.html import ECHARTS_VERSION
 from tierkit.report.page import render_page
-from tierkit.special_files import refuse_special_file
+from tierkit.special_files import refuse_output_target
 
 __all__ = [
     "ECHARTS_VERSION",
@@ -69,15 +69,10 @@ def write_report(
     """Write the report of the run ``ref`` (``latest``, ``previous``, an id or its first
     characters) to ``out``, atomically: a failure leaves no half-written file."""
     target = Path(out)
-    refuse_special_file(target)
-    if target.is_dir():
-        raise UsageError(f"{target}: is a folder; give the report's file name, e.g. report.html")
+    refuse_output_target(target)
     store_path = store.path if isinstance(store, HistoryStore) else Path(store)
     if target.resolve() == store_path.resolve():  # the page would replace the history
         raise UsageError(f"{target}: is the history store itself; give the report another file")
-    for part in reversed(target.parents):
-        if part.exists() and not part.is_dir():
-            raise UsageError(f"{target}: {part} is a file, not a folder")
     html, data = render_report(store, ref, ruleset=ruleset, options=options)
     encoded = html.encode("utf-8")
     target.parent.mkdir(parents=True, exist_ok=True)
