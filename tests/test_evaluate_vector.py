@@ -314,6 +314,29 @@ decisions:
     assert result["c"].to_list() == ["B", "A", "B", "A"]
 
 
+def test_arithmetic_past_the_largest_float_is_missing(registry: Registry) -> None:
+    """1e300 * 1e300 is infinite and inf - inf is NaN, which backends order above every number:
+    ``gap > 0`` was true for it and the customer went to A. Both are missing, so false."""
+    body = """
+criteria:
+  v: {use: fact.value}
+derive:
+  big: v * 1e300 * 1e300
+  gap: v * 1e300 * 1e300 - v * 1e300 * 1e300
+  tiny: v / 1e-300 / 1e-300
+  rest: (v * 1e300 * 1e300) % 7
+decisions:
+  c: {rules: [{when: gap > 0, then: A}, {when: big > 0, then: B}], default: {then: C}}
+"""
+    facts = {"customer_id": ["a", "b", "c"], "period": [-1, -1, -1], "value": [0.0, 2.0, -2.0]}
+    result = run(registry, body, facts, ["a", "b", "c"])
+    assert result["big"].to_list() == [0.0, None, None]
+    assert result["gap"].to_list() == [0.0, None, None]
+    assert result["tiny"].to_list() == [0.0, None, None]
+    assert result["rest"].to_list() == [0.0, None, None]
+    assert result["c"].to_list() == ["C", "C", "C"]
+
+
 def test_hundreds_of_rules_do_not_nest(registry: Registry) -> None:
     """400 rules were a when/otherwise chain 400 deep: a RecursionError, exit 3."""
     rules = "".join(

@@ -6,7 +6,8 @@ functions (``top_share(x)``) need more than one row: they are computed into a te
 
 Meaning (docs/concepts.md): ranking orders the population by the value, larger first, ties by
 customer_id; totals are summed exactly as integers of 1/10,000 so no row order can change a
-rank; a comparison with a missing value is false; a missing boolean counts as false.
+rank; arithmetic past the largest number (or dividing by 0) gives a missing value; a comparison
+with a missing value is false; a missing boolean counts as false.
 """
 
 from __future__ import annotations
@@ -99,15 +100,15 @@ class Compiler:
         if op == "or":
             return left.fill_null(False) | right.fill_null(False)
         if op == "+":
-            return left + right
+            return _finite(left + right)
         if op == "-":
-            return left - right
+            return _finite(left - right)
         if op == "*":
-            return left * right
+            return _finite(left * right)
         if op == "/":
-            return nw.when(right != 0).then(left / right)
+            return nw.when(right != 0).then(_finite(left / right))
         if op == "%":
-            return nw.when(right != 0).then(left % right)
+            return nw.when(right != 0).then(_finite(left % right))
         compared = {
             "==": left == right,
             "!=": left != right,
@@ -456,6 +457,13 @@ def _deviation(ns: Any, exact: Any) -> Any:
     whole = ns.col("__tot") // n
     fraction = (ns.col("__tot") - whole * n).cast(ns.Float64) / ns.col("__n")
     return (ns.col("__xi") - whole).cast(ns.Float64) - fraction
+
+
+def _finite(value: nw.Expr) -> nw.Expr:
+    """``value`` where it is a finite number, else missing: arithmetic past the largest float
+    (``x * 1e300 * 1e300``) gives infinity, and infinity minus infinity NaN, which every backend
+    orders above all numbers, so ``NaN > 0`` would be true and put the customer in a category."""
+    return nw.when(value.is_finite()).then(value)
 
 
 def _constant(node: Expr) -> str | float | bool:
