@@ -27,7 +27,7 @@ from tierkit.ruleset.compile_criteria import CriteriaStep
 from tierkit.ruleset.compile_decisions import DecisionStep
 from tierkit.ruleset.compile_examples import ExampleStep
 from tierkit.ruleset.compile_order import OrderStep, Parsed, names_in, previous_in
-from tierkit.ruleset.compile_step import DEFAULT_STRATEGY, RESERVED
+from tierkit.ruleset.compile_step import DEFAULT_STRATEGY, OTHER_NAME, RESERVED, RESULT_COLUMNS
 from tierkit.ruleset.compiled import (
     CompiledDecision,
     CompiledExpr,
@@ -128,6 +128,15 @@ class RulesetCompiler(CriteriaStep, OrderStep, DecisionStep, ExampleStep):
                         "a criterion, derived fact or decision",
                         (section, name),
                         key=True,
+                    )
+                if name in RESULT_COLUMNS:
+                    self.add(
+                        WrongValueError,
+                        f"'{name}' names a column every result has ({RESULT_COLUMNS[name]}) and "
+                        "cannot name a criterion, derived fact or decision",
+                        (section, name),
+                        key=True,
+                        hint=f"choose another name, such as '{OTHER_NAME[name]}'",
                     )
                 if name in seen:
                     repeated.add(name)

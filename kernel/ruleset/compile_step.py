@@ -21,6 +21,14 @@ RESERVED = frozenset(
     {"previous", "true", "false", "and", "or", "not", "in", *keyword.kwlist, *FORBIDDEN_WORDS}
 )
 
+RESULT_COLUMNS = {
+    "customer_id": "the customer's id",
+    "name": "the customer's name",
+    "value": "the strategy's value of the customer",
+}
+"""Columns of the results beside the ruleset's own: a name of the ruleset's would clash."""
+OTHER_NAME = {"customer_id": "customer", "name": "customer_name", "value": "total"}
+
 
 class CompileStep:
     """What every step of compiling shares: the document, the model, the registry and the
