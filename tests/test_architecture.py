@@ -23,7 +23,7 @@ MAX_LINES = 500
 LAYERS: list[set[str]] = [
     # foundations: names, errors and the plugin contract
     {"exitcodes", "errors", "version", "defaults", "numbers", "columns", "by_id", "schema"}
-    | {"special_files"}
+    | {"special_files", "visible"}
     | {"contract", "params", "hookspecs"},
     # plugins found and checked; shipped rulesets; the reference of criteria and functions
     {"registry", "shipped", "reference"},

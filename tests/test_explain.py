@@ -192,3 +192,24 @@ decisions:
     assert e.values["ahead"] == 1.0
     assert "needs about 200.00 more cash (now -150" in e.near_miss[-1]
     assert d.meanings["ahead"].endswith("ranked ahead, within the same grp")
+
+
+def test_control_characters_from_the_data_are_shown_not_sent_to_the_terminal() -> None:
+    """A name carrying BEL, an escape sequence, a line break or a right-to-left override would
+    ring the terminal, clear it, forge a line of the explanation or show it reversed."""
+    from tierkit.evaluation.explain_types import DecisionExplanation, Explanation
+
+    explanation = Explanation(
+        customer_id="C1\u202e",
+        name="Bell\x07 \x1b[2J Ltd\n  category = A",
+        values={"segment": "re\ttail"},
+        decisions=(
+            DecisionExplanation(name="category", value="B", rule=0, because=None, rules=(),
+                                default="B"),
+        ),
+    )
+    text = describe(explanation)
+    assert text.splitlines()[0] == "C1\\u202e Bell\\x07 \\x1b[2J Ltd\\n  category = A"
+    assert "    segment = re\\ttail" in text.splitlines()
+    assert not any(ch in text for ch in "\x07\x1b\t\u202e")
+    assert "café" in describe(Explanation(customer_id="c", name="café", values={}, decisions=()))

@@ -11,6 +11,7 @@ from tierkit.cli.common import guarded, print_json
 from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption
 from tierkit.errors import UsageError, did_you_mean
 from tierkit.numbers import money
+from tierkit.visible import visible
 
 if TYPE_CHECKING:
     import polars as pl
@@ -117,7 +118,7 @@ def history_command(
         else []
     )
     title = f"Customer {customer}" + (f" ({', '.join(names)})" if names else "")
-    table = Table(title=escape(title), title_justify="left")
+    table = Table(title=escape(visible(title)), title_justify="left")
     for column in ("as of", "run", "ruleset"):
         table.add_column(column, no_wrap=True)
     for name in decisions:
@@ -247,8 +248,8 @@ def show_comparison(
             f"{decision}.because": row["because"],
         }
         table.add_row(
-            escape(row["customer_id"]),
-            escape(row["name"] or ""),
+            escape(visible(row["customer_id"])),
+            escape(visible(row["name"] or "")),
             escape(f"{row['from']} → {row['to']}"),
             cell_text(row["change"]) + (f" {abs(row['steps'])}" if row["steps"] else ""),
             _why(reason, decision),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tierkit.numbers import value_text
+from tierkit.visible import visible
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def describe(explanation: Explanation) -> str:
             lines.append(f"   {mark} default ⇒ {value_text(decision.default)}")
     for miss in explanation.near_miss:
         lines.append(f"  near miss: {miss}")
-    return "\n".join(lines)
+    return "\n".join(visible(line) for line in lines)
 
 
 def _override_lines(name: str, override: OverrideNote, why: str) -> list[str]:
