@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from tierkit.cli.test_cmd import register
 from tierkit.demo import DemoFormat, DemoSpec, generate_demo
+from tierkit.errors import RulesetInvalid
 from tierkit.evaluation import evaluate
 from tierkit.evaluation.examples import (
     ExampleResult,
@@ -360,19 +361,25 @@ def test_a_given_decision_is_used_by_later_ones(registry: Registry) -> None:
     assert result.passed, describe_result(result)
 
 
-def test_a_repeated_customer_id_fails(registry: Registry) -> None:
-    result = one(
-        """
-        - name: twice
-          population:
-            - {customer_id: a}
-            - {customer_id: a}
-          customer: a
-          expect: {category: C}
-        """,
-        registry,
+def test_a_repeated_customer_id_is_refused_at_its_line() -> None:
+    """It was found only when the example ran (exit 1, as a failed example); it is a mistake in
+    the ruleset, refused when it loads (exit 2), as 9 and '9' are the same id."""
+    with pytest.raises(RulesetInvalid) as caught:
+        ruleset_with(
+            """
+            - name: twice
+              population:
+                - {customer_id: 9}
+                - {customer_id: '9'}
+              customer: 9
+              expect: {category: C}
+            """
+        )
+    [problem] = caught.value.problems
+    assert problem.message == (
+        "customer_id '9' appears more than once in the example's population"
     )
-    assert result.error == "example 'twice': customer_id a appears more than once in the population"
+    assert (problem.location.line, problem.location.column) == (35, 23)
 
 
 def test_numbers_compare_with_a_tolerance_and_types_strictly(registry: Registry) -> None:

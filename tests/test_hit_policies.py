@@ -407,15 +407,21 @@ def policy_rulesets(draw: st.DrawFn) -> str:
             if aggregate and hit != "collect count"
             else draw(st.sampled_from(list(OUTCOMES)))
         )
-        lines += [f"  d{i}:", f"    hit: {hit}", f"    outcomes: {json.dumps(OUTCOMES[kind])}"]
-        lines.append("    rules:")
         references = draw(st.lists(st.sampled_from(earlier), max_size=2)) if earlier else []
+        rules: list[str] = []
+        given: list[Any] = []
         for _ in range(draw(st.integers(1, 4))):
             when = draw(conditions(references))
-            then = json.dumps(draw(st.sampled_from(OUTCOMES[kind])))
-            lines.append(f"      - {{when: {json.dumps(when)}, then: {then}}}")
+            then = draw(st.sampled_from(OUTCOMES[kind]))
+            given.append(then)
+            rules.append(f"      - {{when: {json.dumps(when)}, then: {json.dumps(then)}}}")
         default = draw(st.sampled_from(OUTCOMES["number" if hit == "collect count" else kind]))
-        lines.append(f"    default: {{then: {json.dumps(default)}}}")
+        if hit != "collect count":
+            given.append(default)
+        # only outcomes a rule or the default gives: listing another one is a load error
+        listed = [o for o in OUTCOMES[kind] if any(o == g and type(o) is type(g) for g in given)]
+        lines += [f"  d{i}:", f"    hit: {hit}", f"    outcomes: {json.dumps(listed)}"]
+        lines += ["    rules:", *rules, f"    default: {{then: {json.dumps(default)}}}"]
         shape = "collect" if hit in ("rule order", "output order", "collect") else "first"
         earlier += decision_atoms(f"d{i}", shape, "number" if aggregate else kind)
     return "\n".join(lines) + "\n"

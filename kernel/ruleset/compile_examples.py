@@ -56,7 +56,19 @@ class ExampleStep(CompileStep):
                         self.add(ExampleError, "a population row needs a customer_id", row_path)
                     rest = {k: v for k, v in row.items() if k != "customer_id"}
                     self.example_values(rest, givable, row_path, "given")
-                ids = [r.get("customer_id") for r in example.population]
+                ids = [str(r["customer_id"]) for r in example.population if "customer_id" in r]
+                seen: set[str] = set()
+                for j, row in enumerate(example.population):
+                    if "customer_id" not in row:
+                        continue
+                    if str(row["customer_id"]) in seen:
+                        self.add(
+                            ExampleError,
+                            f"customer_id {row['customer_id']!r} appears more than once in the "
+                            "example's population",
+                            (*base, "population", j, "customer_id"),
+                        )
+                    seen.add(str(row["customer_id"]))
                 if example.customer is None:
                     self.add(
                         ExampleError,
@@ -64,7 +76,7 @@ class ExampleStep(CompileStep):
                         "whose results it expects (customer:)",
                         base,
                     )
-                elif example.customer not in ids:
+                elif str(example.customer) not in ids:
                     self.add(
                         ExampleError,
                         f"customer {example.customer!r} is not in the example's population",
