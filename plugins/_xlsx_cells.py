@@ -25,11 +25,18 @@ from tierkit.errors import DataProblem
 if TYPE_CHECKING:
     import polars as pl
 
-_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\st="e"[^>]*>(.*?)</c>', re.DOTALL)
-_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?<!/)>(.*?)</c>', re.DOTALL)
-_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
-_SAVED = re.compile(rb"<v>")
+# Element names may carry a namespace prefix (<x:c>, as some .NET writers give them), and the
+# cell's attributes may come in any order.
+_NS = rb"(?:\w+:)?"
+_CELL = re.compile(
+    rb"<" + _NS + rb'c\b(?=[^>]*\st="e")([^>]*?)(?<!/)>(.*?)</' + _NS + rb"c>", re.DOTALL
+)
+_FORMULA_CELL = re.compile(rb"<" + _NS + rb"c\b([^>]*?)(?<!/)>(.*?)</" + _NS + rb"c>", re.DOTALL)
+_PLACE = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+_FORMULA = re.compile(rb"<" + _NS + rb"f\b[^>]*?(?:/>|>(.*?)</" + _NS + rb"f>)", re.DOTALL)
+_ANY_FORMULA = re.compile(rb"<" + _NS + rb"f\b")
+_VALUE = re.compile(rb"<" + _NS + rb"v>([^<]*)</" + _NS + rb"v>")
+_SAVED = re.compile(rb"<" + _NS + rb"v>")
 _FIRST_SHEET = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]+)"')
 _CHUNK = 1 << 24
 _OVERLAP = 1 << 12
@@ -58,7 +65,7 @@ def _first_sheet(archive: zipfile.ZipFile) -> str | None:
 Cell = tuple[int, int, str]
 """The sheet row (from 1), the column (from 0) and a text: an error's, or a formula's."""
 
-_CONTENT = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?<!/)>\s*<(?:v|is|f)\b')
+_CONTENT = re.compile(rb"<" + _NS + rb"c\b([^>]*?)(?<!/)>\s*<" + _NS + rb"(?:v|is|f)\b")
 """A cell with something in it: calamine's table starts at the first row and the first column
 that have one."""
 
@@ -100,23 +107,28 @@ def odd_cells(path: Path) -> SheetCells:
                     tail = window[-_OVERLAP:]
                     if first is None or first[1] > 0:  # the table's corner, until column A
                         for cell in _CONTENT.finditer(window):
-                            at = (int(cell.group(2)), _column(cell.group(1)))
+                            if (at := _place(cell.group(1))) is None:
+                                continue
                             first = at if first is None else (first[0], min(first[1], at[1]))
                             if first[1] == 0:
                                 break
                     if b't="e"' in window:
                         for cell in _CELL.finditer(window):
-                            value = _VALUE.search(cell.group(3))
+                            if (at := _place(cell.group(1))) is None:
+                                continue
+                            value = _VALUE.search(cell.group(2))
                             text = value.group(1).decode("utf-8", "replace") if value else "#N/A"
-                            errors[(int(cell.group(2)), _column(cell.group(1)))] = text
-                    if b"<f" in window:
+                            errors[at] = text
+                    if _ANY_FORMULA.search(window):
                         for cell in _FORMULA_CELL.finditer(window):
-                            body = cell.group(3)
+                            body = cell.group(2)
                             formula = _FORMULA.search(body)
                             if formula is None or _SAVED.search(body):
                                 continue
+                            if (at := _place(cell.group(1))) is None:
+                                continue
                             text = (formula.group(1) or b"").decode("utf-8", "replace")
-                            unsaved[(int(cell.group(2)), _column(cell.group(1)))] = "=" + text
+                            unsaved[at] = "=" + text
     except (OSError, KeyError, zipfile.BadZipFile, ValueError):
         return SheetCells()
     found.errors, found.unsaved = _sorted(errors), _sorted(unsaved)
@@ -127,6 +139,12 @@ def odd_cells(path: Path) -> SheetCells:
 
 def _sorted(found: dict[tuple[int, int], str]) -> list[Cell]:
     return [(row, column, text) for (row, column), text in sorted(found.items())]
+
+
+def _place(attributes: bytes) -> tuple[int, int] | None:
+    """The row (from 1) and column (from 0) a cell's ``r`` attribute gives, if it has one."""
+    found = _PLACE.search(attributes)
+    return None if found is None else (int(found.group(2)), _column(found.group(1)))
 
 
 def _column(letters: bytes) -> int:

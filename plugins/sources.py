@@ -13,7 +13,7 @@ from tierkit.contract import OpenedSource, Source
 from tierkit.errors import DataInvalid, DataProblem
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._csv import csv_problems
-from tierkit.plugins._xlsx_errors import with_error_text
+from tierkit.plugins._xlsx_cells import odd_cells, unsaved_formulas_problem, with_error_text
 
 if TYPE_CHECKING:  # polars is imported by the functions that read or write
     import narwhals.stable.v2 as nw
@@ -137,7 +137,7 @@ def _read_file(path: Path) -> pl.LazyFrame:
     if suffix == ".parquet":
         return pl.scan_parquet(path, glob=False).with_row_index(ROW, offset=1)
     try:
-        frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+        frame = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=False)
         header = pl.read_excel(
             path,
             engine="calamine",
@@ -183,7 +183,17 @@ def _read_file(path: Path) -> pl.LazyFrame:
                 for n in twice
             ]
         )
-    return with_error_text(frame, path).with_row_index(ROW, offset=2).lazy()
+    cells = odd_cells(path)
+    if cells.unsaved:
+        raise DataInvalid([unsaved_formulas_problem(str(path), cells, frame.columns)])
+    # Rows are numbered as the sheet numbers them: calamine's table starts at the first row
+    # with something in it, and empty rows are kept until they are numbered.
+    return (
+        with_error_text(frame, cells)
+        .with_row_index(ROW, offset=cells.first_row + 1)
+        .filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
+        .lazy()
+    )
 
 
 def _magic(location: str) -> bytes:

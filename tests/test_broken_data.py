@@ -93,6 +93,64 @@ def _excel_with_error_cells(path: Path) -> None:
     book.save(path)
 
 
+def _excel_cells(cells: dict[str, object]) -> Callable[[Path], None]:
+    """A workbook with these cells (``{"B3": "customer_id"}``) in its first sheet."""
+
+    def write(path: Path) -> None:
+        openpyxl = pytest.importorskip("openpyxl")
+        book = openpyxl.Workbook()
+        for ref, value in cells.items():
+            book.active[ref] = value
+        book.save(path)
+
+    return write
+
+
+def _row(row: int, *values: object, first: str = "A") -> dict[str, object]:
+    return {f"{chr(ord(first) + i)}{row}": v for i, v in enumerate(values) if v is not None}
+
+
+# calamine starts the table at the first cell with something in it and dropped empty rows: a
+# table from B3, with an empty row, was numbered from row 2 and its error cell in column D
+# patched into the column to its right
+_OFFSET_TABLE = {
+    **_row(3, "customer_id", "paid_at", "amount", "note", first="B"),
+    **_row(4, "c1", "2026-06-15", 5, "ok", first="B"),
+    **_row(6, "c1", "2026-06-16", "five", "ok", first="B"),
+    **_row(7, "c1", "2026-06-17", 7, "#N/A", first="B"),
+}
+_TITLED_TABLE = {
+    "A1": "Payments, June 2026",
+    **_row(3, "customer_id", "paid_at", "amount"),
+    **_row(4, "c1", "2026-06-15", 5),
+}
+
+
+def _excel_with_prefixed_elements(path: Path) -> None:
+    """The error-cell workbook as some .NET writers save it: every element of the sheet with a
+    namespace prefix (<x:c r="D3" t="e">), attributes in another order."""
+    import re
+    import zipfile
+
+    plain = path.with_suffix(".plain.xlsx")
+    _excel_with_error_cells(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<(/?)(sheetData|row|c|v|is|t|f)\b", rb"<\1x:\2", data)
+                data = re.sub(rb'<x:c r="([A-Z]+\d+)"( [^>]*?)(/?)>', rb'<x:c\2 r="\1"\3>', data)
+                data = data.replace(
+                    b"<worksheet ",
+                    b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/'
+                    b'2006/main" ',
+                    1,
+                )
+                assert b'<x:c t="e" r="C3">' in data or b'r="C3"' in data
+            target.writestr(item, data)
+    plain.unlink()
+
+
 def _excel_with_the_table_on_sheet_two(path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
@@ -108,6 +166,22 @@ GENERATED.update({
     "excel-error-cell": (_table("payments.xlsx", _excel_with_error_cells), 2,
                          ["payments.xlsx: column 'amount': 1 value cannot be read as an amount",
                           "row 3: amount = '#N/A'"]),
+    "excel-error-cell-prefixed": (_table("payments.xlsx", _excel_with_prefixed_elements), 2,
+                                  ["payments.xlsx: column 'amount': 1 value cannot be read as "
+                                   "an amount", "row 3: amount = '#N/A'"]),
+    "excel-table-off-the-corner": (
+        _table("payments.xlsx", _excel_cells(_OFFSET_TABLE)), 2,
+        ["payments.xlsx: column 'amount': 1 value cannot be read as an amount",
+         "row 6: amount = 'five'"]),
+    "excel-title-above-the-names": (
+        _table("payments.xlsx", _excel_cells(_TITLED_TABLE)), 2,
+        ["payments.xlsx: column 'customer_id' is missing (needed by payments.received); the "
+         "column names seem to be on row 3, and tierkit reads them from the first row: delete "
+         "the rows above them"]),
+    "csv-title-above-the-names": (
+        _payments(lambda p: p.write_text("Payments June 2026,,\n" + PAYMENTS)), 2,
+        ["payments.csv: column 'amount' is missing (needed by payments.received); the column "
+         "names seem to be on line 2, and tierkit reads them from the first line"]),
     "empty-parquet": (_table("payments.parquet", lambda p: p.write_bytes(b"")), 2,
                       ["payments.parquet: is empty (0 bytes)"]),
     "not-parquet": (_table("payments.parquet", lambda p: p.write_bytes(b"PAR1 not really")), 2,

@@ -271,6 +271,53 @@ def test_excel_folder(
     ) == _expected_payments(prepare(registry, good, "payments.received"))
 
 
+def _payments_with_formulas(path: Path, saved: bool) -> None:
+    """payments.xlsx whose amount in C3 is the formula C2*2; ``saved`` writes its result (200)
+    beside it, as Excel and LibreOffice do, else the formula alone, as openpyxl does."""
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["customer_id", "paid_at", "amount"])
+    book.active.append(["c1", "2026-01-05", 100])
+    book.active.append(["c2", "2026-01-06", "=C2*2"])
+    book.active.append(["c2", "2026-01-07", 7])
+    plain = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml" and saved:
+                assert b"<f>C2*2</f><v />" in data
+                data = data.replace(b"<f>C2*2</f><v />", b"<f>C2*2</f><v>200</v>")
+            target.writestr(item, data)
+    plain.unlink()
+
+
+def test_excel_formulas_are_read_by_their_saved_result(registry: Registry, tmp_path: Path) -> None:
+    pytest.importorskip("fastexcel")
+    (tmp_path / "customers.csv").write_text("customer_id,name\nc1,One\nc2,Two\n")
+    _payments_with_formulas(tmp_path / "payments.xlsx", saved=True)
+    assert _expected_payments(prepare(registry, tmp_path, "payments.received")) == [
+        ("c1", date(2026, 1, 5), 100 * MONEY_SCALE),
+        ("c2", date(2026, 1, 6), 200 * MONEY_SCALE),
+        ("c2", date(2026, 1, 7), 7 * MONEY_SCALE),
+    ]
+
+
+def test_excel_formulas_without_a_saved_result_are_refused(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """calamine reads such a cell as empty: c2's payment of 200 would have added nothing."""
+    pytest.importorskip("fastexcel")
+    (tmp_path / "customers.csv").write_text("customer_id,name\nc1,One\nc2,Two\n")
+    _payments_with_formulas(tmp_path / "payments.xlsx", saved=False)
+    [problem] = invalid(registry, tmp_path, "payments.received")
+    assert "payments.xlsx: 1 formula cell without a saved result" in problem
+    assert "open the file in Excel or LibreOffice and save it" in problem
+    assert "row 3, column 'amount' (C3): =C2*2" in problem
+
+
 def test_unknown_location_says_what_can_be_opened(registry: Registry, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     [problem] = invalid(registry, tmp_path / "notes.txt", "payments.received")

@@ -28,6 +28,7 @@ import polars as pl
 from tierkit.columns import ORDER as ORDER
 from tierkit.contract import Column, ColumnType, Criterion, OpenedSource, Window
 from tierkit.data.damaged import reading_parquet
+from tierkit.data.header_row import names_row_hint
 from tierkit.data.keys import keys_of
 from tierkit.data.magnitude import money_types
 from tierkit.data.parse import (
@@ -140,13 +141,15 @@ def prepare_tables(
             for n, (c, us) in columns.items()
             if n not in present and (not c.optional or n.casefold() in near)
         ]
+        unnamed = [n for n, _, _ in missing if n.casefold() not in near]
+        names_row = names_row_hint(native, origin, unnamed) if unnamed else ""
         for name, _, users in missing:
             found = near.get(name.casefold())
             hint = (
                 f"; found '{found}' (column names are matched exactly, case and spaces "
                 "included): rename it"
                 if found is not None
-                else ""
+                else names_row
             )
             problems.append(
                 DataProblem(
