@@ -247,7 +247,8 @@ def _decide_durable(
     try:
         decided = add_decision(decision, registry, frames.collect_customers())
     except HitPolicyError as error:
-        for name, expr in decision_exprs(decision, [nw.lit(False)] * len(decision.rules)):
+        unmatched = [nw.lit(False)] * len(decision.rules)
+        for name, expr in decision_exprs(decision, unmatched, frames.col):
             frames.add(name, expr, per_period=False)  # placeholders for what reads it
         return {decision.name: str(error)}
     frames.replace_customers(decided)

@@ -87,8 +87,9 @@ def matched_columns(
         pl.Series(column, [(row, r.index) in matched for row in rows], dtype=pl.Boolean)
         for column, r in zip(hits, decision.rules, strict=True)
     )
-    exprs = decision_exprs(decision, [nw.col(c) for c in hits])
-    frame = nw.from_native(flagged).with_columns(expr.alias(name) for name, expr in exprs)
+    frame = nw.from_native(flagged)
+    for name, expr in decision_exprs(decision, [nw.col(c) for c in hits]):
+        frame = frame.with_columns(expr.alias(name))  # one after the other: later ones read earlier
     done = nw.to_native(frame).drop(hits)
     overlap = OVERLAP + decision.name
     if overlap in done.columns:
