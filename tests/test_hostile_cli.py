@@ -91,11 +91,16 @@ def test_out_onto_a_table_of_the_data_folder_is_refused(tmp_path: Path) -> None:
     customers = "customer_id,name\nC1,One\nC2,Two\n"
     (data / "customers.csv").write_text(customers)
     (data / "payments.csv").write_text("customer_id,paid_at,amount\nC1,2025-12-01,10\n")
-    for name in ("customers.csv", "Payments.parquet"):  # replaced, or a second payments table
+    shipments = "customer_id,shipped_at,units\nC1,2025-12-01,3\n"
+    (data / "shipments.csv").write_text(shipments)  # a table this ruleset does not read
+    # replaced, a second payments table, or the shipments another ruleset reads replaced
+    for name in ("customers.csv", "Payments.parquet", "shipments.csv"):
         with pytest.raises(UsageError, match=rf"{name}: --out would write the results over"):
             evaluate(RULESET, data, as_of="2026-01-01", out=data / name)
     assert (data / "customers.csv").read_text() == customers
-    assert sorted(p.name for p in data.iterdir()) == ["customers.csv", "payments.csv"]
+    assert (data / "shipments.csv").read_text() == shipments
+    names = ["customers.csv", "payments.csv", "shipments.csv"]
+    assert sorted(p.name for p in data.iterdir()) == names
     run = evaluate(RULESET, data, as_of="2026-01-01", out=data / "results.csv")
     assert run.results["customer_id"].to_list() == ["C1", "C2"]
     assert (data / "results.csv").exists()

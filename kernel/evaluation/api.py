@@ -98,7 +98,8 @@ def evaluate(
     prepared = stages.prepare(compiled, registry, opened, data, day, backend)
     manifest.data = prepared.report
     if target is not None:
-        _refuse_a_table_as_out(target, data, prepared.tables)
+        known = {need.table for c in registry.criteria.values() for need in c.needs}
+        _refuse_a_table_as_out(target, data, sorted({*prepared.tables, *known}))
     watch.lap("prepare")
     history = store if isinstance(store, HistoryStore) or store is None else HistoryStore(store)
     found = stages.earlier(history, compiled, day)
@@ -137,7 +138,9 @@ def evaluate(
 
 
 def _refuse_a_table_as_out(target: Path, data: str | Path, tables: Iterable[str]) -> None:
-    """A usage error when ``--out`` would replace (or double) a table file of the data folder.
+    """A usage error when ``--out`` would replace (or double) a table file of the data folder:
+    one this run reads, or one another ruleset's criteria read (``shipments.csv`` under a
+    ruleset of payments alone).
 
     Written there, the results would silently become the next run's ``customers`` table, or
     stand beside ``customers.csv`` as a second one.
