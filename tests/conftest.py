@@ -18,6 +18,14 @@ settings.load_profile(
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With the suite spread over processes (pytest-xdist, ``--dist loadgroup``), the Spark tests
+    all run in one of them: each process that runs one starts a Java VM of its own (20-30 s)."""
+    for item in items:
+        if item.get_closest_marker("spark") is not None:
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
 @pytest.fixture(scope="session")
 def registry() -> Registry:
     return get_registry()
