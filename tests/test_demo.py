@@ -435,7 +435,17 @@ def test_demo_command_refuses_a_store_on_a_file_it_writes(tmp_path: Path, name: 
     result = CliRunner().invoke(_app(), args)
     assert result.exit_code == 2, result.output
     assert f"the demo writes {store} there" in " ".join(result.output.split())
-    assert not store.exists() and not list((tmp_path / "demo").glob("*.csv"))
+    assert not (tmp_path / "demo").exists()  # not even the folder: it was left behind, empty
+
+
+def test_demo_command_refuses_a_damaged_store_before_making_its_folder(tmp_path: Path) -> None:
+    store = tmp_path / "history.duckdb"
+    store.write_bytes(b"DUCK" * 10)
+    args = ["demo", "--customers", "5", "--out", str(tmp_path / "demo"), "--store", str(store)]
+    result = CliRunner().invoke(_app(), args)
+    assert result.exit_code == 2, result.output
+    assert str(store) in " ".join(result.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.duckdb"]
 
 
 def test_a_petabyte_of_demo_customers_is_refused() -> None:

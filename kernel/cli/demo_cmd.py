@@ -190,13 +190,13 @@ def demo(
     _check_out(out, force)
     target = out / "results.csv"
     if run_evaluation:  # before the data is generated: a wrong folder or store costs nothing
-        check_output(target)
         for kept in (target, out / "report.html"):
             if kept.resolve() == store.resolve():
                 raise UsageError(
                     f"--store {store}: the demo writes {kept} there; give another file"
                 )
         verify_store(store)
+        check_output(target)  # last: it creates the folder, which a refused store left behind
     with _progress_bars(customers) as progress:
         written = generate_demo(spec, out, fmt, progress)
     _summary(written)
