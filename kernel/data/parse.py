@@ -116,14 +116,24 @@ def money(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if dtype.is_integer():
         return col.cast(wide) * MONEY_SCALE
     if isinstance(dtype, pl.Decimal):
-        # null where 38 digits cannot hold the value with four decimals (see can_fail)
-        return (col.cast(pl.Decimal(38, 4), strict=False) * MONEY_SCALE).cast(wide, strict=False)
+        # null where 38 digits cannot hold the value with four decimals (see can_fail); the
+        # cast rounds half to even, so more decimals are rounded on their digits, as text is
+        rounded = (col.cast(pl.Decimal(38, 4), strict=False) * MONEY_SCALE).cast(wide, strict=False)
+        if dtype.scale <= 4:
+            return rounded
+        return _text_money(col.cast(pl.String)).fill_null(rounded)
     if dtype.is_float():  # NaN and infinity are not amounts: null, reported by the caller
         col = col.cast(pl.Float64)  # scaled in float16, 2.5 became 2.4992
         fits = col.is_finite() & (col.abs() < LARGEST_FLOAT_AMOUNT)
-        return pl.when(fits).then((col * MONEY_SCALE).round(0).cast(wide, strict=False))
-    # Text is rounded to four decimals, half away from zero, on its digits (no float): exports
-    # write 16.448 as 16.448000000000004, and float and DECIMAL columns are rounded the same way
+        units = (col * MONEY_SCALE).round(0, mode="half_away_from_zero")
+        return pl.when(fits).then(units.cast(wide, strict=False))
+    return _text_money(col)
+
+
+def _text_money(col: pl.Expr) -> pl.Expr:
+    """Text as exact ten-thousandths, rounded to four decimals half away from zero on its digits
+    (no float): exports write 16.448 as 16.448000000000004; null where it is not a number."""
+    wide = pl.Int128
     text = col.str.strip_chars().str.replace(r"^\+([\d.])", "${1}")  # +7.5, not +-5
     valid = text.str.contains(rf"^-?(\d{{1,{MONEY_DIGITS}}}\.?\d*|\.\d+)$")
     negative = text.str.starts_with("-")
