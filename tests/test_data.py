@@ -186,6 +186,46 @@ def test_typed_parquet_with_wrong_column_type(registry: Registry, tmp_path: Path
     )
 
 
+def test_categorical_parquet_columns_are_read_as_their_text(
+    registry: Registry, tmp_path: Path
+) -> None:
+    # pandas writes a column of dtype "category" as a dictionary: polars reads it as
+    # Categorical, which was refused ("column 'amount' holds Categorical, expected a number")
+    pl.DataFrame({"customer_id": ["C1", "C2"], "name": ["A", "B"]}).write_parquet(
+        tmp_path / "customers.parquet"
+    )
+    text = pl.Categorical
+    pl.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C1"],
+            "paid_at": ["2026-01-05", "2026-01-06", "2026-02-01"],
+            "amount": ["100.50", "7", "100.50"],
+        },
+        schema={"customer_id": text, "paid_at": text, "amount": text},
+    ).write_parquet(tmp_path / "payments.parquet")
+    payments = prepare(registry, tmp_path, "payments.received").tables["payments"]
+    rows = payments.collect().sort("_row")
+    assert rows["amount"].to_list() == [1_005_000, 70_000, 1_005_000]
+    assert rows["paid_at"].to_list() == [date(2026, 1, 5), date(2026, 1, 6), date(2026, 2, 1)]
+
+
+def test_a_categorical_value_that_is_not_a_date_is_located(
+    registry: Registry, tmp_path: Path
+) -> None:
+    pl.DataFrame({"customer_id": ["C1"], "name": ["A"]}).write_parquet(
+        tmp_path / "customers.parquet"
+    )
+    pl.DataFrame(
+        {"customer_id": ["C1", "C1"], "paid_at": ["2026-01-05", "05/01/2026"], "amount": [1, 2]},
+        schema={"customer_id": pl.String, "paid_at": pl.Categorical, "amount": pl.Int64},
+    ).write_parquet(tmp_path / "payments.parquet")
+    [problem] = invalid(registry, tmp_path, "payments.received")
+    assert problem.startswith(
+        f"{tmp_path / 'payments.parquet'}: column 'paid_at': 1 value cannot be read as a date"
+    )
+    assert "row 2: paid_at = '05/01/2026'" in problem
+
+
 def test_lists_and_structs_are_not_ids_or_text(registry: Registry, tmp_path: Path) -> None:
     # casting a list to text was an internal error ("cannot cast List type")
     pl.DataFrame({"customer_id": ["C1"], "name": [["Alpha", "GmbH"]]}).write_parquet(

@@ -39,7 +39,9 @@ def wanted(kind: ColumnType) -> str:
 def parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr, str | None]:
     """The expression that parses column ``name`` into its contract type, or why it can't."""
     col = pl.col(name)
-    text = dtype == pl.String
+    text = stored_as_text(dtype)
+    if text:  # a Categorical (a Parquet dictionary, a pandas "category") is its text
+        col, dtype = col.cast(pl.String), pl.String()
     if isinstance(dtype, pl.Decimal) and (dtype.precision or 0) > 38:  # a Parquet DECIMAL(50, 2)
         return col, (
             f"column '{name}' holds DECIMAL({dtype.precision}, {dtype.scale}), wider than the 38"
@@ -169,7 +171,7 @@ def largest(kind: ColumnType) -> str:
 
 
 def dtype_name(dtype: pl.DataType) -> str:
-    if dtype == pl.String:
+    if stored_as_text(dtype):
         return "text"
     if dtype.is_numeric():
         return "numbers"
@@ -210,10 +212,15 @@ def can_fail(kind: ColumnType, dtype: pl.DataType) -> bool:
     may hold NaN or infinity, or a fraction where a whole number is wanted; decimals too wide to
     hold four decimals): then the value as given is kept to show it."""
     return (
-        (dtype == pl.String and kind not in (ColumnType.ID, ColumnType.TEXT))
+        (stored_as_text(dtype) and kind not in (ColumnType.ID, ColumnType.TEXT))
         or (kind in NUMERIC and dtype.is_float())  # NaN, infinity, or a fraction for a count
         or (kind == ColumnType.MONEY and (_wide_decimal(dtype) or dtype in (pl.Int128, pl.UInt128)))
     )
+
+
+def stored_as_text(dtype: pl.DataType) -> bool:
+    """Text, or text stored once per distinct value (a Categorical or an Enum)."""
+    return dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
 
 
 def _wide_decimal(dtype: pl.DataType) -> bool:
