@@ -226,6 +226,35 @@ def test_a_categorical_value_that_is_not_a_date_is_located(
     assert "row 2: paid_at = '05/01/2026'" in problem
 
 
+def test_a_parquet_column_with_no_value_at_all_is_empty_not_refused(
+    registry: Registry, tmp_path: Path
+) -> None:
+    # pandas writes an all-empty column (no contract ended early, no payment with a due date)
+    # with the Parquet type null: it was refused ("holds Null, expected dates")
+    pl.DataFrame({"customer_id": ["C1", "C2"], "name": ["A", "B"]}).write_parquet(
+        tmp_path / "customers.parquet"
+    )
+    pl.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "contract_id": ["K1", "K2"],
+            "started_at": [date(2025, 1, 1), date(2025, 6, 1)],
+            "ended_at": [None, None],
+            "terminated_at": [None, None],
+        },
+        schema_overrides={"ended_at": pl.Null, "terminated_at": pl.Null},
+    ).write_parquet(tmp_path / "contracts.parquet")
+    pl.DataFrame(
+        {"customer_id": ["C1"], "paid_at": [date(2026, 1, 5)], "amount": [None]},
+        schema_overrides={"amount": pl.Null},
+    ).write_parquet(tmp_path / "payments.parquet")
+    prepared = prepare(registry, tmp_path, "contracts.terminated", "payments.received")
+    contracts = prepared.tables["contracts"].collect().sort("_row")
+    assert contracts["terminated_at"].to_list() == [None, None]
+    assert contracts["ended_at"].dtype == pl.Date
+    assert prepared.tables["payments"].collect()["amount"].to_list() == [None]
+
+
 def test_lists_and_structs_are_not_ids_or_text(registry: Registry, tmp_path: Path) -> None:
     # casting a list to text was an internal error ("cannot cast List type")
     pl.DataFrame({"customer_id": ["C1"], "name": [["Alpha", "GmbH"]]}).write_parquet(

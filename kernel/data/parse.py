@@ -40,7 +40,7 @@ def parse_expr(name: str, kind: ColumnType, dtype: pl.DataType) -> tuple[pl.Expr
     """The expression that parses column ``name`` into its contract type, or why it can't."""
     col = pl.col(name)
     text = stored_as_text(dtype)
-    if text:  # a Categorical (a Parquet dictionary, a pandas "category") is its text
+    if text:  # a Categorical (a pandas "category"), or no value at all (Null), as text
         col, dtype = col.cast(pl.String), pl.String()
     if isinstance(dtype, pl.Decimal) and (dtype.precision or 0) > 38:  # a Parquet DECIMAL(50, 2)
         return col, (
@@ -219,8 +219,9 @@ def can_fail(kind: ColumnType, dtype: pl.DataType) -> bool:
 
 
 def stored_as_text(dtype: pl.DataType) -> bool:
-    """Text, or text stored once per distinct value (a Categorical or an Enum)."""
-    return dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+    """Text, text stored once per distinct value (a Categorical or an Enum), or a column with no
+    value at all (Null: pandas writes an all-empty column so), read as empty text."""
+    return dtype in (pl.String, pl.Null) or isinstance(dtype, pl.Categorical | pl.Enum)
 
 
 def _wide_decimal(dtype: pl.DataType) -> bool:
