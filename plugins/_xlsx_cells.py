@@ -14,6 +14,7 @@ the usual case, is skipped chunk by chunk.
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ _ANY_FORMULA = re.compile(rb"<" + _NS + rb"f\b")
 _VALUE = re.compile(rb"<" + _NS + rb"v>([^<]*)</" + _NS + rb"v>")
 _SAVED = re.compile(rb"<" + _NS + rb"v>")
 _FIRST_SHEET = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]+)"')
+_SHEET = re.compile(rb"<" + _NS + rb"sheet\b([^>]*)>")
+_HIDDEN = re.compile(rb'\sstate="(?:hidden|veryHidden)"')
+_NAME = re.compile(rb'\sname="([^"]*)"')
 _CHUNK = 1 << 24
 _OVERLAP = 1 << 12
 """Bytes kept from the chunk before: more than one error cell's XML."""
@@ -60,6 +64,26 @@ def _first_sheet(archive: zipfile.ZipFile) -> str | None:
         return None
     target = found.group(1)
     return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+
+
+def hidden_first_sheet(path: Path) -> DataProblem | None:
+    """Why the workbook cannot be read if its first sheet is hidden: tierkit reads the first
+    sheet, and a hidden one (a template, last month's table) is not the table the analyst sees."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = archive.read("xl/workbook.xml")
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return None  # not readable as a workbook: calamine says why
+    first = _SHEET.search(book)
+    if not first or not _HIDDEN.search(first.group(1)):
+        return None
+    found = _NAME.search(first.group(1))
+    name = html.unescape(found.group(1).decode("utf-8", "replace")) if found else ""
+    return DataProblem(
+        str(path),
+        f"its first sheet, '{name}', is hidden; tierkit reads the first sheet only: move the"
+        " table to the first sheet, or delete or unhide the hidden one",
+    )
 
 
 Cell = tuple[int, int, str]

@@ -13,7 +13,12 @@ from tierkit.contract import OpenedSource, Source
 from tierkit.errors import DataInvalid, DataProblem
 from tierkit.hookspecs import hookimpl
 from tierkit.plugins._csv import csv_problems
-from tierkit.plugins._xlsx_cells import odd_cells, unsaved_formulas_problem, with_error_text
+from tierkit.plugins._xlsx_cells import (
+    hidden_first_sheet,
+    odd_cells,
+    unsaved_formulas_problem,
+    with_error_text,
+)
 
 if TYPE_CHECKING:  # polars is imported by the functions that read or write
     import narwhals.stable.v2 as nw
@@ -136,6 +141,9 @@ def _read_file(path: Path) -> pl.LazyFrame:
         )
     if suffix == ".parquet":
         return pl.scan_parquet(path, glob=False).with_row_index(ROW, offset=1)
+    hidden = hidden_first_sheet(path)
+    if hidden is not None:
+        raise DataInvalid([hidden])
     try:
         frame = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=False)
         header = pl.read_excel(

@@ -387,6 +387,31 @@ def test_excel_formulas_without_a_saved_result_are_refused(
     assert "row 3, column 'amount' (C3): =C2*2" in problem
 
 
+def test_a_hidden_first_sheet_is_refused_not_read(registry: Registry, tmp_path: Path) -> None:
+    """tierkit reads the first sheet; a hidden one (a template or last month's table kept out
+    of sight) was read silently: c1 got its 999 instead of the 5 the analyst sees."""
+    pytest.importorskip("fastexcel")
+    openpyxl = pytest.importorskip("openpyxl")
+    (tmp_path / "customers.csv").write_text("customer_id,name\nc1,One\n")
+    book = openpyxl.Workbook()
+    kept = book.active
+    kept.title = "Last month"
+    kept.append(["customer_id", "paid_at", "amount"])
+    kept.append(["c1", "2026-01-05", 999])
+    kept.sheet_state = "hidden"
+    shown = book.create_sheet("Payments")
+    shown.append(["customer_id", "paid_at", "amount"])
+    shown.append(["c1", "2026-01-05", 5])
+    book.active = 1
+    book.save(tmp_path / "payments.xlsx")
+    [problem] = invalid(registry, tmp_path, "payments.received")
+    assert problem == (
+        f"{tmp_path / 'payments.xlsx'}: its first sheet, 'Last month', is hidden; tierkit reads"
+        " the first sheet only: move the table to the first sheet, or delete or unhide the"
+        " hidden one"
+    )
+
+
 def test_unknown_location_says_what_can_be_opened(registry: Registry, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     [problem] = invalid(registry, tmp_path / "notes.txt", "payments.received")
