@@ -110,6 +110,28 @@ def _parquet_parts(path: Path) -> list[Path]:
     )
 
 
+def _scan_dataset(path: Path) -> pl.LazyFrame:
+    """The parts of a Parquet dataset folder as one table; a Hive partition's value is text,
+    parsed as a CSV cell is (inferred, ``customer_id=007`` was the number 7: customer 7's)."""
+    import polars as pl
+
+    parts = _parquet_parts(path)
+    folders = {folder for part in parts for folder in part.relative_to(path).parts[:-1]}
+    keys = sorted({_partition_key(folder) for folder in folders} - {""})
+    return pl.scan_parquet(
+        [str(part) for part in parts],
+        glob=False,
+        hive_partitioning=True,
+        hive_schema={key: pl.String for key in keys} or None,
+    ).with_row_index(ROW, offset=1)
+
+
+def _partition_key(folder: str) -> str:
+    """The column a Hive partition folder (``region=North``) gives ("" for another folder)."""
+    key, equals, _ = folder.partition("=")
+    return key if equals else ""
+
+
 def _difference(schema: pl.Schema, first: pl.Schema, name: str) -> str:
     """The first column in which a part's ``schema`` differs from ``first``, the one of ``name``."""
     for column, dtype in first.items():
@@ -135,10 +157,7 @@ def _read_file(path: Path) -> pl.LazyFrame:
             glob=False,  # a folder named 'sales[2025]' or 'data*' is a name, not a pattern
         )
     if suffix == ".parquet" and path.is_dir():
-        parts = [str(part) for part in _parquet_parts(path)]
-        return pl.scan_parquet(parts, glob=False, hive_partitioning=True).with_row_index(
-            ROW, offset=1
-        )
+        return _scan_dataset(path)
     if suffix == ".parquet":
         return pl.scan_parquet(path, glob=False).with_row_index(ROW, offset=1)
     hidden = hidden_first_sheet(path)

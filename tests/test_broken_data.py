@@ -334,6 +334,24 @@ def _spark_dataset(folder: Path) -> None:
     (parts / "_SUCCESS").write_bytes(b"")
 
 
+def _dataset_partitioned_by_id(folder: Path) -> None:
+    """payments.parquet partitioned by customer_id (customer_id=007/, customer_id=7/)."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (folder / "customers.csv").write_text("customer_id,name\n007,Alpha\n7,Beta\n")
+    for customer, amount in (("007", 50), ("7", 3)):
+        part = folder / "payments.parquet" / f"customer_id={customer}"
+        part.mkdir(parents=True)
+        rows = {
+            "paid_at": [datetime.date(2026, 6, 15)],
+            "amount": pa.array([amount], pa.decimal128(18, 2)),
+        }
+        pq.write_table(pa.table(rows), part / "part-0.parquet")
+
+
 def _dataset_parts_differ(folder: Path) -> None:
     (folder / "customers.csv").write_text(CUSTOMERS)
     (folder / "payments.parquet").mkdir()
@@ -360,6 +378,11 @@ GENERATED.update(
     {
         # polars read every file of the folder: the checksum file made it an internal error
         "parquet-dataset-from-spark": (_spark_dataset, 0, ["c1,Alpha,A,", "c2,Beta,C,"]),
+        # the partition value 007 was read as the number 7: customer 007's payment of 50 went
+        # to customer 7 (A with 53), and 007 was C with nothing
+        "parquet-dataset-partitioned-by-id": (
+            _dataset_partitioned_by_id, 0, ["007,Alpha,A,", "7,Beta,B,"]
+        ),
         "parquet-dataset-empty": (
             _table("payments.parquet", lambda p: p.mkdir()),
             2,
