@@ -166,6 +166,17 @@ def test_missing_tables_and_columns_name_the_criteria(registry: Registry, tmp_pa
     ]
 
 
+def test_a_table_named_in_another_case_is_named(registry: Registry, tmp_path: Path) -> None:
+    # a Windows export (Payments.CSV) was reported as no table at all, the file unmentioned
+    write(tmp_path, "customers.csv", "customer_id,name\nC1,A")
+    write(tmp_path, "Payments.CSV", "customer_id,paid_at,amount\nC1,2026-01-05,3")
+    [problem] = invalid(registry, tmp_path, "payments.received")
+    assert problem.endswith(
+        "or a database table 'payments'; found 'Payments' (table names are matched exactly):"
+        " rename it 'payments'"
+    )
+
+
 def test_empty_customer_id_is_rejected(registry: Registry, tmp_path: Path) -> None:
     write(tmp_path, "customers.csv", "customer_id,name\nC1,A\n,B")
     [problem] = invalid(registry, tmp_path, "tenure.months")

@@ -126,7 +126,8 @@ def prepare_tables(
                 DataProblem(
                     location,
                     f"no table '{table}' (needed by {', '.join(users)}); expected {table}.csv, "
-                    f"{table}.parquet or {table}.xlsx in a folder, or a database table '{table}'",
+                    f"{table}.parquet or {table}.xlsx in a folder, or a database table '{table}'"
+                    + _named_in_another_case(table, opened.tables),
                 )
             )
             continue
@@ -487,3 +488,12 @@ def _clean_rows(
     report.skipped = {k: v for k, v in skipped.items() if v}
     report.used = report.rows - sum(report.skipped.values())
     return frame.filter(keep).drop("__known", "__has_id").collect().lazy(), report
+
+
+def _named_in_another_case(table: str, tables: Mapping[str, object]) -> str:
+    """A hint when a table is there under another case or with spaces (``Payments.CSV``)."""
+    near = sorted(n for n in tables if n.strip().casefold() == table.casefold())
+    if not near:
+        return ""
+    found = ", ".join(f"'{n}'" for n in near)
+    return f"; found {found} (table names are matched exactly): rename it '{table}'"
