@@ -118,12 +118,22 @@ def _scan_dataset(path: Path) -> pl.LazyFrame:
     parts = _parquet_parts(path)
     folders = {folder for part in parts for folder in part.relative_to(path).parts[:-1]}
     keys = sorted({_partition_key(folder) for folder in folders} - {""})
-    return pl.scan_parquet(
+    frame = pl.scan_parquet(
         [str(part) for part in parts],
         glob=False,
         hive_partitioning=True,
         hive_schema={key: pl.String for key in keys} or None,
-    ).with_row_index(ROW, offset=1)
+    )
+    return _numbered(frame, first=1)
+
+
+def _numbered(frame: pl.LazyFrame, first: int) -> pl.LazyFrame:
+    """``frame`` with the row number a user sees in column :data:`ROW`, from ``first``; a
+    column of the file so named (an export's own numbering) is no column a criterion reads:
+    it is left out, where it made adding ours an internal error."""
+    if ROW in frame.clone().collect_schema().names():  # a clone: the scan keeps its plan
+        frame = frame.drop(ROW)
+    return frame.with_row_index(ROW, offset=first)
 
 
 def _partition_key(folder: str) -> str:
@@ -148,18 +158,17 @@ def _read_file(path: Path) -> pl.LazyFrame:
 
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return pl.scan_csv(
+        rows = pl.scan_csv(
             path,
             infer_schema=False,
-            row_index_name=ROW,
-            row_index_offset=2,
             encoding="utf8-lossy",
             glob=False,  # a folder named 'sales[2025]' or 'data*' is a name, not a pattern
         )
+        return _numbered(rows, first=2)
     if suffix == ".parquet" and path.is_dir():
         return _scan_dataset(path)
     if suffix == ".parquet":
-        return pl.scan_parquet(path, glob=False).with_row_index(ROW, offset=1)
+        return _numbered(pl.scan_parquet(path, glob=False), first=1)
     hidden = hidden_first_sheet(path)
     if hidden is not None:
         raise DataInvalid([hidden])
@@ -215,12 +224,8 @@ def _read_file(path: Path) -> pl.LazyFrame:
         raise DataInvalid([unsaved_formulas_problem(str(path), cells, frame.columns)])
     # Rows are numbered as the sheet numbers them: calamine's table starts at the first row
     # with something in it, and empty rows are kept until they are numbered.
-    return (
-        with_error_text(frame, cells)
-        .with_row_index(ROW, offset=cells.first_row + 1)
-        .filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
-        .lazy()
-    )
+    numbered = _numbered(with_error_text(frame, cells).lazy(), first=cells.first_row + 1)
+    return numbered.filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
 
 
 def _magic(location: str) -> bytes:

@@ -334,6 +334,23 @@ def _spark_dataset(folder: Path) -> None:
     (parts / "_SUCCESS").write_bytes(b"")
 
 
+def _parquet_payments_with_row_column(path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _parquet_payments(path)
+    table = pq.read_table(path)
+    pq.write_table(table.append_column("_row", pa.array([41])), path)
+
+
+def _excel_payments_with_row_column(path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["customer_id", "paid_at", "amount", "_row"])
+    book.active.append(["c1", "2026-06-15", 5, 41])
+    book.save(path)
+
+
 def _dataset_partitioned_by_id(folder: Path) -> None:
     """payments.parquet partitioned by customer_id (customer_id=007/, customer_id=7/)."""
     import datetime
@@ -382,6 +399,21 @@ GENERATED.update(
         # to customer 7 (A with 53), and 007 was C with nothing
         "parquet-dataset-partitioned-by-id": (
             _dataset_partitioned_by_id, 0, ["007,Alpha,A,", "7,Beta,B,"]
+        ),
+        # tierkit numbers rows in a column '_row' of its own: an export with a column so named
+        # was an internal error (DuplicateError), in CSV, Parquet and Excel alike
+        "csv-with-a-column-named-_row": (
+            _payments(lambda p: p.write_text("_row,customer_id,paid_at,amount\n7,c1,2026-06-15,5\n"
+                                            "8,c1,2026-06-15,x\n")),
+            2, ["payments.csv: column 'amount': 1 value cannot be read", "row 3: amount = 'x'"],
+        ),
+        "parquet-with-a-column-named-_row": (
+            _table("payments.parquet", _parquet_payments_with_row_column), 0,
+            ["c1,Alpha,A,", "c2,Beta,C,"],
+        ),
+        "excel-with-a-column-named-_row": (
+            _table("payments.xlsx", _excel_payments_with_row_column), 0,
+            ["c1,Alpha,A,", "c2,Beta,C,"],
         ),
         "parquet-dataset-empty": (
             _table("payments.parquet", lambda p: p.mkdir()),
