@@ -164,7 +164,9 @@ def _read_file(path: Path) -> pl.LazyFrame:
             encoding="utf8-lossy",
             glob=False,  # a folder named 'sales[2025]' or 'data*' is a name, not a pattern
         )
-        return _numbered(rows, first=2)
+        # a line of empty fields (',,': a row Excel saved emptied but formatted) is no row, as
+        # an empty row of a sheet is not
+        return _numbered(rows, first=2).filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
     if suffix == ".parquet" and path.is_dir():
         return _scan_dataset(path)
     if suffix == ".parquet":

@@ -351,6 +351,11 @@ def _excel_payments_with_row_column(path: Path) -> None:
     book.save(path)
 
 
+def _lines_of_empty_fields(folder: Path) -> None:
+    (folder / "customers.csv").write_text(CUSTOMERS + ",\n,\n")
+    (folder / "payments.csv").write_text(PAYMENTS + ",,\n")
+
+
 def _dataset_partitioned_by_id(folder: Path) -> None:
     """payments.parquet partitioned by customer_id (customer_id=007/, customer_id=7/)."""
     import datetime
@@ -414,6 +419,11 @@ GENERATED.update(
         "excel-with-a-column-named-_row": (
             _table("payments.xlsx", _excel_payments_with_row_column), 0,
             ["c1,Alpha,A,", "c2,Beta,C,"],
+        ),
+        # Excel saves rows that were emptied but still formatted as ',,' lines: customers.csv
+        # was refused for "2 rows without a customer_id"; a sheet's empty rows are dropped
+        "csv-lines-of-empty-fields": (
+            _lines_of_empty_fields, 0, ["c1,Alpha,A,", "c2,Beta,C,"],
         ),
         "parquet-dataset-empty": (
             _table("payments.parquet", lambda p: p.mkdir()),
