@@ -519,3 +519,17 @@ def test_an_event_amount_is_rounded_to_four_decimals_as_in_files(given: object, 
     from tierkit.watch.events import _money
 
     assert _money(1, "payments.amount", given, "") == units
+
+
+@pytest.mark.parametrize("given", [" C1", "C1 ", "\tC1\u00a0"])
+def test_an_event_id_is_trimmed_as_in_files(given: str) -> None:
+    """A batch run reads ' C1' in payments.csv as the customer C1; an event said "unknown
+    customer 'C1 '" and its payment was skipped until the next batch run counted it."""
+    from tierkit.contract import Column, ColumnType
+    from tierkit.watch.events import RowEvent, parse_event
+
+    schema = {"payments": {"customer_id": Column("customer_id", ColumnType.ID)}}
+    text = json.dumps({"table": "payments", "row": {"customer_id": given}})
+    event = parse_event(1, text, schema, {"payments": None})
+    assert isinstance(event, RowEvent)
+    assert (event.customer, event.row["customer_id"]) == ("C1", "C1")
