@@ -533,3 +533,33 @@ def test_an_event_id_is_trimmed_as_in_files(given: str) -> None:
     event = parse_event(1, text, schema, {"payments": None})
     assert isinstance(event, RowEvent)
     assert (event.customer, event.row["customer_id"]) == ("C1", "C1")
+
+
+@pytest.mark.parametrize(
+    ("given", "day"),
+    [
+        (" 2026-01-05", date(2026, 1, 5)),  # spaces around it, as in files
+        ("2026-01-05T23:30:00+05:00", date(2026, 1, 5)),  # the date as written
+        ("2026-01-05 10:00", date(2026, 1, 5)),
+        ("20260105", None),  # refused in files; Python's fromisoformat read it
+        ("2026-W01-1", None),  # an ISO week date: 2025-12-29 for Python, no date in files
+    ],
+)
+def test_an_event_date_is_read_as_in_files(given: str, day: date | None) -> None:
+    from tierkit.watch.events import _date
+
+    if day is None:
+        with pytest.raises(BadEvent):
+            _date(1, "payments.paid_at", given, "")
+    else:
+        assert _date(1, "payments.paid_at", given, "") == day
+
+
+def test_an_event_row_with_a_week_date_is_refused() -> None:
+    from tierkit.contract import Column, ColumnType
+    from tierkit.watch.events import parse_event
+
+    schema = {"payments": {"paid_at": Column("paid_at", ColumnType.DATE)}}
+    text = json.dumps({"table": "payments", "row": {"paid_at": "2026-W01-1"}})
+    with pytest.raises(BadEvent, match="'2026-W01-1' is not a date"):
+        parse_event(1, text, schema, {"payments": "paid_at"})

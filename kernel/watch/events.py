@@ -9,9 +9,10 @@ a line that is not such an event raises :class:`BadEvent` with its line number.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -107,14 +108,6 @@ def parse_event(
             values[name] = given.strip()  # as files are read: ' C1' is the customer C1
         elif kind == ColumnType.MONEY and type(given) is int:
             values[name] = given * MONEY_SCALE
-        elif kind == ColumnType.DATE and type(given) is str and len(given) == 10:
-            try:
-                values[name] = date.fromisoformat(given)
-            except ValueError:
-                where = f"{table}.{name}"
-                raise BadEvent(
-                    line, f"{where}: {given!r} is not a date (YYYY-MM-DD)", text
-                ) from None
         else:
             values[name] = _value(line, f"{table}.{name}", kind, given, text)
     main = main_dates.get(table)
@@ -173,12 +166,15 @@ def _money(line: int, where: str, given: Any, text: str) -> int:
     return int((amount * MONEY_SCALE).to_integral_value(rounding=ROUND_HALF_UP))
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S*)?")
+"""A date as files give it (tierkit.data.parse): YYYY-MM-DD, then a time that is ignored;
+Python's fromisoformat also reads 20260105 and week dates (2026-W01-1), which files refuse."""
+
+
 def _date(line: int, where: str, given: Any, text: str) -> date:
-    if isinstance(given, str):
+    if isinstance(given, str) and _ISO_DAY.fullmatch(given.strip()):
         try:
-            if len(given) == 10:
-                return date.fromisoformat(given)
-            return datetime.fromisoformat(given).date()
+            return date.fromisoformat(given.strip()[:10])
         except ValueError:
             pass
     raise BadEvent(line, f"{where}: {given!r} is not a date (YYYY-MM-DD)", text)
