@@ -563,3 +563,13 @@ def test_an_event_row_with_a_week_date_is_refused() -> None:
     text = json.dumps({"table": "payments", "row": {"paid_at": "2026-W01-1"}})
     with pytest.raises(BadEvent, match="'2026-W01-1' is not a date"):
         parse_event(1, text, schema, {"payments": "paid_at"})
+
+
+@pytest.mark.parametrize("given", ["1e3", "1_000", "\u0661\u0662", "1,234.50", "+-5"])
+def test_an_event_amount_text_that_files_refuse_is_refused(given: str) -> None:
+    """Python's Decimal reads 1e3, 1_000 and Arabic-Indic digits; a CSV file's amount is
+    refused for each, so the live run counted a payment the next batch run stopped on."""
+    from tierkit.watch.events import _money
+
+    with pytest.raises(BadEvent, match="is not an amount"):
+        _money(1, "payments.amount", given, "")

@@ -145,6 +145,11 @@ def _value(line: int, where: str, kind: ColumnType, given: Any, text: str) -> An
     return number
 
 
+_MONEY_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+"""An amount in text as files give it (tierkit.data.parse): Decimal also reads 1e3, 1_000 and
+digits of other scripts, which files refuse."""
+
+
 def _money(line: int, where: str, given: Any, text: str) -> int:
     """An amount as whole ten-thousandths (rounded to 4 decimals, at most 30 digits)."""
     if type(given) is float and -1e11 < given < 1e11:
@@ -153,6 +158,8 @@ def _money(line: int, where: str, given: Any, text: str) -> int:
         units = round(given * MONEY_SCALE)
         if units / MONEY_SCALE == given:
             return units
+    if isinstance(given, str) and not _MONEY_TEXT.fullmatch(given.strip()):
+        raise BadEvent(line, f"{where}: {given!r} is not an amount (like 1234.50)", text)
     try:
         amount = Decimal(str(given))
     except InvalidOperation:
