@@ -573,3 +573,12 @@ def test_an_event_amount_text_that_files_refuse_is_refused(given: str) -> None:
 
     with pytest.raises(BadEvent, match="is not an amount"):
         _money(1, "payments.amount", given, "")
+
+
+@pytest.mark.parametrize("given", ["1_000", "\u0661\u0662"])
+def test_an_event_number_text_that_files_refuse_is_refused(given: str) -> None:
+    from tierkit.contract import ColumnType
+    from tierkit.watch.events import _value
+
+    with pytest.raises(BadEvent, match="is not a number"):
+        _value(1, "shipments.units", ColumnType.NUMBER, given, "")

@@ -133,6 +133,8 @@ def _value(line: int, where: str, kind: ColumnType, given: Any, text: str) -> An
     if kind == ColumnType.MONEY:
         return _money(line, where, given, text)
     try:
+        if isinstance(given, str) and ("_" in given or not given.strip().isascii()):
+            raise ValueError(given)  # Python reads 1_000 and other scripts' digits; files don't
         number = float(given)
     except ValueError:
         raise BadEvent(line, f"{where}: {given!r} is not a number", text) from None
