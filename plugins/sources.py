@@ -83,16 +83,33 @@ def _file_problems(path: Path) -> list[DataProblem]:
         except Exception as exc:
             said = (str(exc).splitlines() or [type(exc).__name__])[0]
             return [DataProblem(str(part), f"cannot be read as a Parquet file: {said}")]
-        if first is None:
-            first = schema
-        elif schema != first:
+        merged = schema if first is None else _merged(first, schema)
+        if first is not None and merged is None:
             said = _difference(schema, first, parts[0].name)
             return [
                 DataProblem(
                     str(part), f"{said}; every part of a Parquet dataset needs the same columns"
                 )
             ]
+        first = merged
     return []
+
+
+def _merged(first: pl.Schema, schema: pl.Schema) -> pl.Schema | None:
+    """The columns of two parts of a dataset, where one part may hold a column of no value at
+    all (type null: pandas writes a chunk's empty column so) that the other gives a type;
+    ``None`` when they differ otherwise."""
+    import polars as pl
+
+    if list(first) != list(schema):
+        return None
+    merged: dict[str, pl.DataType] = {}
+    for name, dtype in first.items():
+        other = schema[name]
+        if dtype != other and pl.Null not in (dtype, other):
+            return None
+        merged[name] = other if dtype == pl.Null else dtype
+    return pl.Schema(merged)
 
 
 def _parquet_parts(path: Path) -> list[Path]:
@@ -118,11 +135,17 @@ def _scan_dataset(path: Path) -> pl.LazyFrame:
     parts = _parquet_parts(path)
     folders = {folder for part in parts for folder in part.relative_to(path).parts[:-1]}
     keys = sorted({_partition_key(folder) for folder in folders} - {""})
+    schemas = [pl.scan_parquet(part, glob=False).collect_schema() for part in parts]
+    common = schemas[0]
+    for schema in schemas[1:]:
+        common = _merged(common, schema) or common  # parts that differ were refused
     frame = pl.scan_parquet(
         [str(part) for part in parts],
         glob=False,
         hive_partitioning=True,
         hive_schema={key: pl.String for key in keys} or None,
+        # a part's column of type null is read as the other parts' type
+        schema=common if any(schema != common for schema in schemas) else None,
     )
     return _numbered(frame, first=1)
 

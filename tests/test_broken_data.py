@@ -356,6 +356,21 @@ def _lines_of_empty_fields(folder: Path) -> None:
     (folder / "payments.csv").write_text(PAYMENTS + ",,\n")
 
 
+def _dataset_in_pandas_chunks(folder: Path) -> None:
+    """payments.parquet written by pandas in chunks: a chunk whose due_at is empty in every
+    row has the Parquet type null there, text in the other chunk."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (folder / "customers.csv").write_text(CUSTOMERS)
+    (folder / "payments.parquet").mkdir()
+    chunks = [("c1", "5", pa.array([None], pa.null())), ("c2", "1", pa.array(["2026-06-01"]))]
+    for number, (customer, amount, due) in enumerate(chunks):
+        rows = {"customer_id": [customer], "paid_at": ["2026-06-15"], "amount": [amount]}
+        table = pa.table(rows).append_column("due_at", due)
+        pq.write_table(table, folder / "payments.parquet" / f"part-{number}.parquet")
+
+
 def _dataset_partitioned_by_id(folder: Path) -> None:
     """payments.parquet partitioned by customer_id (customer_id=007/, customer_id=7/)."""
     import datetime
@@ -424,6 +439,10 @@ GENERATED.update(
         # was refused for "2 rows without a customer_id"; a sheet's empty rows are dropped
         "csv-lines-of-empty-fields": (
             _lines_of_empty_fields, 0, ["c1,Alpha,A,", "c2,Beta,C,"],
+        ),
+        # refused: "column 'due_at' holds String, in part-0.parquet Null"
+        "parquet-dataset-chunk-with-an-empty-column": (
+            _dataset_in_pandas_chunks, 0, ["c1,Alpha,A,", "c2,Beta,B,"]
         ),
         "parquet-dataset-empty": (
             _table("payments.parquet", lambda p: p.mkdir()),
