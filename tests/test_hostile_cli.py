@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -148,3 +149,18 @@ def test_workbook_export_and_import_refuse_a_folder_and_their_own_input(tmp_path
     done = _tierkit("import", book, "--out", book)  # the YAML replaced the workbook, exit 0
     assert done.returncode == 2 and "rules.xlsx: --out is the input file itself" in done.stderr
     assert book.read_bytes() == written
+
+
+def test_tierkit_debug_in_the_environment_shows_the_traceback_like_debug(tmp_path: Path) -> None:
+    """docs/cli.md said TIERKIT_DEBUG had no effect; it does what --debug does."""
+    command = [sys.executable, "-m", "tierkit", "history", "C1", "--store", str(tmp_path / "s")]
+    environment = {**os.environ, "TIERKIT_DEBUG": "1"}
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False,
+                           env=environment)
+    assert shown.returncode == 2
+    assert "Traceback (most recent call last)" in shown.stderr
+    without = {key: value for key, value in os.environ.items() if key != "TIERKIT_DEBUG"}
+    hidden = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False,
+                            env=without)
+    assert hidden.returncode == 2
+    assert "Traceback" not in hidden.stderr
