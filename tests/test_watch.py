@@ -519,3 +519,24 @@ def test_an_event_amount_is_rounded_to_four_decimals_as_in_files(given: object, 
     from tierkit.watch.events import _money
 
     assert _money(1, "payments.amount", given, "") == units
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[1]", "expected a JSON object, found an array"),
+        ('"x"', "expected a JSON object, found a text"),
+        ("null", "expected a JSON object, found null"),
+        ("true", "expected a JSON object, found true"),
+        ("7", "expected a JSON object, found the number 7"),
+        ('{"table": "payments", "row": null}', "'row' must be a JSON object, found null"),
+        ('{"table": "payments", "row": []}', "'row' must be a JSON object, found an array"),
+    ],
+)
+def test_an_event_that_is_no_object_is_named_in_json_words(text: str, message: str) -> None:
+    """`watch` said `found NoneType`, `found list`, `found str`: Python's names, not JSON's."""
+    from tierkit.watch.events import parse_event
+
+    with pytest.raises(BadEvent) as caught:
+        parse_event(4, text, {}, {})
+    assert (caught.value.line, caught.value.message) == (4, message)
