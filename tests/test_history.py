@@ -648,6 +648,25 @@ def test_compare_previous_on_booleans() -> None:
     assert compared["key_partner.change"].to_list() == ["up", "down"]
 
 
+POINTS = StoredDecision("points", (10, 2.5, 0))
+
+
+def test_number_outcomes_written_as_whole_numbers_rank_like_the_ruleset_lists_them() -> None:
+    """`then: 10`, `then: 2.5`, `then: 0` make a float column (10.0, 2.5, 0.0): `tierkit diff`
+    showed the columns 10, 2.5, 0, 0.0, 10.0 with every 10.0 and 0.0 outside the outcomes, and
+    a move from 0 to 10 was neither up nor down."""
+    before = pl.DataFrame({"customer_id": ["a", "b", "c"], "points": [0.0, 10.0, 2.5]})
+    now = pl.DataFrame({"customer_id": ["a", "b", "c"], "points": [10.0, 2.5, 2.5]})
+    matrix = transition_matrix(before, now, POINTS)
+    assert matrix.columns == ["from", "10", "2.5", "0"]
+    assert matrix.rows() == [("10", 0, 1, 0), ("2.5", 0, 1, 0), ("0", 1, 0, 0)]
+    assert change_counts(before, now, POINTS) == {
+        "up": 1, "down": 1, "same": 1, "new": 0, "gone": 0,
+    }  # fmt: skip
+    compared = compare_previous(now, before, POINTS)
+    assert compared["points.change"].to_list() == ["up", "down", "same"]
+
+
 RUN_A = results({"a": "A", "b": "B", "c": "C", "x": "C"}, {"b": 10, "c": 30})
 RUN_B = results({"a": "A", "b": "A", "c": "B", "y": "C"}, {"b": 20, "c": 40})
 
