@@ -122,6 +122,21 @@ def test_a_report_onto_the_store_or_under_a_file_is_refused(tmp_path: Path) -> N
         write_report(store, "latest", tmp_path / "notes.txt" / "r.html")  # was FileExistsError
 
 
+@pytest.mark.parametrize("name", ["results.csv", "report.txt", "report"])
+def test_a_report_into_a_file_that_is_no_html_page_is_refused(tmp_path: Path, name: str) -> None:
+    """`tierkit report -o results.csv` replaced the results with an HTML page, silently."""
+    from tierkit.report import write_report
+
+    store = HistoryStore(tmp_path / "history.duckdb")
+    store.save_run(manifest("r1", "2026-03-01"), results({"a": "A"}))
+    target = tmp_path / name
+    target.write_text("customer_id,category\na,A\n")
+    with pytest.raises(UsageError, match=rf"{name}: a report is an HTML page; name it \.html"):
+        write_report(store, "latest", target)
+    assert target.read_text() == "customer_id,category\na,A\n"
+    assert write_report(store, "latest", tmp_path / "Report.HTM").customers == 1
+
+
 def test_export_refuses_its_own_ruleset_a_folder_and_a_path_under_a_file(tmp_path: Path) -> None:
     ruleset = tmp_path / "rules.yaml"
     ruleset.write_bytes(RULESET.read_bytes())

@@ -26,7 +26,7 @@ def report_command(
     ] = "latest",
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="The HTML file to write (replaced atomically)."),
+        typer.Option("--out", "-o", help="The .html file to write (replaced atomically)."),
     ] = Path("report.html"),
     store: StoreOption = DEFAULT_STORE_PATH,
     ruleset: Annotated[
