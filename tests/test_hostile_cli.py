@@ -166,6 +166,28 @@ def test_workbook_export_and_import_refuse_a_folder_and_their_own_input(tmp_path
     assert book.read_bytes() == written
 
 
+def test_import_export_and_tck_refuse_an_out_of_another_kind(tmp_path: Path) -> None:
+    """`tierkit import m.dmn -o data/customers.csv` replaced a data table with YAML, `tierkit
+    export r.yaml -o results.csv` replaced results with XML, both with exit 0."""
+    ruleset = tmp_path / "rules.yaml"
+    ruleset.write_bytes(RULESET.read_bytes())
+    table = tmp_path / "customers.csv"
+    table.write_text("customer_id,name\nC1,One\n")
+    done = _tierkit("export", ruleset, "--out", table)
+    assert done.returncode == 2, done.stderr
+    assert "customers.csv: export writes a .dmn, .xml or .xlsx file" in done.stderr
+    model = tmp_path / "rules.dmn"
+    assert _tierkit("export", ruleset, "--out", model).returncode == 0
+    done = _tierkit("import", model, "--out", table)
+    assert done.returncode == 2, done.stderr
+    assert "customers.csv: import writes a ruleset, a .yaml or .yml file" in done.stderr
+    done = _tierkit("dmn-tck", tmp_path, "--out", ruleset)
+    assert done.returncode == 2, done.stderr
+    assert "rules.yaml: dmn-tck writes a .csv file" in done.stderr
+    assert table.read_text() == "customer_id,name\nC1,One\n"
+    assert ruleset.read_bytes() == RULESET.read_bytes()
+
+
 def test_tierkit_debug_in_the_environment_shows_the_traceback_like_debug(tmp_path: Path) -> None:
     """docs/cli.md said TIERKIT_DEBUG had no effect; it does what --debug does."""
     command = [sys.executable, "-m", "tierkit", "history", "C1", "--store", str(tmp_path / "s")]
