@@ -192,6 +192,12 @@ def dmn_tck(
 
         load_durable()  # says why not, once, when durable_rules cannot run here
     results = run_folders(folders, engine)
+    if not results:  # a wrong folder must not pass as "0 passed, 0 failed"
+        named = ", ".join(str(folder) for folder in folders)
+        raise UsageError(
+            f"{named}: no DMN TCK test cases found (a .dmn model with <testCases> XML files "
+            "beside it, in the folder or below)"
+        )
     passed = sum(r.result == SUCCESS for r in results)
     failed = len(results) - passed
     if out is not None:
