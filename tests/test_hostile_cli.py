@@ -201,3 +201,30 @@ def test_tierkit_debug_in_the_environment_shows_the_traceback_like_debug(tmp_pat
                             env=without)
     assert hidden.returncode == 2
     assert "Traceback" not in hidden.stderr
+
+
+def test_a_customer_id_written_with_spaces_around_it_names_the_customer(tmp_path: Path) -> None:
+    """The data reading strips spaces around ids (` C3 ` in the file is the customer `C3`), but
+    `tierkit explain RULES ' C3 '` said there is no such customer, `tierkit history ' C3 '` that
+    it is in no run, and `tierkit overrides add ' C3 '` recorded an override that never applied."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text("customer_id,name\n C3 ,Padded\nC4,Four\n")
+    (data / "payments.csv").write_text("customer_id,paid_at,amount\n C3 ,2025-12-01,10\n")
+    store = tmp_path / "history.duckdb"
+    evaluate(RULESET, data, as_of="2026-01-01", store=store)
+    explained = _tierkit("explain", RULESET, " C3 ", "--data", data, "--as-of", "2026-01-01",
+                         "--no-store")
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout.startswith("C3 Padded\n")
+    history = _tierkit("history", " C3 ", "--store", store, "--json")
+    assert history.returncode == 0, history.stderr
+    assert '"customer_id": "C3"' in history.stdout
+    added = _tierkit("overrides", "add", " C3 ", "--decision", "category", "--value", "A",
+                     "--reason", "r", "--approved-by", "J", "--until", "2099-01-01",
+                     "--store", store)
+    assert added.returncode == 0, added.stderr
+    assert added.stderr == ""  # no warning that the customer is not in the latest run
+    assert HistoryStore(store).list_overrides()["customer_id"].to_list() == ["C3"]
+    listed = _tierkit("overrides", "list", "--customer", " C3 ", "--store", store, "--json")
+    assert '"customer_id": "C3"' in listed.stdout

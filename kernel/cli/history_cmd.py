@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tierkit.cli.common import guarded, print_json
-from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption
+from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption, customer_id
 from tierkit.errors import UsageError, did_you_mean
 from tierkit.numbers import money
 from tierkit.visible import visible
@@ -106,6 +106,7 @@ def history_command(
 
     from tierkit.history import HistoryStore
 
+    customer = customer_id(customer)
     frame = HistoryStore(store).customer_history(customer, ruleset)
     if as_json:
         print_json({"customer_id": customer, "runs": frame_rows(frame)})

@@ -65,6 +65,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machine
 DEFAULT_STORE_PATH = Path(DEFAULT_STORE)
 
 
+def customer_id(given: str) -> str:
+    """A customer id as the data has it: reading the data strips the spaces around ids, so
+    ``' C3 '`` copied from a file is the customer ``C3``."""
+    return given.strip()
+
+
 def parse_date(text: str | None, option: str) -> date | None:
     """A date given as YYYY-MM-DD, or a usage error naming the option."""
     if text is None:
