@@ -540,3 +540,22 @@ def test_an_event_that_is_no_object_is_named_in_json_words(text: str, message: s
     with pytest.raises(BadEvent) as caught:
         parse_event(4, text, {}, {})
     assert (caught.value.line, caught.value.message) == (4, message)
+
+
+def test_spaces_around_an_id_or_a_text_of_an_event_are_dropped_as_in_a_batch_run() -> None:
+    """A batch run reads ` C3 ` in a file as the customer `C3`; the same id in an event was
+    `unknown customer ' C3 '` and the event was skipped."""
+    from tierkit.contract import Column, ColumnType
+    from tierkit.watch.events import RowEvent, parse_event
+
+    schema = {"payments": {
+        "customer_id": Column("customer_id", ColumnType.ID),
+        "method": Column("method", ColumnType.TEXT),
+    }}  # fmt: skip
+    text = '{"table": "payments", "row": {"customer_id": " C3 ", "method": " card\\t"}}'
+    event = parse_event(1, text, schema, {})
+    assert isinstance(event, RowEvent)
+    assert (event.customer, dict(event.row)) == ("C3", {"customer_id": "C3", "method": "card"})
+    number = parse_event(2, '{"table": "payments", "row": {"customer_id": 7, "method": "x"}}',
+                         schema, {})
+    assert isinstance(number, RowEvent) and number.customer == "7"

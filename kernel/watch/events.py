@@ -115,7 +115,7 @@ def parse_event(
                 raise BadEvent(line, f"{table}.{name} is missing (it is required)", text)
             values[name] = None
         elif kind == ColumnType.ID and type(given) is str:  # the common cases first
-            values[name] = given
+            values[name] = given.strip()  # as a batch run reads ids and texts
         elif kind == ColumnType.MONEY and type(given) is int:
             values[name] = given * MONEY_SCALE
         elif kind == ColumnType.DATE and type(given) is str and len(given) == 10:
@@ -137,9 +137,9 @@ def _value(line: int, where: str, kind: ColumnType, given: Any, text: str) -> An
     if kind == ColumnType.ID:
         if isinstance(given, bool) or not isinstance(given, str | int):
             raise BadEvent(line, f"{where}: {given!r} is not an id (text or whole number)", text)
-        return str(given)
+        return str(given).strip()
     if kind == ColumnType.TEXT:
-        return str(given)
+        return str(given).strip()
     if kind == ColumnType.DATE:
         return _date(line, where, given, text)
     if kind == ColumnType.BOOLEAN:
