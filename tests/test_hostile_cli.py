@@ -228,3 +228,26 @@ def test_a_customer_id_written_with_spaces_around_it_names_the_customer(tmp_path
     assert HistoryStore(store).list_overrides()["customer_id"].to_list() == ["C3"]
     listed = _tierkit("overrides", "list", "--customer", " C3 ", "--store", store, "--json")
     assert '"customer_id": "C3"' in listed.stdout
+
+
+def test_a_narrow_terminal_never_cuts_a_number_of_the_summary(tmp_path: Path) -> None:
+    """At 40 columns `tierkit evaluate` showed the value 123,456,789.12 as `123…`, 10.00 as
+    `10.…` and the share 100.0% as `100.…`: numbers that read as other numbers."""
+    from typer.testing import CliRunner
+
+    from tierkit.cli import app
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text("customer_id,name\nC1,One\nC2,Two\n")
+    (data / "payments.csv").write_text(
+        "customer_id,paid_at,amount\nC1,2025-12-01,123456789.12\nC2,2025-12-01,10\n"
+    )
+    args = ["evaluate", str(RULESET), "--data", str(data), "--as-of", "2026-01-01", "--no-store"]
+    done = CliRunner().invoke(app, args, env={"COLUMNS": "40"})
+    assert done.exit_code == 0, done.output
+    rows = [line for line in done.output.splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in row.strip("│").split("│")] for row in rows] == [
+        ["A", "1", "50.0%", "123,456,789.12", "100.0%"],
+        ["C", "1", "50.0%", "10.00", "0.0%"],
+    ]

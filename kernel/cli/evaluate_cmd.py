@@ -24,6 +24,8 @@ from tierkit.shipped import resolve_ruleset_path
 
 if TYPE_CHECKING:
     import polars as pl
+    from rich.console import Console
+    from rich.table import Table
 
 
 def register(app: typer.Typer) -> None:
@@ -99,6 +101,18 @@ def print_saved(manifest: dict[str, Any], tail: str = "") -> None:
         )
 
 
+def _wide_enough(console: Console, table: Table) -> Console:
+    """``console``, or one as wide as ``table`` on one line when the terminal is narrower:
+    rich would cut its numbers (``1,034,79…``); a line wrapped by the terminal keeps every
+    digit."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    unbounded = console.options.update_width(10_000)
+    needed = Measurement.get(console, unbounded, table).maximum
+    return console if needed <= console.width else Console(highlight=False, width=needed)
+
+
 def print_summary(
     manifest: dict[str, Any],
     customers: int,
@@ -131,6 +145,7 @@ def print_summary(
             *([money(row.get("value_losses") or 0.0)] if losses else []),
             "-" if share is None else percent(share),
         )
+    console = _wide_enough(console, table)
     console.print(table)
     if losses:
         console.print(
