@@ -950,3 +950,20 @@ def test_a_last_manifest_of_another_run_is_refused(store: HistoryStore) -> None:
             last=lambda _: manifest("r9", "2026-04-01"),
         )
     assert store.runs() == []
+
+
+def test_an_override_id_given_twice_to_expire_is_withdrawn_once(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """`tierkit overrides expire 1 1` withdrew #1, then said it was already expired and ended
+    with 2, although an error is documented to withdraw nothing."""
+    path = tmp_path / "history.duckdb"
+    store = HistoryStore(path)
+    for customer in ("a", "b"):
+        store.add_override(customer, "category", "A", reason="r", approved_by="x",
+                           valid_until=date(2099, 1, 1))
+    done = cli("overrides", "expire", "1", "1", "--store", path, "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout) == {"expired": [1]}
+    assert store.audit(1)["action"].to_list() == ["add", "expire"]
+    assert store.list_overrides(date(2026, 1, 1))["id"].to_list() == [2]

@@ -305,6 +305,7 @@ def expire_overrides(
     history = HistoryStore(store)
     who = by or current_user()
     if ids:
+        ids = list(dict.fromkeys(ids))  # `expire 1 1` withdraws #1 once
         known = {r["id"]: r for r in history.list_overrides().iter_rows(named=True)}
         for override_id in ids:
             if override_id not in known:
