@@ -213,3 +213,25 @@ def test_policies_of_number_and_yes_no_outcomes_reach_the_results(tmp_path: Path
         ruleset.write_text(text)
         run = evaluate(ruleset, data, as_of=date(2026, 4, 1))
         assert run.results["policy.terms"].to_list() == terms, name
+
+
+def test_the_summary_lists_number_and_yes_no_outcomes_in_order_as_written(tmp_path: Path) -> None:
+    """`tierkit evaluate` listed the categories 2.5, 0.0, 10.0 (out of the outcomes' order,
+    which is best first: 10, 2.5, 0) and True, False where every other output writes true."""
+    data = make_data(tmp_path / "data")  # cash Jan-Mar: a 600, b 250, c 100, d 50, e none
+    for name, text, rows in [
+        ("points.yaml", NUMBER_POLICIES, [("10", "1"), ("2.5", "2"), ("0", "2")]),
+        ("big.yaml", YES_NO_POLICIES, [("true", "2"), ("false", "3")]),
+    ]:
+        ruleset = tmp_path / name
+        ruleset.write_text(text)
+        args = ["evaluate", str(ruleset), "--data", str(data), "--as-of", "2026-04-01",
+                "--no-store"]
+        done = CliRunner().invoke(app, args, env={"COLUMNS": "100"})
+        assert done.exit_code == 0, done.output
+        cells = [
+            [cell.strip() for cell in line.strip("│").split("│")]
+            for line in done.output.splitlines()
+            if line.startswith("│")
+        ]
+        assert [(row[0], row[1]) for row in cells] == rows, name

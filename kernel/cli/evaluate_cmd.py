@@ -122,6 +122,8 @@ def print_summary(
     from rich.console import Console
     from rich.table import Table
 
+    from tierkit.history.compare import label
+
     console = Console(highlight=False)
     title = (
         f"{manifest['ruleset']['name']} · strategy {manifest['strategy']} · as of "
@@ -138,7 +140,7 @@ def print_summary(
     for row in manifest["categories"]:
         share = row["value_share"]
         table.add_row(
-            str(row["category"]),
+            label(row["category"]),
             f"{row['customers']:,}",
             percent(row["customer_share"]),
             money(row["value"]),

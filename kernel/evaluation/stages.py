@@ -262,19 +262,14 @@ def summarise(manifest: RunManifest, compiled: CompiledRuleset, results: pl.Data
     """Count the customers, and the customers and value of each category, into ``manifest``."""
     primary = compiled.primary_decision
     rows = category_values(results, pl.col(primary))
-    order = {str(o): i for i, o in enumerate(compiled.decisions[primary].outcomes)}
-    counted = sorted(rows, key=lambda r: order.get(str(r["category"]), 99))
+    order = {label(o): i for i, o in enumerate(compiled.decisions[primary].outcomes)}
+    counted = sorted(rows, key=lambda r: order.get(label(r["category"]), len(order)))
     manifest.customers = results.height
     manifest.categories = with_shares(counted, results.height)
     manifest.value_totals = value_totals(counted)
     manifest.decisions = {
-        name: {_text(v): n for v, n in results[name].value_counts(sort=True).iter_rows()}
+        name: {label(v): n for v, n in results[name].value_counts(sort=True).iter_rows()}
         for name, decision in compiled.decisions.items()
         if name != primary and decision.hit == "first"
     }
 
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
