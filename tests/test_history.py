@@ -967,3 +967,20 @@ def test_an_override_id_given_twice_to_expire_is_withdrawn_once(
     assert json.loads(done.stdout) == {"expired": [1]}
     assert store.audit(1)["action"].to_list() == ["add", "expire"]
     assert store.list_overrides(date(2026, 1, 1))["id"].to_list() == [2]
+
+
+def test_runs_of_a_ruleset_with_no_runs_does_not_say_the_store_is_empty(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """`tierkit runs --ruleset vip-montly` said `no runs stored in tierkit.duckdb` of a store
+    holding runs of vip-monthly."""
+    path = tmp_path / "history.duckdb"
+    store = HistoryStore(path)
+    store.save_run(manifest("r1", "2026-03-01", ruleset="vip-monthly"), results({"a": "A"}))
+    store.save_run(manifest("r2", "2026-03-01", ruleset="pyramid"), results({"a": "A"}))
+    done = cli("runs", "--ruleset", "vip-montly", "--store", path)
+    assert done.exit_code == 0, done.output
+    assert done.stdout.strip() == (
+        f"no runs of ruleset 'vip-montly' stored in {path} (did you mean 'vip-monthly'?); "
+        "runs are stored of pyramid, vip-monthly"
+    )

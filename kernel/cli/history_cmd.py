@@ -16,7 +16,7 @@ from tierkit.visible import visible
 if TYPE_CHECKING:
     import polars as pl
 
-    from tierkit.history import RunInfo, StoredDecision
+    from tierkit.history import HistoryStore, RunInfo, StoredDecision
 from tierkit.cli.history_output import RulesetOption, cell_text, frame_rows, wide_console
 from tierkit.cli.overrides_cmd import overrides_app
 
@@ -57,6 +57,9 @@ def runs_command(
     if as_json:
         print_json({"store": str(store), "runs": [r.as_dict() for r in shown]})
         return
+    if not found and ruleset is not None and store.exists():
+        _no_runs_of(HistoryStore(store), ruleset)
+        return
     if not found:
         where = "" if store.exists() else " (the file does not exist yet)"
         typer.echo(f"no runs stored in {store}{where}")
@@ -85,6 +88,18 @@ def runs_command(
 def _categories(run: RunInfo) -> str:
     parts = [f"{cell_text(c.get('category'))} {c.get('customers', 0):,}" for c in run.categories]
     return " · ".join(parts)
+
+
+def _no_runs_of(history: HistoryStore, ruleset: str) -> None:
+    """Say that ``ruleset`` has no runs, and which rulesets have: the store is not empty."""
+    names = sorted({run.ruleset for run in history.runs()})
+    if not names:
+        typer.echo(f"no runs stored in {history.path}")
+        return
+    typer.echo(
+        f"no runs of ruleset '{ruleset}' stored in {history.path}{did_you_mean(ruleset, names)}; "
+        f"runs are stored of {', '.join(names)}"
+    )
 
 
 @guarded
