@@ -984,3 +984,14 @@ def test_runs_of_a_ruleset_with_no_runs_does_not_say_the_store_is_empty(
         f"no runs of ruleset 'vip-montly' stored in {path} (did you mean 'vip-monthly'?); "
         "runs are stored of pyramid, vip-monthly"
     )
+
+
+def test_a_run_id_typed_in_capitals_names_the_run(tmp_path: Path) -> None:
+    """`tierkit diff E1BB latest` said `no run 'E1BB'`; run ids are hexadecimal, shown in lower
+    case, and E1BB is the same number as e1bb."""
+    store = HistoryStore(tmp_path / "history.duckdb")
+    store.save_run(manifest("e1bba542", "2026-03-01"), results({"a": "A"}))
+    store.save_run(manifest("e7191ec4", "2026-04-01"), results({"a": "A"}))
+    assert store.resolve("E1BB") == "e1bba542"
+    with pytest.raises(UnknownRun, match="'E' matches 2 runs"):
+        store.resolve("E")
