@@ -251,3 +251,24 @@ def test_a_narrow_terminal_never_cuts_a_number_of_the_summary(tmp_path: Path) ->
         ["A", "1", "50.0%", "123,456,789.12", "100.0%"],
         ["C", "1", "50.0%", "10.00", "0.0%"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("2026-02-30", "--as-of: '2026-02-30' is no day of the calendar: "
+                       "February 2026 has 28 days"),
+        ("2028-02-30", "--as-of: '2028-02-30' is no day of the calendar: "
+                       "February 2028 has 29 days"),
+        ("2026-13-01", "--as-of: '2026-13-01' is no day of the calendar: there is no month 13"),
+        ("2026-1-1x", "--as-of: '2026-1-1x' is not a date in the form YYYY-MM-DD"),
+    ],
+)
+def test_a_date_in_the_right_form_but_not_in_the_calendar_says_why(given: str, said: str) -> None:
+    """`--as-of 2026-02-30` said it `is not a date in the form YYYY-MM-DD`: it is in that
+    form; February has no day 30."""
+    from tierkit.cli.options import parse_date
+
+    with pytest.raises(UsageError) as refused:
+        parse_date(given, "--as-of")
+    assert str(refused.value) == said
