@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -272,3 +273,26 @@ def test_a_date_in_the_right_form_but_not_in_the_calendar_says_why(given: str, s
     with pytest.raises(UsageError) as refused:
         parse_date(given, "--as-of")
     assert str(refused.value) == said
+
+
+def test_one_customer_is_not_written_one_customers(tmp_path: Path) -> None:
+    """`tierkit evaluate` titled a one-customer run `· 1 customers`, `tierkit report` said
+    `(run …, 1 customers; …)`."""
+    from typer.testing import CliRunner
+
+    from tierkit.cli import app
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text("customer_id,name\nC1,One\n")
+    (data / "payments.csv").write_text("customer_id,paid_at,amount\nC1,2025-12-01,10\n")
+    store = tmp_path / "history.duckdb"
+    args = ["evaluate", str(RULESET), "--data", str(data), "--as-of", "2026-01-01",
+            "--store", str(store)]
+    done = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
+    assert done.exit_code == 0, done.output
+    assert re.search(r"as of 2026-01-01 · 1 customer *\n", done.output), done.output
+    out = tmp_path / "r.html"
+    done = CliRunner().invoke(app, ["report", "--store", str(store), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert ", 1 customer; " in done.output

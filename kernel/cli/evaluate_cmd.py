@@ -127,7 +127,7 @@ def print_summary(
     console = Console(highlight=False)
     title = (
         f"{manifest['ruleset']['name']} · strategy {manifest['strategy']} · as of "
-        f"{manifest['as_of']} · {customers:,} customers"
+        f"{manifest['as_of']} · {customers:,} customer{'' if customers == 1 else 's'}"
     )
     table = Table(title=title, title_justify="left")
     totals = manifest.get("value_totals") or {}

@@ -81,7 +81,8 @@ def report_command(
         if written.shown < written.customers
         else ""
     )
+    plural = "" if written.customers == 1 else "s"
     typer.echo(
-        f"report: {written.path} (run {written.run_id[:8]}, {written.customers:,} customers"
+        f"report: {written.path} (run {written.run_id[:8]}, {written.customers:,} customer{plural}"
         f"{table}; {size})"
     )
