@@ -99,3 +99,38 @@ def test_compare_needs_two_of_something(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["compare", str(ruleset), "--data", str(data)])
     assert result.exit_code == 2
     assert "give one ruleset and --strategy twice" in result.output
+
+
+YES_NO = """
+tierkit: 1
+name: big
+window: {period: month, periods: 3}
+criteria:
+  cash: {use: value}
+decisions:
+  big:
+    rules:
+      - {when: "cash >= LIMIT", then: true}
+    default: {then: false}
+"""
+
+
+def test_compare_counts_a_yes_no_decision_in_each_run(tmp_path: Path) -> None:
+    """The overlap of a true/false decision read `True: 0 under the first, 0 under the second`:
+    the outcomes were written True and False, the results true and false."""
+    data = make_data(tmp_path / "data")  # cash Jan-Mar: a 600, b 250, c 100, d 50, e none
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(YES_NO.replace("LIMIT", "200"))  # a, b
+    new.write_text(YES_NO.replace("LIMIT", "100"))  # a, b, c
+    args = ["compare", str(old), str(new), "--data", str(data), "--as-of", "2026-04-01",
+            "--no-store", "--json"]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["overlap"] == [
+        {"category": "true", "in_first": 2, "in_second": 3, "in_both": 2, "overlap": 0.666667},
+        {"category": "false", "in_first": 3, "in_second": 2, "in_both": 2, "overlap": 0.666667},
+    ]
+    explained = CliRunner().invoke(app, ["explain", str(old), "c", "--data", str(data),
+                                         "--as-of", "2026-04-01", "--no-store"])
+    assert explained.exit_code == 0, explained.output
+    assert "  near miss: to reach big true: " in explained.output  # was `big True`

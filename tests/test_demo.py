@@ -448,6 +448,24 @@ def test_demo_command_refuses_a_damaged_store_before_making_its_folder(tmp_path:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.duckdb"]
 
 
+def test_demo_command_refuses_an_unknown_or_broken_ruleset_before_writing_data(
+    tmp_path: Path,
+) -> None:
+    """`tierkit demo --ruleset vip-montly` wrote every table (2,000 customers by default), then
+    said there is no such ruleset; a broken ruleset file failed after the data too."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("tierkit: 1\nname: b\ndecisions: {}\n")
+    for ruleset, said in [("vip-montly", "did you mean 'vip-monthly'?"), (str(broken), "broken")]:
+        out = tmp_path / "demo"
+        args = ["demo", "--customers", "5", "--out", str(out), "--ruleset", ruleset,
+                "--store", str(tmp_path / "h.duckdb")]
+        result = CliRunner().invoke(_app(), args)
+        assert result.exit_code == 2, result.output
+        assert said in result.output
+        assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml"]
+
+
 def test_a_petabyte_of_demo_customers_is_refused() -> None:
     # 10^12 customers were written (2.3 GB of CSV per million) until the disk was full
     with pytest.raises(ValueError, match="at most 100,000,000, not 1,000,000,000,000"):

@@ -448,3 +448,14 @@ def test_a_unique_overlap_is_an_error_result_on_the_durable_engine(tmp_path: Pat
     got = decide_case(prepared, {"Score": Decimal("75")}, engine="durable")
     assert isinstance(got["Band"], Failed)
     assert "rule 1 and rule 2 all match customer 1" in got["Band"].reason
+
+
+def test_a_folder_without_test_cases_is_a_usage_error_not_a_pass(tmp_path: Path) -> None:
+    """`tierkit dmn-tck ./wrong-folder` printed `0 passed, 0 failed` and ended with 0: a CI job
+    pointed at the wrong folder passed without running one case."""
+    (tmp_path / "notes.txt").write_text("x")
+    out = tmp_path / "tck_results.csv"
+    result = CliRunner().invoke(app, ["dmn-tck", str(tmp_path), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path}: no DMN TCK test cases found" in result.output
+    assert not out.exists()

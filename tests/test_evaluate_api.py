@@ -223,7 +223,7 @@ def test_evaluate_command(ruleset: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--as-of", "2026-13-01"], "--as-of: '2026-13-01' is not a date"),
+        (["--as-of", "2026-13-01"], "--as-of: '2026-13-01' is no day of the calendar"),
         (["--strategy", "net-proft"], "did you mean 'net-profit'?"),
         (["--engine", "rete"], "unknown engine 'rete'"),
         (["--engine", "durable", "--backend", "duckdb"], "durable engine runs with the polars"),

@@ -666,3 +666,44 @@ def test_pytest_runs_the_shipped_rulesets(pytester: pytest.Pytester) -> None:
     done = pytester.runpytest(str(ROOT / "rulesets"), "-p", "no:cacheprovider")
     outcomes = done.parseoutcomes()
     assert outcomes.get("failed", 0) == 0 and outcomes["passed"] >= 50, done.stdout.str()
+
+
+POINTS = """
+tierkit: 1
+name: points
+window: {period: month, periods: 3}
+criteria:
+  paid: {use: payments.received, per: period}
+derive:
+  total: sum(paid)
+decisions:
+  points:
+    rules:
+      - {when: "total >= 1000", then: 10}
+      - {when: "total >= 100", then: 2.5}
+    default: {then: 0}
+  member:
+    rules:
+      - {when: "total >= 100", then: true}
+    default: {then: false}
+tests:
+"""
+
+
+def test_an_example_may_write_a_whole_number_outcome_with_a_decimal_point(
+    registry: Registry,
+) -> None:
+    """`expect: {points: 10.0}` of a decision giving 10 was refused as a value the decision
+    'never gives (did you mean 10?)': 10.0 and 10 are one number. true is still not 1."""
+    examples = """
+    - {name: ten, given: {paid: [1000, 0, 0]}, expect: {points: 10.0}}
+    - {name: none, given: {paid: [0, 0, 0]}, expect: {points: 0.0, member: false}}
+    """
+    ruleset = load(POINTS + textwrap.indent(textwrap.dedent(examples), "  "))
+    ran = run_examples(ruleset, registry)
+    assert [(r.name, r.passed) for r in ran] == [("ten", True), ("none", True)]
+    wrong = "\n  - {name: t, given: {paid: [0, 0, 0]}, expect: {member: 0}}\n"
+    with pytest.raises(RulesetInvalid) as refused:
+        load(POINTS + wrong)
+    said = [p.message for p in refused.value.problems]
+    assert "expects member = 0, which decision 'member' never gives" in said, said

@@ -213,3 +213,27 @@ def test_control_characters_from_the_data_are_shown_not_sent_to_the_terminal() -
     assert "    segment = re\\ttail" in text.splitlines()
     assert not any(ch in text for ch in "\x07\x1b\t\u202e")
     assert "café" in describe(Explanation(customer_id="c", name="café", values={}, decisions=()))
+
+
+def test_an_overridden_yes_no_decision_reads_true_and_false_like_every_other_value() -> None:
+    """`tierkit explain` printed `key_partner = True` and `the rules decided False` for an
+    override of a yes/no decision, where every other line writes `true` and `false`."""
+    from tierkit.evaluation.explain_types import DecisionExplanation, Explanation, OverrideNote
+
+    override = OverrideNote(value=True, decided=False, note="override #2: merger", id=2,
+                            reason="merger", approved_by="J. Doe", valid_until="2027-01-01")
+    stored = OverrideNote(value=0.5, decided=1.25, note="override from the run")
+    explanation = Explanation(
+        customer_id="C1", name="Acme", values={},
+        decisions=(
+            DecisionExplanation(name="key_partner", value=False, rule=0, because=None,
+                                rules=(), default=False, override=override),
+            DecisionExplanation(name="weight", value=1.25, rule=0, because=None,
+                                rules=(), default=1.25, override=stored),
+        ),
+    )
+    lines = describe(explanation).splitlines()
+    assert "  key_partner = true  (by override #2: merger)" in lines
+    assert "    the rules decided false (by the default)" in lines
+    assert "  weight = 0.5  (override from the run)" in lines
+    assert "    the rules decided 1.25 (by the default)" in lines

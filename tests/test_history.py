@@ -648,6 +648,25 @@ def test_compare_previous_on_booleans() -> None:
     assert compared["key_partner.change"].to_list() == ["up", "down"]
 
 
+POINTS = StoredDecision("points", (10, 2.5, 0))
+
+
+def test_number_outcomes_written_as_whole_numbers_rank_like_the_ruleset_lists_them() -> None:
+    """`then: 10`, `then: 2.5`, `then: 0` make a float column (10.0, 2.5, 0.0): `tierkit diff`
+    showed the columns 10, 2.5, 0, 0.0, 10.0 with every 10.0 and 0.0 outside the outcomes, and
+    a move from 0 to 10 was neither up nor down."""
+    before = pl.DataFrame({"customer_id": ["a", "b", "c"], "points": [0.0, 10.0, 2.5]})
+    now = pl.DataFrame({"customer_id": ["a", "b", "c"], "points": [10.0, 2.5, 2.5]})
+    matrix = transition_matrix(before, now, POINTS)
+    assert matrix.columns == ["from", "10", "2.5", "0"]
+    assert matrix.rows() == [("10", 0, 1, 0), ("2.5", 0, 1, 0), ("0", 1, 0, 0)]
+    assert change_counts(before, now, POINTS) == {
+        "up": 1, "down": 1, "same": 1, "new": 0, "gone": 0,
+    }  # fmt: skip
+    compared = compare_previous(now, before, POINTS)
+    assert compared["points.change"].to_list() == ["up", "down", "same"]
+
+
 RUN_A = results({"a": "A", "b": "B", "c": "C", "x": "C"}, {"b": 10, "c": 30})
 RUN_B = results({"a": "A", "b": "A", "c": "B", "y": "C"}, {"b": 20, "c": 40})
 
@@ -931,3 +950,48 @@ def test_a_last_manifest_of_another_run_is_refused(store: HistoryStore) -> None:
             last=lambda _: manifest("r9", "2026-04-01"),
         )
     assert store.runs() == []
+
+
+def test_an_override_id_given_twice_to_expire_is_withdrawn_once(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """`tierkit overrides expire 1 1` withdrew #1, then said it was already expired and ended
+    with 2, although an error is documented to withdraw nothing."""
+    path = tmp_path / "history.duckdb"
+    store = HistoryStore(path)
+    for customer in ("a", "b"):
+        store.add_override(customer, "category", "A", reason="r", approved_by="x",
+                           valid_until=date(2099, 1, 1))
+    done = cli("overrides", "expire", "1", "1", "--store", path, "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout) == {"expired": [1]}
+    assert store.audit(1)["action"].to_list() == ["add", "expire"]
+    assert store.list_overrides(date(2026, 1, 1))["id"].to_list() == [2]
+
+
+def test_runs_of_a_ruleset_with_no_runs_does_not_say_the_store_is_empty(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """`tierkit runs --ruleset vip-montly` said `no runs stored in tierkit.duckdb` of a store
+    holding runs of vip-monthly."""
+    path = tmp_path / "history.duckdb"
+    store = HistoryStore(path)
+    store.save_run(manifest("r1", "2026-03-01", ruleset="vip-monthly"), results({"a": "A"}))
+    store.save_run(manifest("r2", "2026-03-01", ruleset="pyramid"), results({"a": "A"}))
+    done = cli("runs", "--ruleset", "vip-montly", "--store", path)
+    assert done.exit_code == 0, done.output
+    assert done.stdout.strip() == (
+        f"no runs of ruleset 'vip-montly' stored in {path} (did you mean 'vip-monthly'?); "
+        "runs are stored of pyramid, vip-monthly"
+    )
+
+
+def test_a_run_id_typed_in_capitals_names_the_run(tmp_path: Path) -> None:
+    """`tierkit diff E1BB latest` said `no run 'E1BB'`; run ids are hexadecimal, shown in lower
+    case, and E1BB is the same number as e1bb."""
+    store = HistoryStore(tmp_path / "history.duckdb")
+    store.save_run(manifest("e1bba542", "2026-03-01"), results({"a": "A"}))
+    store.save_run(manifest("e7191ec4", "2026-04-01"), results({"a": "A"}))
+    assert store.resolve("E1BB") == "e1bba542"
+    with pytest.raises(UnknownRun, match="'E' matches 2 runs"):
+        store.resolve("E")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -121,6 +123,21 @@ def test_a_report_onto_the_store_or_under_a_file_is_refused(tmp_path: Path) -> N
         write_report(store, "latest", tmp_path / "notes.txt" / "r.html")  # was FileExistsError
 
 
+@pytest.mark.parametrize("name", ["results.csv", "report.txt", "report"])
+def test_a_report_into_a_file_that_is_no_html_page_is_refused(tmp_path: Path, name: str) -> None:
+    """`tierkit report -o results.csv` replaced the results with an HTML page, silently."""
+    from tierkit.report import write_report
+
+    store = HistoryStore(tmp_path / "history.duckdb")
+    store.save_run(manifest("r1", "2026-03-01"), results({"a": "A"}))
+    target = tmp_path / name
+    target.write_text("customer_id,category\na,A\n")
+    with pytest.raises(UsageError, match=rf"{name}: a report is an HTML page; name it \.html"):
+        write_report(store, "latest", target)
+    assert target.read_text() == "customer_id,category\na,A\n"
+    assert write_report(store, "latest", tmp_path / "Report.HTM").customers == 1
+
+
 def test_export_refuses_its_own_ruleset_a_folder_and_a_path_under_a_file(tmp_path: Path) -> None:
     ruleset = tmp_path / "rules.yaml"
     ruleset.write_bytes(RULESET.read_bytes())
@@ -148,3 +165,134 @@ def test_workbook_export_and_import_refuse_a_folder_and_their_own_input(tmp_path
     done = _tierkit("import", book, "--out", book)  # the YAML replaced the workbook, exit 0
     assert done.returncode == 2 and "rules.xlsx: --out is the input file itself" in done.stderr
     assert book.read_bytes() == written
+
+
+def test_import_export_and_tck_refuse_an_out_of_another_kind(tmp_path: Path) -> None:
+    """`tierkit import m.dmn -o data/customers.csv` replaced a data table with YAML, `tierkit
+    export r.yaml -o results.csv` replaced results with XML, both with exit 0."""
+    ruleset = tmp_path / "rules.yaml"
+    ruleset.write_bytes(RULESET.read_bytes())
+    table = tmp_path / "customers.csv"
+    table.write_text("customer_id,name\nC1,One\n")
+    done = _tierkit("export", ruleset, "--out", table)
+    assert done.returncode == 2, done.stderr
+    assert "customers.csv: export writes a .dmn, .xml or .xlsx file" in done.stderr
+    model = tmp_path / "rules.dmn"
+    assert _tierkit("export", ruleset, "--out", model).returncode == 0
+    done = _tierkit("import", model, "--out", table)
+    assert done.returncode == 2, done.stderr
+    assert "customers.csv: import writes a ruleset, a .yaml or .yml file" in done.stderr
+    done = _tierkit("dmn-tck", tmp_path, "--out", ruleset)
+    assert done.returncode == 2, done.stderr
+    assert "rules.yaml: dmn-tck writes a .csv file" in done.stderr
+    assert table.read_text() == "customer_id,name\nC1,One\n"
+    assert ruleset.read_bytes() == RULESET.read_bytes()
+
+
+def test_tierkit_debug_in_the_environment_shows_the_traceback_like_debug(tmp_path: Path) -> None:
+    """docs/cli.md said TIERKIT_DEBUG had no effect; it does what --debug does."""
+    command = [sys.executable, "-m", "tierkit", "history", "C1", "--store", str(tmp_path / "s")]
+    environment = {**os.environ, "TIERKIT_DEBUG": "1"}
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False,
+                           env=environment)
+    assert shown.returncode == 2
+    assert "Traceback (most recent call last)" in shown.stderr
+    without = {key: value for key, value in os.environ.items() if key != "TIERKIT_DEBUG"}
+    hidden = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False,
+                            env=without)
+    assert hidden.returncode == 2
+    assert "Traceback" not in hidden.stderr
+
+
+def test_a_customer_id_written_with_spaces_around_it_names_the_customer(tmp_path: Path) -> None:
+    """The data reading strips spaces around ids (` C3 ` in the file is the customer `C3`), but
+    `tierkit explain RULES ' C3 '` said there is no such customer, `tierkit history ' C3 '` that
+    it is in no run, and `tierkit overrides add ' C3 '` recorded an override that never applied."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text("customer_id,name\n C3 ,Padded\nC4,Four\n")
+    (data / "payments.csv").write_text("customer_id,paid_at,amount\n C3 ,2025-12-01,10\n")
+    store = tmp_path / "history.duckdb"
+    evaluate(RULESET, data, as_of="2026-01-01", store=store)
+    explained = _tierkit("explain", RULESET, " C3 ", "--data", data, "--as-of", "2026-01-01",
+                         "--no-store")
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout.startswith("C3 Padded\n")
+    history = _tierkit("history", " C3 ", "--store", store, "--json")
+    assert history.returncode == 0, history.stderr
+    assert '"customer_id": "C3"' in history.stdout
+    added = _tierkit("overrides", "add", " C3 ", "--decision", "category", "--value", "A",
+                     "--reason", "r", "--approved-by", "J", "--until", "2099-01-01",
+                     "--store", store)
+    assert added.returncode == 0, added.stderr
+    assert added.stderr == ""  # no warning that the customer is not in the latest run
+    assert HistoryStore(store).list_overrides()["customer_id"].to_list() == ["C3"]
+    listed = _tierkit("overrides", "list", "--customer", " C3 ", "--store", store, "--json")
+    assert '"customer_id": "C3"' in listed.stdout
+
+
+def test_a_narrow_terminal_never_cuts_a_number_of_the_summary(tmp_path: Path) -> None:
+    """At 40 columns `tierkit evaluate` showed the value 123,456,789.12 as `123…`, 10.00 as
+    `10.…` and the share 100.0% as `100.…`: numbers that read as other numbers."""
+    from typer.testing import CliRunner
+
+    from tierkit.cli import app
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text("customer_id,name\nC1,One\nC2,Two\n")
+    (data / "payments.csv").write_text(
+        "customer_id,paid_at,amount\nC1,2025-12-01,123456789.12\nC2,2025-12-01,10\n"
+    )
+    args = ["evaluate", str(RULESET), "--data", str(data), "--as-of", "2026-01-01", "--no-store"]
+    done = CliRunner().invoke(app, args, env={"COLUMNS": "40"})
+    assert done.exit_code == 0, done.output
+    rows = [line for line in done.output.splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in row.strip("│").split("│")] for row in rows] == [
+        ["A", "1", "50.0%", "123,456,789.12", "100.0%"],
+        ["C", "1", "50.0%", "10.00", "0.0%"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("2026-02-30", "--as-of: '2026-02-30' is no day of the calendar: "
+                       "February 2026 has 28 days"),
+        ("2028-02-30", "--as-of: '2028-02-30' is no day of the calendar: "
+                       "February 2028 has 29 days"),
+        ("2026-13-01", "--as-of: '2026-13-01' is no day of the calendar: there is no month 13"),
+        ("2026-1-1x", "--as-of: '2026-1-1x' is not a date in the form YYYY-MM-DD"),
+    ],
+)
+def test_a_date_in_the_right_form_but_not_in_the_calendar_says_why(given: str, said: str) -> None:
+    """`--as-of 2026-02-30` said it `is not a date in the form YYYY-MM-DD`: it is in that
+    form; February has no day 30."""
+    from tierkit.cli.options import parse_date
+
+    with pytest.raises(UsageError) as refused:
+        parse_date(given, "--as-of")
+    assert str(refused.value) == said
+
+
+def test_one_customer_is_not_written_one_customers(tmp_path: Path) -> None:
+    """`tierkit evaluate` titled a one-customer run `· 1 customers`, `tierkit report` said
+    `(run …, 1 customers; …)`."""
+    from typer.testing import CliRunner
+
+    from tierkit.cli import app
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text("customer_id,name\nC1,One\n")
+    (data / "payments.csv").write_text("customer_id,paid_at,amount\nC1,2025-12-01,10\n")
+    store = tmp_path / "history.duckdb"
+    args = ["evaluate", str(RULESET), "--data", str(data), "--as-of", "2026-01-01",
+            "--store", str(store)]
+    done = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
+    assert done.exit_code == 0, done.output
+    assert re.search(r"as of 2026-01-01 · 1 customer *\n", done.output), done.output
+    out = tmp_path / "r.html"
+    done = CliRunner().invoke(app, ["report", "--store", str(store), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert ", 1 customer; " in done.output

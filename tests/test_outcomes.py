@@ -164,3 +164,74 @@ def test_diff_and_the_run_follow_the_main_decision_and_its_order(tmp_path: Path)
     assert report["decision"] == "category"
     assert report["outcomes"] == ["A", "B", "C"]
     assert report["changes"]["down"] == 1
+
+
+NUMBER_POLICIES = """
+tierkit: 1
+name: points
+window: {period: month, periods: 3}
+criteria:
+  cash: {use: value}
+decisions:
+  points:
+    rules:
+      - {when: "cash >= 500", then: 10}
+      - {when: "cash >= 100", then: 2.5}
+    default: {then: 0}
+policies:
+  10: {terms: 45}
+  2.5: {terms: 30}
+  0: {terms: 14}
+"""
+
+YES_NO_POLICIES = """
+tierkit: 1
+name: big
+window: {period: month, periods: 3}
+criteria:
+  cash: {use: value}
+decisions:
+  big:
+    rules:
+      - {when: "cash >= 200", then: true}
+    default: {then: false}
+policies:
+  true: {terms: 45}
+  false: {terms: 14}
+"""
+
+
+def test_policies_of_number_and_yes_no_outcomes_reach_the_results(tmp_path: Path) -> None:
+    """Policies keyed 10, 2.5, 0 (a float column: 10.0, 0.0) or true/false left every
+    `policy.terms` empty, while validate called the ruleset valid."""
+    data = make_data(tmp_path / "data")  # cash Jan-Mar: a 600, b 250, c 100, d 50, e none
+    for name, text, terms in [
+        ("points.yaml", NUMBER_POLICIES, [45, 30, 30, 14, 14]),
+        ("big.yaml", YES_NO_POLICIES, [45, 45, 14, 14, 14]),
+    ]:
+        ruleset = tmp_path / name
+        ruleset.write_text(text)
+        run = evaluate(ruleset, data, as_of=date(2026, 4, 1))
+        assert run.results["policy.terms"].to_list() == terms, name
+
+
+def test_the_summary_lists_number_and_yes_no_outcomes_in_order_as_written(tmp_path: Path) -> None:
+    """`tierkit evaluate` listed the categories 2.5, 0.0, 10.0 (out of the outcomes' order,
+    which is best first: 10, 2.5, 0) and True, False where every other output writes true."""
+    data = make_data(tmp_path / "data")  # cash Jan-Mar: a 600, b 250, c 100, d 50, e none
+    for name, text, rows in [
+        ("points.yaml", NUMBER_POLICIES, [("10", "1"), ("2.5", "2"), ("0", "2")]),
+        ("big.yaml", YES_NO_POLICIES, [("true", "2"), ("false", "3")]),
+    ]:
+        ruleset = tmp_path / name
+        ruleset.write_text(text)
+        args = ["evaluate", str(ruleset), "--data", str(data), "--as-of", "2026-04-01",
+                "--no-store"]
+        done = CliRunner().invoke(app, args, env={"COLUMNS": "100"})
+        assert done.exit_code == 0, done.output
+        cells = [
+            [cell.strip() for cell in line.strip("│").split("│")]
+            for line in done.output.splitlines()
+            if line.startswith("│")
+        ]
+        assert [(row[0], row[1]) for row in cells] == rows, name

@@ -582,3 +582,79 @@ def test_an_event_number_text_that_files_refuse_is_refused(given: str) -> None:
 
     with pytest.raises(BadEvent, match="is not a number"):
         _value(1, "shipments.units", ColumnType.NUMBER, given, "")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[1]", "expected a JSON object, found an array"),
+        ('"x"', "expected a JSON object, found a text"),
+        ("null", "expected a JSON object, found null"),
+        ("true", "expected a JSON object, found true"),
+        ("7", "expected a JSON object, found the number 7"),
+        ('{"table": "payments", "row": null}', "'row' must be a JSON object, found null"),
+        ('{"table": "payments", "row": []}', "'row' must be a JSON object, found an array"),
+    ],
+)
+def test_an_event_that_is_no_object_is_named_in_json_words(text: str, message: str) -> None:
+    """`watch` said `found NoneType`, `found list`, `found str`: Python's names, not JSON's."""
+    from tierkit.watch.events import parse_event
+
+    with pytest.raises(BadEvent) as caught:
+        parse_event(4, text, {}, {})
+    assert (caught.value.line, caught.value.message) == (4, message)
+
+
+def test_spaces_around_an_id_or_a_text_of_an_event_are_dropped_as_in_a_batch_run() -> None:
+    """A batch run reads ` C3 ` in a file as the customer `C3`; the same id in an event was
+    `unknown customer ' C3 '` and the event was skipped."""
+    from tierkit.contract import Column, ColumnType
+    from tierkit.watch.events import RowEvent, parse_event
+
+    schema = {"payments": {
+        "customer_id": Column("customer_id", ColumnType.ID),
+        "method": Column("method", ColumnType.TEXT),
+    }}  # fmt: skip
+    text = '{"table": "payments", "row": {"customer_id": " C3 ", "method": " card\\t"}}'
+    event = parse_event(1, text, schema, {})
+    assert isinstance(event, RowEvent)
+    assert (event.customer, dict(event.row)) == ("C3", {"customer_id": "C3", "method": "card"})
+    number = parse_event(2, '{"table": "payments", "row": {"customer_id": 7, "method": "x"}}',
+                         schema, {})
+    assert isinstance(number, RowEvent) and number.customer == "7"
+
+
+def test_events_from_a_named_pipe_are_read_and_a_folder_is_named(tmp_path: Path) -> None:
+    """`tierkit watch --events events.fifo` (a named pipe a producer writes into) and
+    `--events /dev/stdin` ended with `no such file`, as did a folder."""
+    import os
+    import threading
+
+    ruleset = tmp_path / "tiers.yaml"
+    ruleset.write_text(TIERS)
+    data = hand_data(tmp_path)
+    store = tmp_path / "store.duckdb"
+    evaluate(ruleset, data, as_of=BASE, store=store)
+    pipe = tmp_path / "events.fifo"
+    os.mkfifo(pipe)
+
+    def produce() -> None:
+        with open(pipe, "w") as writer:
+            writer.write(payment("C2", "2026-04-02", 2000) + "\n")
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    args = ["watch", str(ruleset), "--data", str(data), "--store", str(store)]
+    result = CliRunner().invoke(app, [*args, "--events", str(pipe)])
+    producer.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    changed = [json.loads(line) for line in result.stdout.splitlines()][1:]
+    # as in the hand-computed April above: C2's 2000 takes C1's place at the top
+    assert [(x["customer"], x["old"], x["new"]) for x in changed] == [
+        ("C1", "A", "C"), ("C2", "C", "A"),
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, [*args, "--events", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"--events: {tmp_path}: is a folder" in result.output
+    result = CliRunner().invoke(app, [*args, "--events", str(tmp_path / "nosuch.jsonl")])
+    assert result.exit_code == 2 and "nosuch.jsonl: no such file" in result.output

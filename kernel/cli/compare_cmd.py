@@ -72,6 +72,7 @@ def compare(
     """
     from tierkit.evaluation import evaluate
     from tierkit.history import category_overlap, change_counts, movers, transition_matrix
+    from tierkit.history.compare import label
     from tierkit.registry import get_registry
 
     chosen = strategies or []
@@ -104,7 +105,7 @@ def compare(
     matrix = transition_matrix(a, b, chosen_decision)
     counts = change_counts(a, b, chosen_decision)
     top = movers(a, b, chosen_decision, limit if limit > 0 else None)
-    overlap = category_overlap(a, b, name, [str(o) for o in chosen_decision.outcomes])
+    overlap = category_overlap(a, b, name, [label(o) for o in chosen_decision.outcomes])
     labels = [_label(run) for run in runs]
     if as_json:
         print_json(

@@ -182,6 +182,7 @@ def demo(
     from tierkit.evaluation.output import check_output
     from tierkit.history import verify_store
     from tierkit.report import write_report
+    from tierkit.ruleset import load_ruleset
 
     try:
         spec = DemoSpec(customers=customers, months=months, seed=seed, as_of=_parse_as_of(as_of))
@@ -190,6 +191,8 @@ def demo(
     _check_out(out, force)
     target = out / "results.csv"
     if run_evaluation:  # before the data is generated: a wrong folder or store costs nothing
+        path = resolve_ruleset_path(ruleset)
+        load_ruleset(path)  # a broken ruleset file, said before the data is written
         for kept in (target, out / "report.html"):
             if kept.resolve() == store.resolve():
                 raise UsageError(
@@ -202,7 +205,6 @@ def demo(
     _summary(written)
     if not run_evaluation:
         return
-    path = resolve_ruleset_path(ruleset)
     with Console(stderr=True).status("evaluating"):
         run = evaluate(path, out, as_of=spec.as_of, store=store, out=target)
     typer.echo("")

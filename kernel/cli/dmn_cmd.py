@@ -61,6 +61,7 @@ def import_dmn(
     """
     if out is not None:  # before the model is read: a wrong target costs nothing
         refuse_output_target(out, model)
+        _refuse_kind(out, "import writes a ruleset, a .yaml or .yml file", ".yaml", ".yml")
     if model.suffix.lower() == ".xlsx":
         from tierkit.workbook.cli import import_xlsx
 
@@ -105,6 +106,15 @@ def _check_loads(text: str, name: str) -> None:
         )
 
 
+def _refuse_kind(out: Path, expected: str, *suffixes: str) -> None:
+    """A usage error for an ``--out`` of another kind: ``-o results.csv`` would replace the
+    results with a model or a ruleset."""
+    from tierkit.errors import UsageError
+
+    if out.suffix.lower() not in suffixes:
+        raise UsageError(f"{out}: {expected}; give --out such a name")
+
+
 @guarded
 def export_dmn(
     ruleset: Annotated[str, typer.Argument(help="A ruleset file or a shipped ruleset's name.")],
@@ -131,10 +141,11 @@ def export_dmn(
     paths = resolve_ruleset_paths([ruleset])
     if len(paths) != 1:
         raise UsageError(f"'{ruleset}' names {len(paths)} rulesets; export one at a time")
+    if out is not None:
+        refuse_output_target(out, paths[0])
+        _refuse_kind(out, "export writes a .dmn, .xml or .xlsx file", ".dmn", ".xml", ".xlsx")
     if out is not None and out.suffix.lower() == ".xlsx":
         from tierkit.workbook.cli import export_xlsx
-
-        refuse_output_target(out, paths[0])
 
         return export_xlsx(paths[0], out)
     text = write_model(load_ruleset(paths[0]))
@@ -174,11 +185,19 @@ def dmn_tck(
 
     if engine not in ENGINES:
         raise UsageError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
+    if out is not None:
+        _refuse_kind(out, "dmn-tck writes a .csv file (tck_results.csv)", ".csv")
     if engine == "durable":
         from tierkit.engines.durable import load_durable
 
         load_durable()  # says why not, once, when durable_rules cannot run here
     results = run_folders(folders, engine)
+    if not results:  # a wrong folder must not pass as "0 passed, 0 failed"
+        named = ", ".join(str(folder) for folder in folders)
+        raise UsageError(
+            f"{named}: no DMN TCK test cases found (a .dmn model with <testCases> XML files "
+            "beside it, in the folder or below)"
+        )
     passed = sum(r.result == SUCCESS for r in results)
     failed = len(results) - passed
     if out is not None:

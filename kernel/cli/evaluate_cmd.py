@@ -24,6 +24,8 @@ from tierkit.shipped import resolve_ruleset_path
 
 if TYPE_CHECKING:
     import polars as pl
+    from rich.console import Console
+    from rich.table import Table
 
 
 def register(app: typer.Typer) -> None:
@@ -99,6 +101,18 @@ def print_saved(manifest: dict[str, Any], tail: str = "") -> None:
         )
 
 
+def _wide_enough(console: Console, table: Table) -> Console:
+    """``console``, or one as wide as ``table`` on one line when the terminal is narrower:
+    rich would cut its numbers (``1,034,79…``); a line wrapped by the terminal keeps every
+    digit."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    unbounded = console.options.update_width(10_000)
+    needed = Measurement.get(console, unbounded, table).maximum
+    return console if needed <= console.width else Console(highlight=False, width=needed)
+
+
 def print_summary(
     manifest: dict[str, Any],
     customers: int,
@@ -108,10 +122,12 @@ def print_summary(
     from rich.console import Console
     from rich.table import Table
 
+    from tierkit.history.compare import label
+
     console = Console(highlight=False)
     title = (
         f"{manifest['ruleset']['name']} · strategy {manifest['strategy']} · as of "
-        f"{manifest['as_of']} · {customers:,} customers"
+        f"{manifest['as_of']} · {customers:,} customer{'' if customers == 1 else 's'}"
     )
     table = Table(title=title, title_justify="left")
     totals = manifest.get("value_totals") or {}
@@ -124,13 +140,14 @@ def print_summary(
     for row in manifest["categories"]:
         share = row["value_share"]
         table.add_row(
-            str(row["category"]),
+            label(row["category"]),
             f"{row['customers']:,}",
             percent(row["customer_share"]),
             money(row["value"]),
             *([money(row.get("value_losses") or 0.0)] if losses else []),
             "-" if share is None else percent(share),
         )
+    console = _wide_enough(console, table)
     console.print(table)
     if losses:
         console.print(

@@ -17,6 +17,7 @@ from tierkit.cli.options import (
     StoreOption,
     StrategyOption,
     as_of_date,
+    customer_id,
     existing_store,
 )
 from tierkit.shipped import resolve_ruleset_path
@@ -74,7 +75,8 @@ def explain(
 
         applied = chosen_overrides(HistoryStore(history).list_overrides(), day, run.ruleset.name)
     explained = explain_customers(
-        run.ruleset, registry, run.values, customers, units, run.results, applied
+        run.ruleset, registry, run.values, [customer_id(c) for c in customers], units,
+        run.results, applied,
     )
     if as_json:
         print_json([e.as_dict() for e in explained])

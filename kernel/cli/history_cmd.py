@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tierkit.cli.common import guarded, print_json
-from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption
+from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption, customer_id
 from tierkit.errors import UsageError, did_you_mean
 from tierkit.numbers import money
 from tierkit.visible import visible
@@ -16,7 +16,7 @@ from tierkit.visible import visible
 if TYPE_CHECKING:
     import polars as pl
 
-    from tierkit.history import RunInfo, StoredDecision
+    from tierkit.history import HistoryStore, RunInfo, StoredDecision
 from tierkit.cli.history_output import RulesetOption, cell_text, frame_rows, wide_console
 from tierkit.cli.overrides_cmd import overrides_app
 
@@ -57,6 +57,9 @@ def runs_command(
     if as_json:
         print_json({"store": str(store), "runs": [r.as_dict() for r in shown]})
         return
+    if not found and ruleset is not None and store.exists():
+        _no_runs_of(HistoryStore(store), ruleset)
+        return
     if not found:
         where = "" if store.exists() else " (the file does not exist yet)"
         typer.echo(f"no runs stored in {store}{where}")
@@ -87,6 +90,18 @@ def _categories(run: RunInfo) -> str:
     return " · ".join(parts)
 
 
+def _no_runs_of(history: HistoryStore, ruleset: str) -> None:
+    """Say that ``ruleset`` has no runs, and which rulesets have: the store is not empty."""
+    names = sorted({run.ruleset for run in history.runs()})
+    if not names:
+        typer.echo(f"no runs stored in {history.path}")
+        return
+    typer.echo(
+        f"no runs of ruleset '{ruleset}' stored in {history.path}{did_you_mean(ruleset, names)}; "
+        f"runs are stored of {', '.join(names)}"
+    )
+
+
 @guarded
 def history_command(
     customer: Annotated[str, typer.Argument(help="The customer id.", show_default=False)],
@@ -106,6 +121,7 @@ def history_command(
 
     from tierkit.history import HistoryStore
 
+    customer = customer_id(customer)
     frame = HistoryStore(store).customer_history(customer, ruleset)
     if as_json:
         print_json({"customer_id": customer, "runs": frame_rows(frame)})

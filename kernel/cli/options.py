@@ -65,6 +65,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machine
 DEFAULT_STORE_PATH = Path(DEFAULT_STORE)
 
 
+def customer_id(given: str) -> str:
+    """A customer id as the data has it: reading the data strips the spaces around ids, so
+    ``' C3 '`` copied from a file is the customer ``C3``."""
+    return given.strip()
+
+
 def parse_date(text: str | None, option: str) -> date | None:
     """A date given as YYYY-MM-DD, or a usage error naming the option."""
     if text is None:
@@ -72,7 +78,21 @@ def parse_date(text: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{option}: '{text}' is not a date in the form YYYY-MM-DD") from None
+        raise UsageError(f"{option}: '{text}' {_why_no_date(text)}") from None
+
+
+def _why_no_date(text: str) -> str:
+    """Why ``text`` is no date: not of the form, or (``2026-02-30``) not in the calendar."""
+    import calendar
+    import re
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return "is not a date in the form YYYY-MM-DD"
+    year, month = int(text[:4]), int(text[5:7])
+    if not 1 <= month <= 12:
+        return f"is no day of the calendar: there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    return f"is no day of the calendar: {calendar.month_name[month]} {year} has {days} days"
 
 
 def as_of_date(text: str | None) -> date:

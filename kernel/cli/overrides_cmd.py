@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tierkit.cli.common import guarded, print_json
-from tierkit.cli.options import DEFAULT_STORE_PATH, JsonOption, StoreOption, parse_date
+from tierkit.cli.options import (
+    DEFAULT_STORE_PATH,
+    JsonOption,
+    StoreOption,
+    customer_id,
+    parse_date,
+)
 from tierkit.errors import UsageError, did_you_mean
 
 if TYPE_CHECKING:
@@ -87,6 +93,7 @@ def add_override(
         raise UsageError(
             f"--until {until} is in the past; an override must last until today or later"
         )
+    customer = customer_id(customer)
     history = HistoryStore(store)
     _check_ruleset(history, ruleset)
     warnings = _check_target(history, customer, decision, value, ruleset)
@@ -217,7 +224,8 @@ def list_overrides(
 
     day = parse_date(on, "--on") or date.today()
     history = HistoryStore(store)
-    frame = history.list_overrides(None if show_all else day, customer)
+    only = None if customer is None else customer_id(customer)
+    frame = history.list_overrides(None if show_all else day, only)
     frame = frame.with_columns(
         pl.when(pl.col("expired_at").is_not_null())
         .then(pl.lit("expired"))
@@ -297,6 +305,7 @@ def expire_overrides(
     history = HistoryStore(store)
     who = by or current_user()
     if ids:
+        ids = list(dict.fromkeys(ids))  # `expire 1 1` withdraws #1 once
         known = {r["id"]: r for r in history.list_overrides().iter_rows(named=True)}
         for override_id in ids:
             if override_id not in known:

@@ -26,7 +26,7 @@ def report_command(
     ] = "latest",
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="The HTML file to write (replaced atomically)."),
+        typer.Option("--out", "-o", help="The .html file to write (replaced atomically)."),
     ] = Path("report.html"),
     store: StoreOption = DEFAULT_STORE_PATH,
     ruleset: Annotated[
@@ -81,7 +81,8 @@ def report_command(
         if written.shown < written.customers
         else ""
     )
+    plural = "" if written.customers == 1 else "s"
     typer.echo(
-        f"report: {written.path} (run {written.run_id[:8]}, {written.customers:,} customers"
+        f"report: {written.path} (run {written.run_id[:8]}, {written.customers:,} customer{plural}"
         f"{table}; {size})"
     )

@@ -70,8 +70,8 @@ def watch(
     if on_bad_event not in ("skip", "stop"):
         raise UsageError(f"--on-bad-event: expected skip or stop, found '{on_bad_event}'")
     source = "stdin" if events == "-" else events
-    if events != "-" and not Path(events).is_file():
-        raise UsageError(f"--events: {events}: no such file")
+    if events != "-":
+        _check_events(Path(events))
     session, started, log = open_session(
         ruleset, data, store, engine=engine, on_bad_event=on_bad_event
     )
@@ -95,6 +95,15 @@ def watch(
         f"{store}, {_count(len(session.bad), 'bad event')} skipped",
         err=True,
     )
+
+
+def _check_events(path: Path) -> None:
+    """A usage error for an ``--events`` that cannot be read line by line: missing, or a
+    folder. A named pipe (``mkfifo``) or ``/dev/stdin`` is read like a file."""
+    if path.is_dir():
+        raise UsageError(f"--events: {path}: is a folder; give a file of JSON lines, or -")
+    if not path.exists():
+        raise UsageError(f"--events: {path}: no such file")
 
 
 def _count(n: int, noun: str) -> str:

@@ -15,6 +15,7 @@ from tierkit.evaluation.nearmiss import (
     TO_WORSE,
 )
 from tierkit.evaluation.nearmiss import comparison as _comparison
+from tierkit.history.compare import label
 from tierkit.numbers import money, number, value_text
 from tierkit.ruleset.compiled import CompiledRule, CompiledRuleset
 from tierkit.ruleset.expr import Binary, Call, Expr, Name
@@ -41,7 +42,7 @@ def near_miss(
             steps = _what_it_takes(ruleset, rule, row, values, units)
             if steps:
                 return [
-                    f"to reach {decision.name} {outcome} (rule {rule.index}: "
+                    f"to reach {decision.name} {label(outcome)} (rule {rule.index}: "
                     f"{rule.when.text}): " + "; ".join(steps)
                 ]
     return []
@@ -106,10 +107,10 @@ def ladder_miss(
         else:
             how = f"{amount} {'more' if change > 0 else 'less'} {measure}"
         if now is None and measure not in row:  # a per-period value: no one value is "now"
-            lines.append(f"{verb} {decision.name} {outcome}: {how}")
+            lines.append(f"{verb} {decision.name} {label(outcome)}: {how}")
             continue
         shown = "missing" if now is None else _amount(float(now), measure, units)
-        lines.append(f"{verb} {decision.name} {outcome}: {how} (now {shown})")
+        lines.append(f"{verb} {decision.name} {label(outcome)}: {how} (now {shown})")
     return lines
 
 

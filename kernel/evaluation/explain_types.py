@@ -150,12 +150,12 @@ def describe(explanation: Explanation) -> str:
 def _override_lines(name: str, override: OverrideNote, why: str) -> list[str]:
     if override.id is None:
         return [
-            f"  {name} = {override.value}  ({override.note})",
-            f"    the rules decided {override.decided} ({why})",
+            f"  {name} = {value_text(override.value)}  ({override.note})",
+            f"    the rules decided {value_text(override.decided)} ({why})",
         ]
     recorded = f"; recorded by {override.recorded_by}" if override.recorded_by else ""
     return [
-        f"  {name} = {override.value}  (by override #{override.id}: {override.reason})",
+        f"  {name} = {value_text(override.value)}  (by override #{override.id}: {override.reason})",
         f"    approved by {override.approved_by}, in force until {override.valid_until}{recorded}",
-        f"    the rules decided {override.decided} ({why})",
+        f"    the rules decided {value_text(override.decided)} ({why})",
     ]

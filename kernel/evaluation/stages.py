@@ -24,6 +24,7 @@ from tierkit.evaluation.limits import check_population
 from tierkit.evaluation.manifest import OverrideSummary, PluginRef, RulesetRef, RunManifest
 from tierkit.evaluation.value_shares import category_values, value_totals, with_shares
 from tierkit.history import HistoryStore, apply_overrides, compare_previous, override_summary
+from tierkit.history.compare import label, label_expr
 from tierkit.registry import Registry
 from tierkit.ruleset import load_ruleset
 from tierkit.ruleset.attributes import criteria_for
@@ -246,13 +247,13 @@ def with_value_and_policies(
         results = results.with_columns(pl.col("value").fill_null(float(criterion.neutral)))
     primary = ruleset.primary_decision
     keys = sorted({k for policy in ruleset.policies.values() for k in policy})
+    written = label_expr(primary, results.schema[primary])  # 10 for 10.0, true for True
+    outcomes = ruleset.decisions[primary].outcomes
+    policies = {label(o): ruleset.policies[str(o)] for o in outcomes if str(o) in ruleset.policies}
     for key in keys:
-        mapping = {str(c): policy.get(key) for c, policy in ruleset.policies.items()}
+        mapping = {value: policy.get(key) for value, policy in policies.items()}
         results = results.with_columns(
-            pl.col(primary)
-            .cast(pl.String)
-            .replace_strict(mapping, default=None)
-            .alias(f"policy.{key}")
+            written.replace_strict(mapping, default=None).alias(f"policy.{key}")
         )
     return results
 
@@ -261,19 +262,14 @@ def summarise(manifest: RunManifest, compiled: CompiledRuleset, results: pl.Data
     """Count the customers, and the customers and value of each category, into ``manifest``."""
     primary = compiled.primary_decision
     rows = category_values(results, pl.col(primary))
-    order = {str(o): i for i, o in enumerate(compiled.decisions[primary].outcomes)}
-    counted = sorted(rows, key=lambda r: order.get(str(r["category"]), 99))
+    order = {label(o): i for i, o in enumerate(compiled.decisions[primary].outcomes)}
+    counted = sorted(rows, key=lambda r: order.get(label(r["category"]), len(order)))
     manifest.customers = results.height
     manifest.categories = with_shares(counted, results.height)
     manifest.value_totals = value_totals(counted)
     manifest.decisions = {
-        name: {_text(v): n for v, n in results[name].value_counts(sort=True).iter_rows()}
+        name: {label(v): n for v, n in results[name].value_counts(sort=True).iter_rows()}
         for name, decision in compiled.decisions.items()
         if name != primary and decision.hit == "first"
     }
 
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -44,10 +44,17 @@ class StoredDecision:
     hit: str = "first"
 
 
+WHOLE = 2.0**53
+"""Below this, every whole float is exactly an integer: ``10.0`` is labelled ``10``."""
+
+
 def label(value: Any) -> str:
-    """A value as text the way a ruleset writes it: ``true``/``false`` for booleans."""
+    """A value as text the way a ruleset writes it: ``true``/``false`` for booleans, a whole
+    number without ``.0`` (``then: 10`` beside ``then: 2.5`` is the float ``10.0``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < WHOLE:
+        return str(int(value))
     return str(value)
 
 
@@ -218,6 +225,13 @@ def label_expr(column: str, dtype: pl.DataType) -> pl.Expr:
             .when(~pl.col(column))
             .then(pl.lit("false"))
             .otherwise(pl.lit(None, dtype=pl.String))
+        )
+    if dtype.is_float():
+        whole = (pl.col(column) == pl.col(column).round(0)) & (pl.col(column).abs() < WHOLE)
+        return (
+            pl.when(whole)
+            .then(pl.col(column).cast(pl.Int64, strict=False).cast(pl.String))
+            .otherwise(pl.col(column).cast(pl.String))
         )
     return pl.col(column).cast(pl.String)
 

@@ -226,7 +226,9 @@ class HistoryStore:
         exact = [r.run_id for r in runs if r.run_id == key]
         if exact:
             return exact[0]
-        matches = [r.run_id for r in runs if key and r.run_id.startswith(key)]
+        matches = [r.run_id for r in runs if key and r.run_id.startswith(key)] or [
+            r.run_id for r in runs if key and r.run_id.lower().startswith(key.lower())
+        ]  # E1BB, typed in capitals, is the run e1bb...
         if len(matches) == 1:
             return matches[0]
         if matches:

@@ -50,12 +50,7 @@ class DecisionStep(CompileStep):
         for path, value in outcomes[1:]:
             if then_base(value) != base:
                 found = then_base(value)
-                hint = None
-                if isinstance(value, bool) and base == "text":
-                    hint = (
-                        "YAML reads yes, no, on, off, true and false as true/false; put the "
-                        "value in quotes to keep it as text"
-                    )
+                hint = _yaml_boolean_hint(name, outcomes[0][1], value)
                 self.add(
                     ThenTypeError,
                     f"decision '{name}' gives {article(base)} elsewhere but "
@@ -204,6 +199,18 @@ class DecisionStep(CompileStep):
                 hint="list every value of the rules and the default, best first",
             )
         return [*seen, *left_out]
+
+
+def _yaml_boolean_hint(decision: str, first: ThenValue, found: ThenValue) -> str | None:
+    """When true/false meets a text: YAML read an unquoted yes, no, on or off as true/false;
+    when it was the first ``then`` (``NO`` for Norway), the text after it is what is reported,
+    so the hint names the first."""
+    quote = "YAML reads yes, no, on, off, true and false as true/false; put the value in quotes"
+    if isinstance(found, bool) and then_base(first) == "text":
+        return f"{quote} to keep it as text"
+    if isinstance(first, bool) and then_base(found) == "text":
+        return f"the first then of decision '{decision}' is {literal(first)}: {quote} if it is text"
+    return None
 
 
 def then_base(value: ThenValue) -> str:

@@ -14,6 +14,7 @@ from tierkit.numbers import literal
 from tierkit.ruleset.attributes import (
     criterion_for,
 )
+from tierkit.ruleset.compile_decisions import then_base
 from tierkit.ruleset.compile_step import CompileStep
 from tierkit.ruleset.compiled import (
     CompiledDecision,
@@ -122,9 +123,8 @@ class ExampleStep(CompileStep):
                 continue
             if decision.aggregate is not None:
                 continue
-            if value not in decision.outcomes or type(value) is not type(
-                next((o for o in decision.outcomes if o == value), value)
-            ):
+            same = next((o for o in decision.outcomes if o == value), None)
+            if same is None or then_base(value) != then_base(same):  # 10.0 is 10; true is not 1
                 choices = ", ".join(literal(o) for o in decision.outcomes)
                 self.add(
                     ExampleError,

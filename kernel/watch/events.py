@@ -62,6 +62,17 @@ Schema = Mapping[str, Mapping[str, Column]]
 """Per table the columns the ruleset reads, with their types."""
 
 
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in JSON's words: ``an array``, ``null``..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return "an array" if isinstance(value, list) else "a text"
+
+
 def parse_event(
     line: int, text: str, schema: Schema, main_dates: Mapping[str, str | None]
 ) -> Event | None:
@@ -73,7 +84,7 @@ def parse_event(
     except json.JSONDecodeError as exc:
         raise BadEvent(line, f"not JSON ({exc.msg} at column {exc.colno})", text) from None
     if not isinstance(raw, dict):
-        raise BadEvent(line, f"expected a JSON object, found {type(raw).__name__}", text)
+        raise BadEvent(line, f"expected a JSON object, found {_json_kind(raw)}", text)
     if "time" in raw and "table" not in raw:
         extra = sorted(set(raw) - {"time"})
         if extra:
@@ -93,7 +104,7 @@ def parse_event(
         raise BadEvent(line, "new or changed customers come with a batch run, not as events", text)
     row = raw["row"]
     if not isinstance(row, dict):
-        raise BadEvent(line, f"'row' must be a JSON object, found {type(row).__name__}", text)
+        raise BadEvent(line, f"'row' must be a JSON object, found {_json_kind(row)}", text)
     if table not in schema:
         return None  # the ruleset reads nothing of this table
     values: dict[str, Any] = {}
