@@ -18,12 +18,24 @@ settings.load_profile(
 )
 
 
+SPARK_TESTS = bool(os.environ.get("CI") or os.environ.get("TIERKIT_SPARK_TESTS"))
+"""The Spark tests (about five minutes of one core: a Java VM, then Spark's own planning for
+every run) run in CI and when TIERKIT_SPARK_TESTS is set; the README's test command on a
+developer's machine stays within eight minutes on two cores without them."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """With the suite spread over processes (pytest-xdist, ``--dist loadgroup``), the Spark tests
     all run in one of them: each process that runs one starts a Java VM of its own (20-30 s)."""
     for item in items:
         if item.get_closest_marker("spark") is not None:
             item.add_marker(pytest.mark.xdist_group("spark"))
+            if not SPARK_TESTS:
+                item.add_marker(
+                    pytest.mark.skip(
+                        reason="the Spark tests run in CI (CI=true) or with TIERKIT_SPARK_TESTS=1"
+                    )
+                )
 
 
 @pytest.fixture(scope="session")
