@@ -177,6 +177,20 @@ def test_a_table_named_in_another_case_is_named(registry: Registry, tmp_path: Pa
     )
 
 
+def test_a_table_file_of_a_kind_not_read_is_named(registry: Registry, tmp_path: Path) -> None:
+    # payments.csv.gz (a compressed export) and payments.xls were reported as no table at all
+    write(tmp_path, "customers.csv", "customer_id,name\nC1,A")
+    (tmp_path / "payments.csv.gz").write_bytes(b"\x1f\x8b")
+    (tmp_path / "Payments.xls").write_bytes(b"\xd0\xcf")
+    (tmp_path / "payments_old.csv.gz").write_bytes(b"\x1f\x8b")  # another table's name
+    [problem] = invalid(registry, tmp_path, "payments.received")
+    assert problem.endswith(
+        "or a database table 'payments'; found 'Payments.xls', 'payments.csv.gz', which tierkit "
+        "does not read: save the table as payments.csv, payments.parquet or payments.xlsx "
+        "(uncompressed)"
+    )
+
+
 def test_empty_customer_id_is_rejected(registry: Registry, tmp_path: Path) -> None:
     write(tmp_path, "customers.csv", "customer_id,name\nC1,A\n,B")
     [problem] = invalid(registry, tmp_path, "tenure.months")

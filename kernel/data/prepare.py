@@ -45,6 +45,7 @@ from tierkit.data.parse import (
 )
 from tierkit.data.report import DataReport, TableReport
 from tierkit.data.scan import LazyTable, can_stay_lazy
+from tierkit.data.table_hints import missing_table_hint
 from tierkit.errors import DataInvalid, DataProblem
 
 MAIN_DATE: dict[str, str] = {
@@ -127,7 +128,7 @@ def prepare_tables(
                     location,
                     f"no table '{table}' (needed by {', '.join(users)}); expected {table}.csv, "
                     f"{table}.parquet or {table}.xlsx in a folder, or a database table '{table}'"
-                    + _named_in_another_case(table, opened.tables),
+                    + missing_table_hint(table, opened.tables, location),
                 )
             )
             continue
@@ -489,11 +490,3 @@ def _clean_rows(
     report.used = report.rows - sum(report.skipped.values())
     return frame.filter(keep).drop("__known", "__has_id").collect().lazy(), report
 
-
-def _named_in_another_case(table: str, tables: Mapping[str, object]) -> str:
-    """A hint when a table is there under another case or with spaces (``Payments.CSV``)."""
-    near = sorted(n for n in tables if n.strip().casefold() == table.casefold())
-    if not near:
-        return ""
-    found = ", ".join(f"'{n}'" for n in near)
-    return f"; found {found} (table names are matched exactly): rename it '{table}'"
