@@ -27,9 +27,13 @@ def refuse_special_file(target: Path) -> None:
         )
 
 
-def refuse_output_target(target: Path, source: Path | None = None) -> None:
+def refuse_output_target(
+    target: Path, source: Path | None = None, kinds: tuple[str, ...] = (), writes: str = ""
+) -> None:
     """A usage error naming ``target`` when a file cannot or must not be written there: a
-    device, a folder, a path under a file, or the command's own input ``source``."""
+    device, a folder, a path under a file, the command's own input ``source``, or a name not
+    ending in one of ``kinds`` (``-o results.csv`` would replace the results with what the
+    command ``writes``, "a report, an HTML page")."""
     refuse_special_file(target)
     if target.is_dir():
         raise UsageError(f"{target}: is a folder; --out names the file to write")
@@ -38,3 +42,5 @@ def refuse_output_target(target: Path, source: Path | None = None) -> None:
             raise UsageError(f"{target}: {part} is a file, not a folder")
     if source is not None and target.resolve() == source.resolve():
         raise UsageError(f"{target}: --out is the input file itself; give another file name")
+    if kinds and target.suffix.lower() not in kinds:
+        raise UsageError(f"{target}: {writes}; give --out a name ending in {' or '.join(kinds)}")

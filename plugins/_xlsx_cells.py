@@ -201,13 +201,14 @@ def with_error_text(frame: pl.DataFrame, cells: SheetCells) -> pl.DataFrame:
 def unsaved_formulas_problem(origin: str, cells: SheetCells, columns: list[str]) -> DataProblem:
     """The problem of a sheet whose formula cells have no saved result, naming the first few
     by row, column name and cell reference."""
+    from openpyxl.utils import get_column_letter
 
     def name(column: int) -> str:
         place = column - cells.first_column
         return columns[place] if 0 <= place < len(columns) else "?"
 
     examples = [
-        f"row {row}, column '{name(column)}' ({_letters(column)}{row}): {formula}"
+        f"row {row}, column '{name(column)}' ({get_column_letter(column + 1)}{row}): {formula}"
         for row, column, formula in cells.unsaved[:5]
     ]
     count = len(cells.unsaved)
@@ -219,13 +220,3 @@ def unsaved_formulas_problem(origin: str, cells: SheetCells, columns: list[str])
         count=count,
         examples=examples,
     )
-
-
-def _letters(column: int) -> str:
-    """The column's letters (0 → A, 26 → AA)."""
-    letters = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters

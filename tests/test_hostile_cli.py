@@ -132,7 +132,8 @@ def test_a_report_into_a_file_that_is_no_html_page_is_refused(tmp_path: Path, na
     store.save_run(manifest("r1", "2026-03-01"), results({"a": "A"}))
     target = tmp_path / name
     target.write_text("customer_id,category\na,A\n")
-    with pytest.raises(UsageError, match=rf"{name}: a report is an HTML page; name it \.html"):
+    said = rf"{name}: a report is an HTML page; give --out a name ending in \.html"
+    with pytest.raises(UsageError, match=said):
         write_report(store, "latest", target)
     assert target.read_text() == "customer_id,category\na,A\n"
     assert write_report(store, "latest", tmp_path / "Report.HTM").customers == 1
@@ -176,15 +177,20 @@ def test_import_export_and_tck_refuse_an_out_of_another_kind(tmp_path: Path) -> 
     table.write_text("customer_id,name\nC1,One\n")
     done = _tierkit("export", ruleset, "--out", table)
     assert done.returncode == 2, done.stderr
-    assert "customers.csv: export writes a .dmn, .xml or .xlsx file" in done.stderr
+    said = " ".join(done.stderr.split())
+    assert "customers.csv: export writes a DMN model or a workbook; give --out a name ending in " \
+        ".dmn or .xml or .xlsx" in said
     model = tmp_path / "rules.dmn"
     assert _tierkit("export", ruleset, "--out", model).returncode == 0
     done = _tierkit("import", model, "--out", table)
     assert done.returncode == 2, done.stderr
-    assert "customers.csv: import writes a ruleset, a .yaml or .yml file" in done.stderr
+    said = " ".join(done.stderr.split())
+    assert "customers.csv: import writes a ruleset; give --out a name ending in .yaml or .yml" \
+        in said
     done = _tierkit("dmn-tck", tmp_path, "--out", ruleset)
     assert done.returncode == 2, done.stderr
-    assert "rules.yaml: dmn-tck writes a .csv file" in done.stderr
+    said = " ".join(done.stderr.split())
+    assert "rules.yaml: dmn-tck writes its results as CSV; give --out a name ending in .csv" in said
     assert table.read_text() == "customer_id,name\nC1,One\n"
     assert ruleset.read_bytes() == RULESET.read_bytes()
 

@@ -60,8 +60,7 @@ def import_dmn(
     Example: tierkit import model.dmn --out ruleset.yaml
     """
     if out is not None:  # before the model is read: a wrong target costs nothing
-        refuse_output_target(out, model)
-        _refuse_kind(out, "import writes a ruleset, a .yaml or .yml file", ".yaml", ".yml")
+        refuse_output_target(out, model, (".yaml", ".yml"), "import writes a ruleset")
     if model.suffix.lower() == ".xlsx":
         from tierkit.workbook.cli import import_xlsx
 
@@ -106,15 +105,6 @@ def _check_loads(text: str, name: str) -> None:
         )
 
 
-def _refuse_kind(out: Path, expected: str, *suffixes: str) -> None:
-    """A usage error for an ``--out`` of another kind: ``-o results.csv`` would replace the
-    results with a model or a ruleset."""
-    from tierkit.errors import UsageError
-
-    if out.suffix.lower() not in suffixes:
-        raise UsageError(f"{out}: {expected}; give --out such a name")
-
-
 @guarded
 def export_dmn(
     ruleset: Annotated[str, typer.Argument(help="A ruleset file or a shipped ruleset's name.")],
@@ -142,8 +132,8 @@ def export_dmn(
     if len(paths) != 1:
         raise UsageError(f"'{ruleset}' names {len(paths)} rulesets; export one at a time")
     if out is not None:
-        refuse_output_target(out, paths[0])
-        _refuse_kind(out, "export writes a .dmn, .xml or .xlsx file", ".dmn", ".xml", ".xlsx")
+        kinds = (".dmn", ".xml", ".xlsx")
+        refuse_output_target(out, paths[0], kinds, "export writes a DMN model or a workbook")
     if out is not None and out.suffix.lower() == ".xlsx":
         from tierkit.workbook.cli import export_xlsx
 
@@ -186,7 +176,7 @@ def dmn_tck(
     if engine not in ENGINES:
         raise UsageError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
     if out is not None:
-        _refuse_kind(out, "dmn-tck writes a .csv file (tck_results.csv)", ".csv")
+        refuse_output_target(out, kinds=(".csv",), writes="dmn-tck writes its results as CSV")
     if engine == "durable":
         from tierkit.engines.durable import load_durable
 

@@ -69,12 +69,10 @@ def write_report(
     """Write the report of the run ``ref`` (``latest``, ``previous``, an id or its first
     characters) to ``out``, atomically: a failure leaves no half-written file."""
     target = Path(out)
-    refuse_output_target(target)
     store_path = store.path if isinstance(store, HistoryStore) else Path(store)
     if target.resolve() == store_path.resolve():  # the page would replace the history
         raise UsageError(f"{target}: is the history store itself; give the report another file")
-    if target.suffix.lower() not in {".html", ".htm"}:  # -o results.csv would replace results
-        raise UsageError(f"{target}: a report is an HTML page; name it .html (e.g. report.html)")
+    refuse_output_target(target, kinds=(".html", ".htm"), writes="a report is an HTML page")
     html, data = render_report(store, ref, ruleset=ruleset, options=options)
     encoded = html.encode("utf-8")
     target.parent.mkdir(parents=True, exist_ok=True)
