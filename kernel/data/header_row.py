@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from tierkit.data.parse import ROW
+
 ROWS_LOOKED_AT = 20
 """How far down a table the column names are looked for."""
 
@@ -25,7 +27,7 @@ def names_row_hint(native: pl.LazyFrame, origin: str, missing: Iterable[str]) ->
         head = native.head(ROWS_LOOKED_AT).collect()
     except Exception:  # the table's own problems are reported when it is read
         return ""
-    row_column = "_row" if "_row" in head.columns else None
+    row_column = ROW if ROW in head.columns else None
     best: tuple[int, int] | None = None  # (names found, row number)
     for index, row in enumerate(head.iter_rows(named=True)):
         cells = {
